@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark, each beside its baseline measured in the same run; prints one JSON document.
+// BENCH_DURATION (seconds per measurement, default 10) trades precision for time.
+
+import { cpus } from 'node:os';
+import { measurePushThroughput } from './pushThroughput.js';
+
+const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
+
+const report = {
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+  durationSecondsPerMeasurement: durationSeconds,
+  pushMsgThroughput: await measurePushThroughput({ durationSeconds }),
+};
+process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -1,0 +1,180 @@
+// AICC's DownLinkMsg and push body: the TypeBox schemas (the shape, checked by Fastify before our code runs)
+// and the normalisation that applies our readings of the spec (../shared/spec/pushMsg.md) on top of the shape.
+
+import { createHash } from 'node:crypto';
+import { Type, type Static } from 'typebox';
+import { GatewayError } from '../errors.js';
+
+/** Ids and names: AICC's own limits are 24–32 characters; 128 leaves room without inviting abuse. */
+export const MAX_ID_LENGTH = 128;
+export const MAX_CONTENT_LENGTH = 65_536;
+export const MAX_MESSAGES_PER_PUSH = 1000;
+
+// The push table says `long`; AICC's send and poll pages use strings for the same field (protocol notes,
+// "Uncertain" 8). We take both and keep a number inside.
+const Timestamp = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,16}$' })]);
+const NullableText = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
+
+export const DownLinkMsgSchema = Type.Object(
+  {
+    channel: Type.String({ minLength: 1, maxLength: 32 }),
+    isOfflineStatus: Type.Optional(Type.Union([Type.Boolean(), Type.Null(), Type.Enum(['true', 'false'])])),
+    content: Type.Optional(NullableText(MAX_CONTENT_LENGTH)),
+    from: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+    mediaType: Type.Optional(NullableText(32)),
+    senderNickname: Type.Optional(NullableText(256)),
+    sourceType: Type.String({ minLength: 1, maxLength: 32 }),
+    controlType: Type.String({ minLength: 1, maxLength: 32 }),
+    timestamp: Timestamp,
+    to: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+    simQuestions: Type.Optional(NullableText(MAX_CONTENT_LENGTH)),
+    messageCode: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+  },
+  // Pushes carry keys the table does not list (`callId` in the samples): kept, never a reason to refuse.
+  { additionalProperties: true },
+);
+
+export const PushBodySchema = Type.Object(
+  {
+    messages: Type.Array(DownLinkMsgSchema, { maxItems: MAX_MESSAGES_PER_PUSH }),
+    timestamp: Timestamp,
+  },
+  { additionalProperties: true },
+);
+
+export type DownLinkMsg = Static<typeof DownLinkMsgSchema>;
+export type PushBody = Static<typeof PushBodySchema>;
+
+export const CONTROL_TYPES = ['CONNECT', 'CHAT', 'DISCONNECT', 'TRANS2AGENT', 'READ', 'INPUT'] as const;
+export const MEDIA_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'LOCATE', 'DOCUMENT'] as const;
+export const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
+
+export interface Location {
+  latitude: number;
+  longitude: number;
+  description: string;
+}
+
+/** A DownLinkMsg as we store and deliver it: as pushed, enums in upper case, plus what we parsed from it. */
+export interface StoredMessage extends Record<string, unknown> {
+  channel: string;
+  from: string;
+  to: string;
+  controlType: string;
+  sourceType: string;
+  mediaType: string | null;
+  content: string | null;
+  timestamp: number | string;
+  location?: Location;
+  readIds?: string[];
+}
+
+export interface NormalizedMessage {
+  customerId: string;
+  /** Idempotency key within the customer's log: a retried push maps to the same key. */
+  dedupeKey: string;
+  /** Typing (INPUT) is delivered but never stored. */
+  ephemeral: boolean;
+  /** False when controlType, mediaType or sourceType is outside the documented values (kept, but flagged). */
+  known: boolean;
+  timestamp: number;
+  message: StoredMessage;
+}
+
+/** Normalises every message of a push, or throws for the first one that breaks a rule: all or nothing. */
+export function normalizePush(body: PushBody): NormalizedMessage[] {
+  return body.messages.map((msg, index) => normalizeDownLinkMsg(msg, index));
+}
+
+export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): NormalizedMessage {
+  const refuse = (field: string, why: string): never => {
+    throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: ${why}`);
+  };
+  const controlType = msg.controlType.trim().toUpperCase();
+  const sourceType = msg.sourceType.trim().toUpperCase();
+  const mediaType = msg.mediaType == null ? null : msg.mediaType.trim().toUpperCase();
+  const content = msg.content ?? null;
+
+  if (!msg.to.trim()) refuse('to', 'must not be blank');
+  if (!msg.from.trim()) refuse('from', 'must not be blank');
+  if (controlType === 'CHAT') {
+    if (mediaType === null || mediaType === '') refuse('mediaType', 'is required when controlType is CHAT');
+    if (content === null) refuse('content', 'is required when controlType is CHAT');
+    if (mediaType !== 'TEXT' && content!.trim() === '') refuse('content', `must name the ${mediaType} resource`);
+  }
+
+  const message: StoredMessage = {
+    ...msg,
+    controlType,
+    sourceType,
+    mediaType,
+    content,
+    ...(msg.isOfflineStatus != null ? { isOfflineStatus: msg.isOfflineStatus === true || msg.isOfflineStatus === 'true' } : {}),
+  };
+  if (controlType === 'CHAT' && mediaType === 'LOCATE') {
+    message.location = parseLocation(content!, (why) => refuse('content', why));
+  }
+  if (controlType === 'READ') message.readIds = parseReadIds(content);
+
+  const timestamp = Number(msg.timestamp);
+  return {
+    customerId: msg.to,
+    dedupeKey: dedupeKeyOf(msg, controlType, timestamp),
+    ephemeral: controlType === 'INPUT',
+    known:
+      includes(CONTROL_TYPES, controlType) &&
+      includes(SOURCE_TYPES, sourceType) &&
+      (mediaType === null || includes(MEDIA_TYPES, mediaType)),
+    timestamp,
+    message,
+  };
+}
+
+/** LOCATE content is `latitude/longitude/description`; the description may itself contain slashes. */
+export function parseLocation(content: string, refuse: (why: string) => never): Location {
+  const [lat, lon, ...rest] = content.split('/');
+  const shape = 'must be "latitude/longitude/description" for LOCATE';
+  if (lon === undefined) refuse(shape);
+  const latitude = decimal(lat!);
+  const longitude = decimal(lon!);
+  if (latitude === undefined || longitude === undefined) refuse(shape);
+  if (latitude! < -90 || latitude! > 90) refuse(`latitude ${lat} is outside -90..90`);
+  if (longitude! < -180 || longitude! > 180) refuse(`longitude ${lon} is outside -180..180`);
+  return { latitude: latitude!, longitude: longitude!, description: rest.join('/').trim() };
+}
+
+/** READ content: the sample is "id1,id2"; the table says "array", so a JSON array of strings is taken too. */
+export function parseReadIds(content: string | null): string[] {
+  if (content === null) return [];
+  const trimmed = content.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (Array.isArray(parsed)) return parsed.map((id) => String(id).trim()).filter(Boolean);
+    } catch {
+      // Not JSON after all: fall through to the comma-separated reading.
+    }
+  }
+  return trimmed.split(',').map((id) => id.trim()).filter(Boolean);
+}
+
+/**
+ * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (protocol notes, 6),
+ * so without a code a message is identified by what a retry necessarily repeats.
+ */
+function dedupeKeyOf(msg: DownLinkMsg, controlType: string, timestamp: number): string {
+  if (msg.messageCode) return `code:${msg.messageCode}`;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([msg.from, msg.to, timestamp, controlType, msg.content ?? null]))
+    .digest('base64url');
+  return `hash:${digest}`;
+}
+
+function decimal(text: string): number | undefined {
+  const trimmed = text.trim();
+  return /^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+
+function includes(list: readonly string[], value: string): boolean {
+  return list.includes(value);
+}

@@ -1,0 +1,140 @@
+// Every setting, its default and its check, in one place. Nothing else in the gateway reads process.env.
+// A wrong value stops the start with a ConfigError that names the variable and what is wrong with it.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export type Durability = 'full' | 'relaxed';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** App credentials that may call tokenByAkSk: app_key -> app_secret. */
+  apps: ReadonlyMap<string, string>;
+  /** Webhook push keys: accessKey -> 43-character push key. */
+  pushKeys: ReadonlyMap<string, string>;
+  /** Upper bound, in seconds, on the lifetime a caller may ask for with X-Token-Expire. */
+  tokenTtlMax: number;
+  /** Secret that signs AccessTokens; when unset it is generated once and kept in DATA_DIR. */
+  tokenSecret: string | undefined;
+  /** How far a push's body timestamp may be from our clock; 0 turns the replay check off. */
+  pushTimestampSkewMs: number;
+  bodyLimit: number;
+  logLevel: LogLevel;
+  durability: Durability;
+  /** How long a write waits for a locked database before the push fails (and AICC retries). */
+  storeBusyTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const PUSH_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
+
+/**
+ * Reads the configuration from the environment. When CONFIG_FILE names a JSON file, its keys (the same names
+ * as the variables, e.g. {"PORT": 8080}) are defaults that the environment overrides.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const merged = { ...readConfigFile(env.CONFIG_FILE), ...definedOnly(env) };
+  return {
+    host: text(merged, 'HOST', '0.0.0.0'),
+    port: integer(merged, 'PORT', 8080, 0, 65535),
+    dataDir: resolve(text(merged, 'DATA_DIR', './data')),
+    apps: credentialList(merged, 'AICC_APPS', 'key:secret'),
+    pushKeys: pushKeyList(merged),
+    tokenTtlMax: integer(merged, 'TOKEN_TTL_MAX', 3600, 1, 86400 * 30),
+    tokenSecret: optionalSecret(merged, 'TOKEN_SECRET'),
+    pushTimestampSkewMs: integer(merged, 'PUSH_TIMESTAMP_SKEW_MS', 300_000, 0, Number.MAX_SAFE_INTEGER),
+    bodyLimit: integer(merged, 'BODY_LIMIT', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    logLevel: oneOf(merged, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    durability: oneOf(merged, 'DURABILITY', 'full', ['full', 'relaxed'] as const),
+    storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+  };
+}
+
+function readConfigFile(path: string | undefined): Env {
+  if (!path) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`CONFIG_FILE ${path}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`CONFIG_FILE ${path}: must hold a JSON object of settings`);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, v === null ? undefined : String(v)]));
+}
+
+function definedOnly(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return env[name]?.trim() || fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function optionalSecret(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters long`);
+  return raw;
+}
+
+/** Parses "key:secret[,key2:secret2]". The secret may itself contain colons; the key may not. */
+function credentialList(env: Env, name: string, shape: string): Map<string, string> {
+  const result = new Map<string, string>();
+  const raw = env[name]?.trim();
+  if (!raw) return result;
+  for (const [index, entry] of raw.split(',').entries()) {
+    const item = entry.trim();
+    const colon = item.indexOf(':');
+    const key = item.slice(0, colon).trim();
+    const secret = item.slice(colon + 1).trim();
+    if (colon <= 0 || !key || !secret) {
+      throw new ConfigError(`${name} entry ${index + 1} must look like "${shape}" (entries separated by commas)`);
+    }
+    if (result.has(key)) throw new ConfigError(`${name} names "${key}" twice`);
+    result.set(key, secret);
+  }
+  return result;
+}
+
+function pushKeyList(env: Env): Map<string, string> {
+  const keys = credentialList(env, 'AICC_PUSH_KEYS', 'accessKey:pushKey');
+  for (const [accessKey, pushKey] of keys) {
+    // AICC's web-channel settings accept only a 43-character alphanumeric push key (protocol notes, section 2).
+    if (!PUSH_KEY_PATTERN.test(pushKey)) {
+      throw new ConfigError(`AICC_PUSH_KEYS: the push key of "${accessKey}" must be exactly 43 letters or digits`);
+    }
+  }
+  return keys;
+}

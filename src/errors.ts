@@ -1,0 +1,39 @@
+// One error type for everything the gateway refuses or fails at. Each code fixes the HTTP status and the
+// AICC-style `resultCode` ("0" is success, anything else makes AICC treat the push as failed and retry).
+
+export const ERROR_CODES = {
+  INVALID_PARAMETER: { status: 400, resultCode: '2' },
+  UNAUTHORIZED: { status: 401, resultCode: '3' },
+  STALE_TIMESTAMP: { status: 401, resultCode: '4' },
+  NOT_FOUND: { status: 404, resultCode: '5' },
+  PAYLOAD_TOO_LARGE: { status: 413, resultCode: '6' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, resultCode: '7' },
+  RATE_LIMITED: { status: 429, resultCode: '8' },
+  INTERNAL: { status: 500, resultCode: '1' },
+  STORE_UNAVAILABLE: { status: 500, resultCode: '13' },
+  SHUTTING_DOWN: { status: 503, resultCode: '14' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly resultCode: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+    this.resultCode = ERROR_CODES[code].resultCode;
+  }
+}
+
+/** The documented answer body: success and failure share this shape. */
+export interface ResultAnswer {
+  resultCode: string;
+  resultDesc: string;
+}
+
+export const SUCCESS: ResultAnswer = { resultCode: '0', resultDesc: 'success' };

@@ -1,0 +1,54 @@
+// Turns anything thrown in a route, or refused by Fastify itself, into the documented answer:
+// `{"resultCode": "...", "resultDesc": "..."}` with the matching HTTP status. No stack reaches a caller.
+
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { noteForLog } from './requestLog.js';
+import { ERROR_CODES, GatewayError, type ErrorCode, type ResultAnswer } from '../errors.js';
+
+/** Fastify's own refusals, mapped to ours. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; desc?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', desc: 'the request body is larger than BODY_LIMIT' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', desc: 'the body must be application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_PARAMETER', desc: 'Content-Length does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_PARAMETER', desc: 'the body is empty' },
+};
+
+export function installAnswers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    const { status, answer } = answerFor(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc });
+    if (status === 503) reply.header('retry-after', '1');
+    return reply.status(status).send(answer);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const { status, answer } = answerFor(
+      new GatewayError('NOT_FOUND', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`),
+    );
+    return reply.status(status).send(answer);
+  });
+}
+
+export function answerFor(error: unknown): { status: number; answer: ResultAnswer } {
+  if (error instanceof GatewayError) {
+    return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message } };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return make('INVALID_PARAMETER', fastifyError.message);
+  }
+  const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (known) return make(known.code, known.desc ?? fastifyError.message);
+  const status = fastifyError.statusCode ?? 500;
+  if (status === 503) return make('SHUTTING_DOWN', 'the gateway is shutting down; try again');
+  if (status >= 400 && status < 500) {
+    // Other client errors (a malformed JSON body, a poisoned key): keep Fastify's status, our shape.
+    return { status, answer: { resultCode: ERROR_CODES.INVALID_PARAMETER.resultCode, resultDesc: fastifyError.message } };
+  }
+  return make('INTERNAL', 'internal error');
+}
+
+function make(code: ErrorCode, resultDesc: string): { status: number; answer: ResultAnswer } {
+  return { status: ERROR_CODES[code].status, answer: { resultCode: ERROR_CODES[code].resultCode, resultDesc } };
+}

@@ -1,0 +1,76 @@
+// The composition root: builds the parts from the configuration and wires them together. No logic of its own.
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createAccessTokens, loadTokenSecret } from './aicc/accessTokens.js';
+import { createAuthV2Verifier } from './aicc/authV2.js';
+import type { Config } from './config.js';
+import { LocalEngine } from './engine/local/index.js';
+import type { Engine } from './engine/types.js';
+import { installAnswers } from './http/answers.js';
+import { healthRoutes } from './http/healthRoutes.js';
+import { installJsonBody } from './http/jsonBody.js';
+import { installRequestLog } from './http/requestLog.js';
+import { describeValidationErrors } from './http/validation.js';
+import { pushRoutes } from './ingest/pushRoutes.js';
+import { tokenRoute } from './ingest/tokenRoute.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  engine: Engine;
+  /** Stops accepting, lets requests under way finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+export async function buildServer(config: Config, log: Logger): Promise<Gateway> {
+  const engine = await LocalEngine.open({
+    dataDir: config.dataDir,
+    durability: config.durability,
+    busyTimeoutMs: config.storeBusyTimeoutMs,
+    log: log.child({ part: 'store' }),
+  });
+  const tokens = createAccessTokens({ apps: config.apps, secret: loadTokenSecret(config.dataDir, config.tokenSecret) });
+  const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    schemaErrorFormatter: describeValidationErrors,
+    return503OnClosing: true,
+    disableRequestLogging: true,
+  });
+  installAnswers(app);
+  installRequestLog(app);
+  installJsonBody(app);
+  await app.register(healthRoutes, { engine });
+  await app.register(tokenRoute, { tokens, ttlMaxSeconds: config.tokenTtlMax });
+  await app.register(pushRoutes, { engine, tokens, verifier, timestampSkewMs: config.pushTimestampSkewMs });
+
+  if (config.apps.size === 0) {
+    log.warn(
+      'no app may push yet: set AICC_APPS="appKey:appSecret" (several separated by commas) and restart; ' +
+        'AICC then calls POST /apigovernance/api/oauth/tokenByAkSk with them to get the AccessToken for pushMsg',
+    );
+  }
+
+  return {
+    app,
+    engine,
+    async close() {
+      // Fastify closes idle keep-alive connections once, when closing starts; a connection that finishes its
+      // request afterwards would otherwise hold the close open for the whole keep-alive timeout (72 s).
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
+      await engine.close();
+    },
+  };
+}

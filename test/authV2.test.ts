@@ -1,0 +1,89 @@
+// The auth-v2 signature module on its own: what it signs, what it refuses.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { canonicalString, createAuthV2Verifier, signAuthV2, type SignOptions } from '../src/aicc/authV2.js';
+import { GatewayError } from '../src/errors.js';
+import { PUSH_KEY } from './support/fixtures.js';
+
+const NOW = 1_800_000_000_000;
+const verifier = createAuthV2Verifier({ pushKeys: new Map([['ak1', PUSH_KEY]]), skewMs: 300_000 });
+const body = Buffer.from('{"messages":[],"timestamp":1800000000000}');
+
+function signed(overrides: Partial<SignOptions> = {}) {
+  const headers = { 'content-type': 'application/json', host: 'gateway.example' };
+  const options: SignOptions = {
+    accessKey: 'ak1', pushKey: PUSH_KEY, method: 'POST', path: '/webhooks/v1/messages', headers,
+    signedHeaders: ['content-type', 'host'], body, timestampMs: NOW, ...overrides,
+  };
+  return { method: 'POST', path: '/webhooks/v1/messages', headers: { ...headers, authorization: signAuthV2(options) }, rawBody: body };
+}
+
+function refusedWith(code: string, pattern: RegExp) {
+  return (err: unknown) => err instanceof GatewayError && err.code === code && pattern.test(err.message);
+}
+
+describe('auth-v2', () => {
+  it('builds the documented canonical string', () => {
+    const text = canonicalString({
+      accessKey: 'ak1', timestampMs: 5, signedHeaders: ['Content-Type'], method: 'post', path: '/p',
+      headerValue: () => ' application/json ', body: '',
+    });
+    assert.equal(
+      text,
+      'auth-v2/ak1/5/content-type\nPOST\n/p\ncontent-type:application/json\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+  });
+
+  it('accepts a request it signed, naming the access key', () => {
+    assert.deepEqual(verifier.verify(signed(), NOW + 1000), { accessKey: 'ak1' });
+    assert.deepEqual(verifier.verify(signed({ signedHeaders: [] }), NOW), { accessKey: 'ak1' });
+  });
+
+  it('refuses a changed body, path, method or signed header', () => {
+    const request = signed();
+    const cases = [
+      { ...request, rawBody: Buffer.from(body.toString().replace('[]', '[{}]')) },
+      { ...request, path: '/webhooks/v1/other' },
+      { ...request, method: 'PUT' },
+      { ...request, headers: { ...request.headers, host: 'evil.example' } },
+    ];
+    for (const tampered of cases) {
+      assert.throws(() => verifier.verify(tampered, NOW), refusedWith('UNAUTHORIZED', /signature was not accepted/));
+    }
+  });
+
+  it('refuses a wrong push key and an unknown access key with the same words', () => {
+    const wrongKey = signed({ pushKey: PUSH_KEY.replace('A', 'B') });
+    const unknown = signed({ accessKey: 'ak9' });
+    for (const request of [wrongKey, unknown]) {
+      assert.throws(() => verifier.verify(request, NOW), refusedWith('UNAUTHORIZED', /signature was not accepted/));
+    }
+  });
+
+  it('refuses a signature outside the replay window, unless the window is off', () => {
+    assert.throws(() => verifier.verify(signed(), NOW + 300_001), refusedWith('STALE_TIMESTAMP', /outside/));
+    assert.throws(() => verifier.verify(signed(), NOW - 300_001), refusedWith('STALE_TIMESTAMP', /outside/));
+    const open = createAuthV2Verifier({ pushKeys: new Map([['ak1', PUSH_KEY]]), skewMs: 0 });
+    assert.deepEqual(open.verify(signed(), NOW + 86_400_000), { accessKey: 'ak1' });
+  });
+
+  it('refuses a missing or malformed header', () => {
+    const request = signed();
+    const malformed = [
+      undefined,
+      'Bearer abc',
+      'auth-v2/ak1/1800000000000/content-type',
+      `auth-v2/ak1/not-a-time/content-type/${'0'.repeat(64)}`,
+      `auth-v2/ak1/1800000000000/content-type/${'0'.repeat(63)}`,
+      `auth-v2//1800000000000/content-type/${'0'.repeat(64)}`,
+    ];
+    for (const authorization of malformed) {
+      assert.throws(
+        () => verifier.verify({ ...request, headers: { ...request.headers, authorization } }, NOW),
+        refusedWith('UNAUTHORIZED', /Authorization header/),
+        String(authorization),
+      );
+    }
+  });
+});

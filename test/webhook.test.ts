@@ -1,0 +1,62 @@
+// The signed webhook twin over real HTTP: same processing as pushMsg, auth-v2 instead of a token.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { signAuthV2 } from '../src/aicc/authV2.js';
+import { downLinkMsg, pushBody, PUSH_KEY } from './support/fixtures.js';
+import { PUSH_ACCESS_KEY, startGateway, type InProcessGateway } from './support/gateway.js';
+
+const PATH = '/webhooks/v1/messages';
+let gw: InProcessGateway;
+
+before(async () => {
+  gw = await startGateway();
+});
+after(() => gw.close());
+
+function signedHeaders(raw: string, options: { pushKey?: string; timestampMs?: number } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  const authorization = signAuthV2({
+    accessKey: PUSH_ACCESS_KEY, pushKey: options.pushKey ?? PUSH_KEY, method: 'POST', path: PATH, headers,
+    signedHeaders: ['content-type'], body: raw, timestampMs: options.timestampMs ?? Date.now(),
+  });
+  return { ...headers, authorization };
+}
+
+describe('webhook push', () => {
+  it('stores a signed push, and a retried one once', async () => {
+    const raw = JSON.stringify(pushBody([downLinkMsg({ to: 'wh-1' }), downLinkMsg({ to: 'wh-1', controlType: 'trans2agent' })]));
+    for (let i = 0; i < 2; i++) {
+      const res = await gw.request('POST', PATH, raw, signedHeaders(raw));
+      assert.deepEqual([res.status, res.body], [200, { resultCode: '0', resultDesc: 'success' }]);
+    }
+    const entries = await gw.gateway.engine.readSince('wh-1', 0, 10);
+    assert.deepEqual(entries.map((e) => [e.seq, e.message.controlType]), [[1, 'CHAT'], [2, 'TRANS2AGENT']]);
+  });
+
+  it('refuses a body changed after signing, a wrong key, a stale signature and a Bearer token', async () => {
+    const raw = JSON.stringify(pushBody([downLinkMsg({ to: 'wh-2' })]));
+    const token = await gw.token('app1');
+    const cases: [string, Record<string, string>, number, string][] = [
+      [raw.replace('hello', 'HELLO'), signedHeaders(raw), 401, '3'],
+      [raw, signedHeaders(raw, { pushKey: PUSH_KEY.toLowerCase() }), 401, '3'],
+      [raw, signedHeaders(raw, { timestampMs: Date.now() - 600_000 }), 401, '4'],
+      [raw, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, 401, '3'],
+      [raw, { 'content-type': 'application/json' }, 401, '3'],
+    ];
+    for (const [body, headers, status, resultCode] of cases) {
+      const res = await gw.request('POST', PATH, body, headers);
+      assert.equal(res.status, status, JSON.stringify(res.body));
+      assert.equal(res.body.resultCode, resultCode);
+    }
+    assert.equal((await gw.gateway.engine.readSince('wh-2', 0, 10)).length, 0);
+  });
+
+  it('validates a signed push like pushMsg: all or nothing, the field named', async () => {
+    const raw = JSON.stringify(pushBody([downLinkMsg({ to: 'wh-3' }), downLinkMsg({ to: 'wh-3', messageCode: 'x'.repeat(65) })]));
+    const res = await gw.request('POST', PATH, raw, signedHeaders(raw));
+    assert.equal(res.status, 400);
+    assert.match(res.body.resultDesc, /messages\[1\]\.messageCode/);
+    assert.equal((await gw.gateway.engine.readSince('wh-3', 0, 10)).length, 0);
+  });
+});
