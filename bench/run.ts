@@ -2,6 +2,7 @@
 // BENCH_DURATION (seconds per measurement, default 10) trades precision for time.
 
 import { cpus } from 'node:os';
+import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
@@ -10,5 +11,6 @@ const report = {
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
   durationSecondsPerMeasurement: durationSeconds,
   pushMsgThroughput: await measurePushThroughput({ durationSeconds }),
+  delivery: await measureDelivery({ durationSeconds }),
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');

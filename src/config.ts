@@ -26,6 +26,24 @@ export interface Config {
   durability: Durability;
   /** How long a write waits for a locked database before the push fails (and AICC retries). */
   storeBusyTimeoutMs: number;
+  /** HS256 secret with which the company's backend signs customer tokens; unset: only visitors. */
+  customerTokenSecret: string | undefined;
+  /** Whether anonymous visitors may obtain a token (POST /v1/visitors). */
+  visitors: boolean;
+  visitorTokenTtlSeconds: number;
+  /** New visitors per client address per minute. */
+  visitorRateLimit: number;
+  /** Messages older than this are purged. */
+  historyTtlMs: number;
+  heartbeatMs: number;
+  /** Bytes a stream connection may have waiting to be sent before the server stops writing to it. */
+  streamBufferBytes: number;
+  /** How long a connection may stay over its buffer before it is closed as a slow consumer (4008). */
+  slowConsumerMs: number;
+  /** Trust X-Forwarded-For from a proxy in front (for client addresses: rate limits, logs). */
+  trustProxy: boolean;
+  /** Origins whose pages may call the customer endpoints (CORS); "*" for any. */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -59,6 +77,16 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(merged, 'LOG_LEVEL', 'info', LOG_LEVELS),
     durability: oneOf(merged, 'DURABILITY', 'full', ['full', 'relaxed'] as const),
     storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+    customerTokenSecret: optionalSecret(merged, 'CUSTOMER_TOKEN_SECRET'),
+    visitors: oneOf(merged, 'VISITORS', 'on', ['on', 'off'] as const) === 'on',
+    visitorTokenTtlSeconds: integer(merged, 'VISITOR_TOKEN_TTL', 86_400, 60, 86_400 * 365),
+    visitorRateLimit: integer(merged, 'VISITOR_RATE_LIMIT', 20, 1, 1_000_000),
+    historyTtlMs: duration(merged, 'HISTORY_TTL', 7 * DAY_MS),
+    heartbeatMs: integer(merged, 'HEARTBEAT_MS', 25_000, 1000, 600_000),
+    streamBufferBytes: integer(merged, 'STREAM_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    slowConsumerMs: integer(merged, 'SLOW_CONSUMER_MS', 10_000, 10, 600_000),
+    trustProxy: oneOf(merged, 'TRUST_PROXY', 'off', ['on', 'off'] as const) === 'on',
+    allowedOrigins: origins(merged),
   };
 }
 
@@ -91,6 +119,31 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function origins(env: Env): string[] {
+  const raw = env.ALLOWED_ORIGINS?.trim() || '*';
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`ALLOWED_ORIGINS: "${origin}" must be "*" or an origin such as https://shop.example.com`);
+    }
+  }
+  return list;
+}
+
+const DAY_MS = 86_400_000;
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
+
+/** A duration such as "7d", "12h", "30m", "45s" or "500ms"; a bare number is milliseconds. */
+function duration(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(raw);
+  if (!match || Number(match[1]) <= 0) {
+    throw new ConfigError(`${name} must be a duration such as 7d, 12h, 30m or 45s, got "${raw}"`);
+  }
+  return Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']!;
 }
 
 function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {

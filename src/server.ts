@@ -1,14 +1,22 @@
 // The composition root: builds the parts from the configuration and wires them together. No logic of its own.
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAccessTokens, loadTokenSecret } from './aicc/accessTokens.js';
 import { createAuthV2Verifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
 import { LocalEngine } from './engine/local/index.js';
 import type { Engine } from './engine/types.js';
+import websocket from '@fastify/websocket';
+import { createCustomerTokens } from './delivery/identity.js';
+import { customerRoutes } from './delivery/customerRoutes.js';
+import { startRetention, type Retention } from './delivery/retention.js';
+import { streamRoute } from './delivery/streamRoute.js';
+import type { StreamSession } from './delivery/streamSession.js';
 import { installAnswers } from './http/answers.js';
+import { installCors } from './http/cors.js';
+import { createRateLimiter } from './http/rateLimit.js';
 import { healthRoutes } from './http/healthRoutes.js';
 import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
@@ -19,6 +27,9 @@ import { tokenRoute } from './ingest/tokenRoute.js';
 export interface Gateway {
   app: FastifyInstance;
   engine: Engine;
+  retention: Retention;
+  /** The customer streams open now. */
+  streams: ReadonlySet<StreamSession>;
   /** Stops accepting, lets requests under way finish, then closes the store. */
   close(): Promise<void>;
 }
@@ -30,8 +41,14 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     busyTimeoutMs: config.storeBusyTimeoutMs,
     log: log.child({ part: 'store' }),
   });
-  const tokens = createAccessTokens({ apps: config.apps, secret: loadTokenSecret(config.dataDir, config.tokenSecret) });
+  const tokenSecret = loadTokenSecret(config.dataDir, config.tokenSecret);
+  const tokens = createAccessTokens({ apps: config.apps, secret: tokenSecret });
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
+  const customerTokens = createCustomerTokens({
+    customerSecret: config.customerTokenSecret,
+    visitorSecret: tokenSecret,
+    visitorTtlSeconds: config.visitorTokenTtlSeconds,
+  });
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -42,7 +59,9 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     schemaErrorFormatter: describeValidationErrors,
     return503OnClosing: true,
-    disableRequestLogging: true,
+    // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy,
   });
   installAnswers(app);
   installRequestLog(app);
@@ -50,6 +69,30 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   await app.register(healthRoutes, { engine });
   await app.register(tokenRoute, { tokens, ttlMaxSeconds: config.tokenTtlMax });
   await app.register(pushRoutes, { engine, tokens, verifier, timestampSkewMs: config.pushTimestampSkewMs });
+  installCors(app, config.allowedOrigins);
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024, perMessageDeflate: false },
+    // "Going away" (1001), which tells clients to reconnect (to another node) and resume; the plugin's own
+    // default closes without a code.
+    preClose: async () => {
+      for (const client of app.websocketServer.clients) client.close(1001, 'the gateway is shutting down');
+    },
+  });
+  const streams = new Set<StreamSession>();
+  await app.register(streamRoute, {
+    engine,
+    sessions: streams,
+    customerTokens,
+    heartbeatMs: config.heartbeatMs,
+    bufferBytes: config.streamBufferBytes,
+    slowConsumerMs: config.slowConsumerMs,
+  });
+  await app.register(customerRoutes, {
+    engine,
+    customerTokens,
+    visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: 60_000 }) : undefined,
+  });
+  const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });
 
   if (config.apps.size === 0) {
     log.warn(
@@ -61,7 +104,10 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   return {
     app,
     engine,
+    retention,
+    streams,
     async close() {
+      retention.stop();
       // Fastify closes idle keep-alive connections once, when closing starts; a connection that finishes its
       // request afterwards would otherwise hold the close open for the whole keep-alive timeout (72 s).
       const sweep = setInterval(() => app.server.closeIdleConnections(), 100);

@@ -57,9 +57,9 @@ describe('durability', () => {
       console.log(`# kill -9: ${sent} pushes sent, ${acknowledged.length} acknowledged, ${acknowledged.length - present} lost`);
       assert.equal(present, acknowledged.length, 'every acknowledged push is present after the restart');
       // The restarted gateway carries on numbering where the killed one stopped.
-      const before = await restarted.gateway.engine.lastSeq('k1');
+      const before = (await restarted.gateway.engine.conversation('k1')).lastSeq;
       assert.equal((await restarted.push(pushBody([downLinkMsg({ to: 'k1' })]))).status, 200);
-      assert.equal(await restarted.gateway.engine.lastSeq('k1'), before + 1);
+      assert.equal((await restarted.gateway.engine.conversation('k1')).lastSeq, before + 1);
     } finally {
       await restarted.close();
     }

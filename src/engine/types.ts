@@ -1,7 +1,9 @@
-// What an engine does: the durable, ordered, de-duplicated log of each customer's messages. The local engine
+// What an engine does: the durable, ordered, de-duplicated log of each customer's messages, the conversation
+// state derived from it, and the fan-out of new entries to whoever listens for that customer. The local engine
 // (SQLite, one process) and the Redis engine (many processes) implement this one contract.
 
 import type { NormalizedMessage, StoredMessage } from '../aicc/downlink.js';
+import type { ConversationState } from '../conversation/state.js';
 
 /** One message in a customer's log. `seq` starts at 1 and grows by one with no gaps, per customer. */
 export interface LogEntry {
@@ -10,23 +12,48 @@ export interface LogEntry {
   message: StoredMessage;
   /** When the gateway stored it (ms since epoch). */
   storedAt: number;
+  /** The conversation state this message led to, when it changed the state. */
+  state?: ConversationState;
 }
 
 export interface AppendOutcome extends LogEntry {
-  /** True when the message was already in the log (a retried push): nothing new was stored. */
+  /** True when the message was already in the log (a retried push): nothing new was stored or published. */
   duplicate: boolean;
+}
+
+export type EngineEvent =
+  | { type: 'entry'; entry: LogEntry }
+  | { type: 'ephemeral'; customerId: string; message: StoredMessage };
+
+export type EngineListener = (event: EngineEvent) => void;
+
+export interface ConversationSummary {
+  customerId: string;
+  state: ConversationState;
+  /** The newest seq stored (0 when none). */
+  lastSeq: number;
+  /** The oldest seq still retained (0 when none). */
+  firstSeq: number;
 }
 
 export interface Engine {
   /**
-   * Stores the messages of one push atomically and durably (per the configured durability) before resolving.
-   * Ephemeral messages must not be passed here. Rejects with a STORE_UNAVAILABLE GatewayError on failure.
+   * Stores the messages of one push atomically and durably (per the configured durability), then publishes the
+   * new entries to the customers' listeners, then resolves. Ephemeral messages must not be passed here.
+   * Rejects with a STORE_UNAVAILABLE GatewayError on failure.
    */
   append(messages: readonly NormalizedMessage[]): Promise<AppendOutcome[]>;
-  /** Entries of one customer with seq > afterSeq, in order, at most `limit` of them. */
+  /** Delivers ephemeral messages (typing) to the customers' listeners, storing nothing. */
+  publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void>;
+  /** Listens for one customer's new entries and ephemeral messages; returns the way to stop listening. */
+  subscribe(customerId: string, listener: EngineListener): () => void;
+  /** Entries of one customer with seq > afterSeq, oldest first, at most `limit` of them. */
   readSince(customerId: string, afterSeq: number, limit: number): Promise<LogEntry[]>;
-  /** The highest seq stored for the customer (0 when none). */
-  lastSeq(customerId: string): Promise<number>;
+  /** The newest entries with seq < beforeSeq, at most `limit`, returned oldest first. */
+  readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]>;
+  conversation(customerId: string): Promise<ConversationSummary>;
+  /** Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused. */
+  purgeOlderThan(cutoffMs: number, limit: number): Promise<number>;
   /** Resolves when the store can take writes; rejects otherwise. */
   ping(): Promise<void>;
   /** Finishes the writes under way, then releases the store. */

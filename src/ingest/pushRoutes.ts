@@ -5,18 +5,13 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AccessTokens } from '../aicc/accessTokens.js';
 import type { PushSignatureVerifier } from '../aicc/authV2.js';
-import { PushBodySchema, normalizePush, type NormalizedMessage, type PushBody } from '../aicc/downlink.js';
-import type { AppendOutcome, Engine } from '../engine/types.js';
+import { PushBodySchema, normalizePush, type PushBody } from '../aicc/downlink.js';
+import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import { noteForLog } from '../http/requestLog.js';
 
 export const PUSH_MSG_PATH = '/apiaccess/ccmessaging/pushMsg';
 export const WEBHOOK_PATH = '/webhooks/v1/messages';
-
-/** Told of every push after it is durable: stored entries (new ones and retries) and ephemeral ones (typing). */
-export interface PushListener {
-  (accepted: { stored: AppendOutcome[]; ephemeral: NormalizedMessage[] }): void;
-}
 
 export interface PushRoutesOptions {
   engine: Engine;
@@ -24,14 +19,13 @@ export interface PushRoutesOptions {
   verifier: PushSignatureVerifier;
   /** 0 turns the replay window off. */
   timestampSkewMs: number;
-  onAccepted?: PushListener;
   now?: () => number;
 }
 
 const BEARER = /^Bearer (\S+)$/;
 
 export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, options) => {
-  const { engine, tokens, verifier, timestampSkewMs, onAccepted } = options;
+  const { engine, tokens, verifier, timestampSkewMs } = options;
   const now = options.now ?? Date.now;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -43,9 +37,9 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     const durable = messages.filter((m) => !m.ephemeral);
     const ephemeral = messages.filter((m) => m.ephemeral);
     const stored = await engine.append(durable);
+    await engine.publishEphemeral(ephemeral);
     const fresh = stored.filter((s) => !s.duplicate).length;
     noteForLog(request, { messages: messages.length, stored: fresh, duplicates: stored.length - fresh, typing: ephemeral.length });
-    onAccepted?.({ stored, ephemeral });
     return SUCCESS;
   }
 

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { SignJWT } from 'jose';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { buildServer, type Gateway } from '../../src/server.js';
@@ -13,6 +14,18 @@ import { PUSH_KEY } from './fixtures.js';
 
 export const APPS = { app1: 'secret-one', app2: 'secret-two' } as const;
 export const PUSH_ACCESS_KEY = 'ak1';
+export const CUSTOMER_TOKEN_SECRET = 'customer-token-secret-for-tests-0123456789';
+
+/** A verified customer's token, as the company's backend would mint it. */
+export function customerToken(customerId: string, ttlSeconds = 600, secret = CUSTOMER_TOKEN_SECRET): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(customerId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttlSeconds)
+    .sign(new TextEncoder().encode(secret));
+}
 
 export function tempDir(prefix = 'aicc-gw-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -25,6 +38,7 @@ export function baseEnv(dataDir: string, overrides: Record<string, string> = {})
     DATA_DIR: dataDir,
     AICC_APPS: Object.entries(APPS).map(([k, v]) => `${k}:${v}`).join(','),
     AICC_PUSH_KEYS: `${PUSH_ACCESS_KEY}:${PUSH_KEY}`,
+    CUSTOMER_TOKEN_SECRET,
     LOG_LEVEL: 'silent',
     ...overrides,
   };

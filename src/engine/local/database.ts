@@ -12,9 +12,11 @@ export interface DatabaseOptions {
 const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
+  -- state: the conversation state (JSON) after the customer's newest message.
   CREATE TABLE IF NOT EXISTS customers (
     id        TEXT PRIMARY KEY,
-    last_seq  INTEGER NOT NULL
+    last_seq  INTEGER NOT NULL,
+    state     TEXT
   ) WITHOUT ROWID;
 
   -- A rowid table, so that rows (a few hundred bytes each) are appended in arrival order and a commit writes
@@ -26,7 +28,8 @@ const SCHEMA = `
     dedupe_key    TEXT    NOT NULL,
     control_type  TEXT    NOT NULL,
     body          TEXT    NOT NULL,
-    stored_at     INTEGER NOT NULL
+    stored_at     INTEGER NOT NULL,
+    state         TEXT                -- the conversation state (JSON) this message led to, when it changed it
   );
 
   CREATE UNIQUE INDEX IF NOT EXISTS messages_by_customer_seq ON messages (customer_id, seq);

@@ -11,8 +11,10 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
-import type { AppendOutcome, Engine, LogEntry } from '../types.js';
+import { INITIAL_STATE } from '../../conversation/state.js';
+import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { openDatabase } from './database.js';
+import { LocalHub } from './hub.js';
 import type { WriterData, WriterReply, WriterRequest, WrittenMessage } from './writer.js';
 
 export interface LocalEngineOptions {
@@ -28,7 +30,12 @@ const DATABASE_FILE = 'gateway.sqlite';
 
 type Pending = { resolve: (value: AppendOutcome[]) => void; reject: (err: Error) => void; messages: NormalizedMessage[] };
 type Call = { resolve: (reply: Extract<WriterReply, { id: number }>) => void; reject: (err: Error) => void };
-type WriterCommand = { type: 'append'; requests: NormalizedMessage[][] } | { type: 'ping' } | { type: 'close' };
+type WriterCommand =
+  | { type: 'append'; requests: NormalizedMessage[][] }
+  | { type: 'purge'; cutoffMs: number; limit: number }
+  | { type: 'ping' }
+  | { type: 'close' };
+type Row = { seq: number; body: string; stored_at: number; state: string | null };
 
 export class LocalEngine implements Engine {
   private writer: Promise<Worker> | undefined;
@@ -37,9 +44,12 @@ export class LocalEngine implements Engine {
   private readonly queue: Pending[] = [];
   private commitUnderWay: Promise<void> | undefined;
   private closing = false;
+  private readonly hub = new LocalHub();
   private readonly reader: Database.Database;
-  private readonly selectSince: Database.Statement<[string, number, number], { seq: number; body: string; stored_at: number }>;
-  private readonly selectLastSeq: Database.Statement<[string], { last_seq: number }>;
+  private readonly selectSince: Database.Statement<[string, number, number], Row>;
+  private readonly selectBefore: Database.Statement<[string, number, number], Row>;
+  private readonly selectCustomer: Database.Statement<[string], { last_seq: number; state: string | null }>;
+  private readonly selectFirstSeq: Database.Statement<[string], { first: number | null }>;
 
   private constructor(
     private readonly options: LocalEngineOptions,
@@ -47,9 +57,13 @@ export class LocalEngine implements Engine {
   ) {
     this.reader = openDatabase(path, options);
     this.selectSince = this.reader.prepare(
-      'SELECT seq, body, stored_at FROM messages WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, body, stored_at, state FROM messages WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.selectLastSeq = this.reader.prepare('SELECT last_seq FROM customers WHERE id = ?');
+    this.selectBefore = this.reader.prepare(
+      'SELECT seq, body, stored_at, state FROM messages WHERE customer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+    );
+    this.selectCustomer = this.reader.prepare('SELECT last_seq, state FROM customers WHERE id = ?');
+    this.selectFirstSeq = this.reader.prepare('SELECT min(seq) AS first FROM messages WHERE customer_id = ?');
   }
 
   /** Opens (creating when needed) the database in dataDir; fails when the store cannot be opened. */
@@ -74,22 +88,52 @@ export class LocalEngine implements Engine {
     });
   }
 
+  async publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void> {
+    for (const msg of messages) {
+      this.hub.publish(msg.customerId, { type: 'ephemeral', customerId: msg.customerId, message: msg.message });
+    }
+  }
+
+  subscribe(customerId: string, listener: EngineListener): () => void {
+    return this.hub.subscribe(customerId, listener);
+  }
+
   async readSince(customerId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
+    return this.read(() => this.selectSince.all(customerId, afterSeq, limit), customerId);
+  }
+
+  async readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]> {
+    return this.read(() => this.selectBefore.all(customerId, beforeSeq, limit).reverse(), customerId);
+  }
+
+  async conversation(customerId: string): Promise<ConversationSummary> {
     try {
-      return this.selectSince.all(customerId, afterSeq, limit).map((row) => ({
+      const customer = this.selectCustomer.get(customerId);
+      return {
         customerId,
-        seq: row.seq,
-        message: JSON.parse(row.body),
-        storedAt: row.stored_at,
-      }));
+        state: customer?.state ? JSON.parse(customer.state) : INITIAL_STATE,
+        lastSeq: customer?.last_seq ?? 0,
+        firstSeq: customer ? this.selectFirstSeq.get(customerId)?.first ?? 0 : 0,
+      };
     } catch (err) {
       throw storeError(err);
     }
   }
 
-  async lastSeq(customerId: string): Promise<number> {
+  async purgeOlderThan(cutoffMs: number, limit: number): Promise<number> {
+    const reply = await this.call({ type: 'purge', cutoffMs, limit });
+    return (reply as { result: number }).result;
+  }
+
+  private read(query: () => Row[], customerId: string): LogEntry[] {
     try {
-      return this.selectLastSeq.get(customerId)?.last_seq ?? 0;
+      return query().map((row) => ({
+        customerId,
+        seq: row.seq,
+        message: JSON.parse(row.body),
+        storedAt: row.stored_at,
+        ...(row.state ? { state: JSON.parse(row.state) } : {}),
+      }));
     } catch (err) {
       throw storeError(err);
     }
@@ -123,7 +167,14 @@ export class LocalEngine implements Engine {
       .then(
         (reply) => {
           const results = (reply as { result: WrittenMessage[][] }).result;
-          batch.forEach((pending, i) => pending.resolve(toOutcomes(pending.messages, results[i]!)));
+          // Published in commit order, and only once durable: a listener never sees what a crash could undo.
+          batch.forEach((pending, i) => {
+            const outcomes = toOutcomes(pending.messages, results[i]!);
+            for (const { duplicate, ...entry } of outcomes) {
+              if (!duplicate) this.hub.publish(entry.customerId, { type: 'entry', entry });
+            }
+            pending.resolve(outcomes);
+          });
         },
         (err: Error) => {
           this.options.log.error({ err: { message: err.message }, pushes: batch.length }, 'store write failed');
@@ -195,12 +246,13 @@ function startWriter(data: WriterData): Promise<Worker> {
 
 function toOutcomes(messages: NormalizedMessage[], written: WrittenMessage[]): AppendOutcome[] {
   return messages.map((msg, i) => {
-    const { seq, storedAt, duplicateOf } = written[i]!;
+    const { seq, storedAt, state, duplicateOf } = written[i]!;
     return {
       customerId: msg.customerId,
       seq,
       storedAt,
       message: duplicateOf === undefined ? msg.message : JSON.parse(duplicateOf),
+      ...(state ? { state } : {}),
       duplicate: duplicateOf !== undefined,
     };
   });

@@ -1,20 +1,23 @@
 // The SQLite writer thread. It owns the only write connection, so commits (and their fsyncs) never stall the
 // event loop, and it commits each batch of pushes it is handed in one transaction: one fsync for many pushes.
+// It also keeps each customer's conversation state, advanced in the transaction that stores the message.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
+import { INITIAL_STATE, nextState, type ConversationState } from '../../conversation/state.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
 
 export type WriterRequest =
   | { id: number; type: 'append'; requests: NormalizedMessage[][] }
+  | { id: number; type: 'purge'; cutoffMs: number; limit: number }
   | { id: number; type: 'ping' }
   | { id: number; type: 'close' };
 
-/** What the writer tells of each stored message: its seq and, for a duplicate, the message as first stored. */
-export type WrittenMessage = { seq: number; storedAt: number; duplicateOf?: string };
+/** What the writer tells of each message: its seq, the state it led to, or the message as first stored. */
+export type WrittenMessage = { seq: number; storedAt: number; state?: ConversationState; duplicateOf?: string };
 
 export type WriterReply =
-  | { id: number; ok: true; result?: WrittenMessage[][] }
+  | { id: number; ok: true; result?: WrittenMessage[][] | number }
   | { id: number; ok: false; error: { message: string; code?: string } }
   | { type: 'ready' };
 
@@ -30,41 +33,54 @@ migrate(db);
 const findByDedupeKey = db.prepare<[string, string], { seq: number; body: string; stored_at: number }>(
   'SELECT seq, body, stored_at FROM messages WHERE customer_id = ? AND dedupe_key = ?',
 );
-const takeNextSeq = db.prepare<[string], { last_seq: number }>(
-  `INSERT INTO customers (id, last_seq) VALUES (?, 1)
-   ON CONFLICT (id) DO UPDATE SET last_seq = last_seq + 1
-   RETURNING last_seq`,
+const readCustomer = db.prepare<[string], { last_seq: number; state: string | null }>(
+  'SELECT last_seq, state FROM customers WHERE id = ?',
+);
+const writeCustomer = db.prepare(
+  `INSERT INTO customers (id, last_seq, state) VALUES (?, ?, ?)
+   ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, state = excluded.state`,
 );
 const insertMessage = db.prepare(
-  `INSERT INTO messages (customer_id, seq, dedupe_key, control_type, body, stored_at)
-   VALUES (?, ?, ?, ?, ?, ?)`,
+  `INSERT INTO messages (customer_id, seq, dedupe_key, control_type, body, stored_at, state)
+   VALUES (?, ?, ?, ?, ?, ?, ?)`,
+);
+const purgeBatch = db.prepare(
+  'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE stored_at < ? ORDER BY stored_at LIMIT ?)',
 );
 const selectOne = db.prepare('SELECT 1');
 
-// Only seqs travel back to the main thread, which already holds the messages; copying them back would cost
-// as much as storing them.
+// Only seqs and states travel back to the main thread, which already holds the messages.
 function appendOne(msg: NormalizedMessage, storedAt: number): WrittenMessage {
   const existing = findByDedupeKey.get(msg.customerId, msg.dedupeKey);
   if (existing) return { seq: existing.seq, storedAt: existing.stored_at, duplicateOf: existing.body };
-  const seq = takeNextSeq.get(msg.customerId)!.last_seq;
-  insertMessage.run(msg.customerId, seq, msg.dedupeKey, msg.message.controlType, JSON.stringify(msg.message), storedAt);
-  return { seq, storedAt };
+  const customer = readCustomer.get(msg.customerId);
+  const seq = (customer?.last_seq ?? 0) + 1;
+  const before: ConversationState = customer?.state ? JSON.parse(customer.state) : INITIAL_STATE;
+  const after = nextState(before, msg.message, seq);
+  const changed = after !== before;
+  writeCustomer.run(msg.customerId, seq, JSON.stringify(after));
+  insertMessage.run(
+    msg.customerId, seq, msg.dedupeKey, msg.message.controlType, JSON.stringify(msg.message), storedAt,
+    changed ? JSON.stringify(after) : null,
+  );
+  return changed ? { seq, storedAt, state: after } : { seq, storedAt };
 }
 
 // BEGIN IMMEDIATE takes the write lock up front, so a locked database fails here (after busy_timeout) rather
 // than half-way through. Any failure rolls the whole batch back; every push in it is answered non-zero.
-const appendBatch = db
-  .transaction((requests: NormalizedMessage[][]) => {
-    const storedAt = Date.now();
-    return requests.map((messages) => messages.map((msg) => appendOne(msg, storedAt)));
-  })
-  .immediate;
+const appendBatch = db.transaction((requests: NormalizedMessage[][]) => {
+  const storedAt = Date.now();
+  return requests.map((messages) => messages.map((msg) => appendOne(msg, storedAt)));
+}).immediate;
 
 port.on('message', (request: WriterRequest) => {
   try {
     switch (request.type) {
       case 'append':
         reply({ id: request.id, ok: true, result: appendBatch(request.requests) });
+        break;
+      case 'purge':
+        reply({ id: request.id, ok: true, result: purgeBatch.run(request.cutoffMs, request.limit).changes });
         break;
       case 'ping':
         selectOne.get();

@@ -1,0 +1,295 @@
+// The client's state machine: one connection at a time (WebSocket or SSE), resumed after `lastSeq` whenever it
+// ends, until the user closes it. Every end of a connection goes through `#ended`, the one place that decides
+// what comes next (with the pure `afterClose` and `backoffDelay`).
+
+import { Emitter } from './emitter.js';
+import { endpoint, getJson, type Query } from './http.js';
+import { afterClose, backoffDelay, CLOSE } from './reconnect.js';
+import { openSse } from './sse.js';
+import { describe, TokenSource } from './token.js';
+import type { Transport } from './transport.js';
+import {
+  GatewayClientError,
+  type ClientEvents,
+  type ClientOptions,
+  type ConnectionState,
+  type ConversationAnswer,
+  type FetchFunction,
+  type HelloFrame,
+  type HistoryPage,
+  type MessageFrame,
+  type ServerFrame,
+  type TransportName,
+  type WebSocketConstructor,
+} from './types.js';
+import { openWebSocket } from './websocket.js';
+
+/** One try at a connection, from asking for a token to its end. Callbacks of a past attempt are ignored. */
+interface Attempt {
+  /** What was sent as `since`. */
+  since: number;
+  token?: string;
+  transport?: Transport;
+  hello?: HelloFrame;
+  connectedAt: number;
+  /** The next message may skip ahead: the first one of a fresh start, or after a truncation. */
+  gapAllowed: boolean;
+  /** Waits for the hello, then for any frame (the heartbeat watchdog). */
+  watchdog?: ReturnType<typeof setTimeout>;
+}
+
+export interface HistoryQuery {
+  /** Messages after this seq, oldest first. */
+  since?: number;
+  /** The newest messages before this seq (oldest first); `'latest'`: the newest of all. */
+  before?: number | 'latest';
+  /** At most this many (the gateway's default is 100, its maximum 1000). */
+  limit?: number;
+}
+
+export class GatewayClient extends Emitter<ClientEvents> {
+  readonly transport: TransportName;
+  #state: ConnectionState = 'disconnected';
+  /** The recovery position: the highest seq handed to `message` listeners. */
+  #lastSeq: number;
+  /** The seq of the last conversation state handed to `state` listeners (-1: none yet). */
+  #stateSeq = -1;
+  #attempt: Attempt | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Steps of backoff taken since the last stable connection. */
+  #backoffStep = 0;
+  /** The lastSeq at which a gap was last seen: seen twice, it is accepted rather than chased forever. */
+  #gapAt: number | undefined;
+  /** Token refusals (4001) in a row: a second one waits before trying again. */
+  #refusals = 0;
+  readonly #tokens: TokenSource;
+  readonly #url: string;
+  readonly #WebSocket: WebSocketConstructor | undefined;
+  readonly #fetch: FetchFunction | undefined;
+  readonly #bounds: { minMs: number; maxMs: number };
+  readonly #stableAfterMs: number;
+  readonly #connectTimeoutMs: number;
+
+  constructor(options: ClientOptions) {
+    super();
+    if (options.token === undefined && options.getToken === undefined) throw new TypeError('give a token or getToken');
+    this.#url = endpoint(options.url, '').href; // checks the URL now rather than at the first connection
+    this.transport = options.transport ?? 'websocket';
+    this.#lastSeq = options.since ?? 0;
+    this.#tokens = new TokenSource(options.token, options.getToken, options.tokenRefreshMarginMs ?? 30_000);
+    const globals = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchFunction };
+    this.#WebSocket = options.WebSocket ?? globals.WebSocket;
+    this.#fetch = options.fetch ?? globals.fetch?.bind(globalThis);
+    this.#bounds = { minMs: options.minReconnectDelayMs ?? 300, maxMs: options.maxReconnectDelayMs ?? 20_000 };
+    this.#stableAfterMs = options.stableAfterMs ?? 10_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    if (this.transport === 'websocket' && !this.#WebSocket) {
+      throw new TypeError("no WebSocket here: pass options.WebSocket (in Node 20, `ws`'s WebSocket) or use transport 'sse'");
+    }
+    if (this.transport === 'sse' && !this.#fetch) throw new TypeError('no fetch here: pass options.fetch');
+  }
+
+  /** disconnected (not started, or waiting to reconnect), connecting, connected, or closed (until `connect()`). */
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The highest seq delivered; a later connection resumes after it. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Starts connecting; when waiting to reconnect, reconnects now. */
+  connect(): void {
+    if (this.#state === 'connecting' || this.#state === 'connected') return;
+    if (this.#state === 'closed') this.#backoffStep = 0;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    void this.#open();
+  }
+
+  /** Closes the connection for good: no reconnect until `connect()` is called again. */
+  close(): void {
+    const was = this.#state;
+    if (was === 'closed') return;
+    const started = this.#attempt !== undefined || this.#retryTimer !== undefined;
+    this.#drop();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#state = 'closed';
+    if (started) this.emit('disconnected', { code: CLOSE.NORMAL, reason: 'closed by the client', willReconnect: false });
+  }
+
+  /** GET /v1/messages: stored messages after `since`, or the newest ones before `before`. */
+  history(query: HistoryQuery = {}): Promise<HistoryPage> {
+    const before = query.before === 'latest' ? '' : query.before;
+    return this.#get<HistoryPage>('/v1/messages', { since: query.since, before, limit: query.limit });
+  }
+
+  /** GET /v1/conversation: the conversation's state and the newest seq. */
+  conversation(): Promise<ConversationAnswer> {
+    return this.#get<ConversationAnswer>('/v1/conversation', {});
+  }
+
+  #get<T>(path: string, query: Query): Promise<T> {
+    if (!this.#fetch) return Promise.reject(new TypeError('no fetch here: pass options.fetch'));
+    return getJson<T>(this.#fetch, endpoint(this.#url, path, query), this.#tokens);
+  }
+
+  async #open(): Promise<void> {
+    const attempt: Attempt = { since: this.#lastSeq, connectedAt: 0, gapAllowed: this.#lastSeq === 0 };
+    this.#attempt = attempt;
+    this.#state = 'connecting';
+    let token: string;
+    try {
+      token = await this.#tokens.fresh();
+    } catch (error) {
+      const failure = error instanceof GatewayClientError ? error : new GatewayClientError('TOKEN_REFRESH_FAILED', describe(error));
+      this.#ended(attempt, CLOSE.TOKEN_REFUSED, failure.message, failure);
+      return;
+    }
+    if (this.#attempt !== attempt) return; // closed (or restarted) while we waited for the token
+    attempt.token = token;
+    attempt.watchdog = setTimeout(
+      () => this.#ended(attempt, CLOSE.ABNORMAL, `no hello within ${this.#connectTimeoutMs} ms`),
+      this.#connectTimeoutMs,
+    );
+    const handlers = {
+      frame: (text: string) => this.#received(attempt, text),
+      close: (code: number, reason: string) => this.#ended(attempt, code, reason),
+    };
+    if (this.transport === 'sse') {
+      const url = endpoint(this.#url, '/v1/stream', { since: attempt.since || undefined });
+      attempt.transport = openSse(url, token, attempt.since, this.#fetch!, handlers);
+    } else {
+      const url = endpoint(this.#url, '/v1/stream', { token, since: attempt.since || undefined }, 'ws');
+      attempt.transport = openWebSocket(url, this.#WebSocket!, handlers);
+    }
+  }
+
+  /** An attempt ended (by the gateway, the network, a watchdog or a failed token): decides what comes next. */
+  #ended(attempt: Attempt, code: number, reason: string, failure?: GatewayClientError): void {
+    if (this.#attempt !== attempt) return;
+    this.#drop();
+    if (attempt.hello && Date.now() - attempt.connectedAt >= this.#stableAfterMs) this.#backoffStep = 0;
+
+    const next = failure ? { kind: 'reconnect' as const, delay: 'backoff' as const } : afterClose(code, this.#tokens.canRefresh);
+    if (next.kind === 'stop') {
+      this.#state = 'closed';
+      this.emit('disconnected', { code, reason, willReconnect: false });
+      const message = next.error === 'TOKEN_REFUSED' ? `the gateway refused the token (${reason})` : `the gateway could not read a frame (${reason})`;
+      this.emit('error', new GatewayClientError(next.error, message));
+      return;
+    }
+    let delay = 0;
+    if (next.kind === 'refresh-token') {
+      if (attempt.token !== undefined) this.#tokens.refused(attempt.token);
+      this.#refusals += 1;
+      if (this.#refusals > 1) delay = this.#backoff();
+    } else if (next.delay === 'backoff' || this.#lastSeq === attempt.since) {
+      // 'now' (a slow consumer) only while each connection gets further than the one before.
+      delay = this.#backoff();
+    }
+    // State and timer first: a listener below may call close() or connect().
+    this.#state = 'disconnected';
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#open();
+    }, delay);
+    this.emit('disconnected', { code, reason, willReconnect: true });
+    if (failure) this.emit('error', failure);
+  }
+
+  #backoff(): number {
+    return backoffDelay(this.#backoffStep++, this.#bounds);
+  }
+
+  /** Forgets the current attempt and closes its transport, without calling back. */
+  #drop(): void {
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    this.#attempt = undefined;
+    clearTimeout(attempt.watchdog);
+    attempt.transport?.close();
+  }
+
+  #received(attempt: Attempt, text: string): void {
+    if (this.#attempt !== attempt) return;
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(text) as ServerFrame;
+      if (typeof frame !== 'object' || frame === null || typeof frame.type !== 'string') throw new TypeError('no type');
+    } catch {
+      this.emit('error', new GatewayClientError('BAD_FRAME', `unreadable frame: ${text.slice(0, 200)}`));
+      return;
+    }
+    if (attempt.hello) this.#watch(attempt, attempt.hello.heartbeatMs);
+    switch (frame.type) {
+      case 'hello':
+        return this.#hello(attempt, frame);
+      case 'message':
+        return this.#message(attempt, frame);
+      case 'state':
+        if (frame.seq > this.#stateSeq) {
+          this.#stateSeq = frame.seq;
+          this.emit('state', { seq: frame.seq, state: frame.state });
+        }
+        return;
+      case 'typing':
+        return this.emit('typing', { message: frame.message });
+      default:
+        // heartbeat and pong only feed the watchdog; unknown types are for newer clients.
+        return;
+    }
+  }
+
+  #hello(attempt: Attempt, hello: HelloFrame): void {
+    if (attempt.hello) return;
+    attempt.hello = hello;
+    attempt.connectedAt = Date.now();
+    this.#refusals = 0;
+    this.#watch(attempt, hello.heartbeatMs);
+    if (hello.lastSeq < this.#lastSeq) {
+      // Sequence numbers are never reused, so the gateway lost its store: follow its numbering from here.
+      this.emit('error', new GatewayClientError('SEQ_REWOUND', `the gateway's newest seq is ${hello.lastSeq}, below ours (${this.#lastSeq})`));
+      this.#lastSeq = hello.lastSeq;
+      this.#stateSeq = -1;
+      attempt.gapAllowed = true;
+    }
+    if (hello.truncated) attempt.gapAllowed = true;
+    this.#state = 'connected';
+    this.emit('connected', { transport: this.transport, since: attempt.since });
+    if (this.#attempt !== attempt) return;
+    this.emit('hello', hello);
+    if (this.#attempt === attempt && hello.state && hello.state.seq > this.#stateSeq) {
+      this.#stateSeq = hello.state.seq;
+      this.emit('state', { seq: hello.state.seq, state: hello.state });
+    }
+  }
+
+  #message(attempt: Attempt, frame: MessageFrame): void {
+    if (!Number.isSafeInteger(frame.seq)) {
+      this.emit('error', new GatewayClientError('BAD_FRAME', `a message frame without a seq: ${JSON.stringify(frame).slice(0, 200)}`));
+      return;
+    }
+    if (frame.seq <= this.#lastSeq) return; // seen already (a replay overlapping what we had)
+    if (frame.seq !== this.#lastSeq + 1 && !attempt.gapAllowed && this.#gapAt !== this.#lastSeq) {
+      // The protocol promises no gap: resume from what we have rather than skip a message. If the resumed
+      // connection shows the same gap, the gateway no longer has those messages: go on without them.
+      this.#gapAt = this.#lastSeq;
+      this.emit('error', new GatewayClientError('GAP', `expected seq ${this.#lastSeq + 1}, got ${frame.seq}; resuming to fill it`));
+      this.#ended(attempt, CLOSE.ABNORMAL, 'gap in the sequence');
+      return;
+    }
+    attempt.gapAllowed = false;
+    this.#lastSeq = frame.seq;
+    this.emit('message', { seq: frame.seq, message: frame.message, storedAt: frame.storedAt });
+  }
+
+  /** Reconnects when nothing is heard for two heartbeat intervals (protocol.md, `heartbeat`). */
+  #watch(attempt: Attempt, heartbeatMs: number): void {
+    clearTimeout(attempt.watchdog);
+    if (!(heartbeatMs > 0)) return;
+    attempt.watchdog = setTimeout(() => this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat for two intervals'), 2 * heartbeatMs);
+  }
+}

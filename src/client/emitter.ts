@@ -1,0 +1,34 @@
+// A small typed event emitter: `on` gives back the function that unsubscribes. A listener that throws does not
+// break the client's state machine: its error is rethrown on its own, as an uncaught error would be.
+
+export type Listener<T> = (payload: T) => void;
+
+export class Emitter<Events extends object> {
+  readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
+
+  on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    // Wrapped so that the same function subscribed twice is called twice and unsubscribes one at a time.
+    const entry: Listener<Events[K]> = (payload) => listener(payload);
+    set.add(entry as Listener<never>);
+    return () => {
+      set.delete(entry as Listener<never>);
+    };
+  }
+
+  protected emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    const set = this.#listeners.get(event);
+    if (!set) return;
+    // A copy: a listener may subscribe or unsubscribe while we iterate.
+    for (const listener of [...set] as Listener<Events[K]>[]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}

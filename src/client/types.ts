@@ -1,0 +1,221 @@
+// What the customer stream protocol (docs/protocol.md) carries, as the SDK sees it, and the SDK's public types.
+// The SDK keeps its own copies of these shapes: it ships to browsers and must not import the server's code.
+
+/** A DownLinkMsg as the gateway delivers it: as AICC pushed it, enums in upper case, unknown keys kept. */
+export interface DownLinkMsg extends Record<string, unknown> {
+  channel: string;
+  from: string;
+  to: string;
+  controlType: string;
+  sourceType: string;
+  mediaType: string | null;
+  content: string | null;
+  timestamp: number | string;
+  senderNickname?: string | null;
+  /** For LOCATE messages: parsed from `content`. */
+  location?: { latitude: number; longitude: number; description: string };
+  /** For READ messages: the ids listed in `content`. */
+  readIds?: string[];
+}
+
+export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
+
+/** The conversation's state; `seq` is the message that set it (0 for the initial state). */
+export interface ConversationState {
+  phase: Phase;
+  agentNickname?: string;
+  canSend: boolean;
+  seq: number;
+}
+
+export interface HelloFrame {
+  type: 'hello';
+  customerId: string;
+  /** The newest seq stored when the connection opened. */
+  lastSeq: number;
+  /** The oldest seq still retained (0 when none). */
+  firstSeq: number;
+  state: ConversationState;
+  resumedFrom: number;
+  /** True when messages after `resumedFrom` were purged by retention: a gap nobody can fill. */
+  truncated: boolean;
+  heartbeatMs: number;
+}
+
+export interface MessageFrame {
+  type: 'message';
+  seq: number;
+  message: DownLinkMsg;
+  storedAt: number;
+}
+
+export interface StateFrame {
+  type: 'state';
+  seq: number;
+  state: ConversationState;
+}
+
+export interface TypingFrame {
+  type: 'typing';
+  message: DownLinkMsg;
+}
+
+export interface HeartbeatFrame {
+  type: 'heartbeat';
+  ts: number;
+}
+
+export interface PongFrame {
+  type: 'pong';
+  ts: number;
+}
+
+/** Ends an SSE stream (`event: close`); a WebSocket gets a close frame with the same code instead. */
+export interface CloseFrame {
+  type: 'close';
+  code: number;
+  reason: string;
+}
+
+export type ServerFrame = HelloFrame | MessageFrame | StateFrame | TypingFrame | HeartbeatFrame | PongFrame | CloseFrame;
+
+/** One stored message, as `message` events and `history()` give it. */
+export interface StoredMessage {
+  seq: number;
+  message: DownLinkMsg;
+  storedAt: number;
+}
+
+export interface HistoryPage {
+  customerId: string;
+  messages: StoredMessage[];
+  lastSeq: number;
+  firstSeq: number;
+  hasMore: boolean;
+}
+
+export interface ConversationAnswer {
+  customerId: string;
+  state: ConversationState;
+  lastSeq: number;
+}
+
+export type TransportName = 'websocket' | 'sse';
+
+/** The connection's life, centrifuge-style. `closed` is final until `connect()` is called again. */
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'closed';
+
+export interface ConnectedEvent {
+  transport: TransportName;
+  /** The seq the connection resumed after (what was sent as `since`). */
+  since: number;
+}
+
+export interface DisconnectedEvent {
+  code: number;
+  reason: string;
+  willReconnect: boolean;
+}
+
+export interface StateEvent {
+  seq: number;
+  state: ConversationState;
+}
+
+export interface TypingEvent {
+  message: DownLinkMsg;
+}
+
+/** The codes of the errors the SDK reports (`error` events, rejected `history()`/`conversation()` calls). */
+export type ClientErrorCode =
+  /** The gateway refused the token (4001 or HTTP 401) and there is no `getToken` to get another one. */
+  | 'TOKEN_REFUSED'
+  /** `getToken` threw or did not give a string. */
+  | 'TOKEN_REFRESH_FAILED'
+  /** The gateway closed with 1003: it could not read what this SDK sent. */
+  | 'PROTOCOL'
+  /** A frame was not JSON or not an object with a `type`. */
+  | 'BAD_FRAME'
+  /**
+   * A message frame skipped a seq the gateway did not announce as truncated. The SDK resumes to fill the gap;
+   * if the resumed connection skips the same seqs, it goes on without them.
+   */
+  | 'GAP'
+  /** The gateway's newest seq is below the one the client already has: its store was reset. */
+  | 'SEQ_REWOUND'
+  /** An HTTP call answered something other than 2xx, or did not answer. */
+  | 'HTTP';
+
+export class GatewayClientError extends Error {
+  readonly code: ClientErrorCode;
+  /** The HTTP status, for `HTTP` and `TOKEN_REFUSED` errors from HTTP calls. */
+  readonly status: number | undefined;
+
+  constructor(code: ClientErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayClientError';
+    this.code = code;
+    this.status = options.status;
+  }
+}
+
+export interface ClientEvents {
+  /** A stored message, each seq once and in increasing order. */
+  message: StoredMessage;
+  /** The agent or bot is typing (ephemeral, never replayed). */
+  typing: TypingEvent;
+  /** The conversation's state: first from `hello`, then on every change; never older than one already given. */
+  state: StateEvent;
+  /** The first frame of every connection. */
+  hello: HelloFrame;
+  connected: ConnectedEvent;
+  disconnected: DisconnectedEvent;
+  error: GatewayClientError;
+}
+
+/** A WebSocket constructor: the browser's, or `ws`'s in Node 20 (which has none built in). */
+export interface WebSocketConstructor {
+  new (url: string): WebSocketLike;
+}
+
+/** The part of the WHATWG WebSocket the SDK uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface ClientOptions {
+  /** The gateway's base URL, http(s) (ws(s) is accepted too); may include a path prefix. */
+  url: string;
+  /** A customer token. Without it, `getToken` is called before the first connection. */
+  token?: string;
+  /**
+   * Gives a fresh token: called when the gateway refuses the current one (4001, HTTP 401), and before a
+   * connection or request when the current token is a JWT that expires within `tokenRefreshMarginMs`.
+   */
+  getToken?: () => Promise<string>;
+  /** Resume after this seq (the highest one the app has already processed). Default 0: from the start. */
+  since?: number;
+  /** Default `websocket`. */
+  transport?: TransportName;
+  /** Default `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+  /** Default `globalThis.fetch`. */
+  fetch?: FetchFunction;
+  /** Reconnect delays: exponential with full jitter between these bounds. Default 300 ms and 20 s. */
+  minReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** A connection that lasted this long resets the backoff. Default 10 s. */
+  stableAfterMs?: number;
+  /** How long to wait for `hello` before trying again. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Refresh a JWT that expires within this margin before using it. Default 30 s. */
+  tokenRefreshMarginMs?: number;
+}

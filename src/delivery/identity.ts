@@ -1,0 +1,102 @@
+// Who a customer is. Two kinds of token, both JWTs whose `sub` is the customer id AICC uses as `to`:
+// verified customers' tokens, signed by the company's backend with CUSTOMER_TOKEN_SECRET, and anonymous
+// visitors' tokens, which the gateway issues itself with its own secret and a visitor audience.
+
+import { randomBytes } from 'node:crypto';
+import { SignJWT, decodeJwt, jwtVerify } from 'jose';
+import { MAX_ID_LENGTH } from '../aicc/downlink.js';
+import { GatewayError } from '../errors.js';
+
+const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
+
+export interface CustomerIdentity {
+  customerId: string;
+  kind: 'verified' | 'visitor';
+  /** When the token stops being valid (ms since epoch). */
+  expiresAtMs: number;
+}
+
+export interface VisitorToken {
+  visitorId: string;
+  token: string;
+  expiresAt: number;
+}
+
+export interface CustomerTokens {
+  /** Throws UNAUTHORIZED for a missing, forged, expired or malformed token. */
+  verify(token: string | undefined): Promise<CustomerIdentity>;
+  /** A new anonymous visitor and its token. */
+  issueVisitor(): Promise<VisitorToken>;
+  /** A fresh token for the same visitor. */
+  refreshVisitor(identity: CustomerIdentity): Promise<VisitorToken>;
+}
+
+export function createCustomerTokens(options: {
+  customerSecret: string | undefined;
+  visitorSecret: Uint8Array;
+  visitorTtlSeconds: number;
+}): CustomerTokens {
+  const customerKey = options.customerSecret ? new TextEncoder().encode(options.customerSecret) : undefined;
+  const refuse = (why: string) => new GatewayError('UNAUTHORIZED', why);
+
+  async function sign(visitorId: string): Promise<VisitorToken> {
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + options.visitorTtlSeconds;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(visitorId)
+      .setAudience(VISITOR_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .sign(options.visitorSecret);
+    return { visitorId, token, expiresAt: exp * 1000 };
+  }
+
+  return {
+    async verify(token) {
+      if (!token) throw refuse('a customer token is required');
+      let audience: unknown;
+      try {
+        audience = decodeJwt(token).aud;
+      } catch {
+        throw refuse('the customer token is not a JWT');
+      }
+      // The (unverified) audience only picks the key to verify with; the signature decides.
+      const isVisitor = audience === VISITOR_AUDIENCE;
+      const key = isVisitor ? options.visitorSecret : customerKey;
+      if (!key) throw refuse('customer tokens are not enabled on this gateway (CUSTOMER_TOKEN_SECRET)');
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: ['HS256'],
+          requiredClaims: ['exp', 'sub'],
+          ...(isVisitor ? { audience: VISITOR_AUDIENCE } : {}),
+        }));
+      } catch (err) {
+        const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+        throw refuse(expired ? 'the customer token has expired' : 'the customer token is not valid');
+      }
+      const customerId = payload.sub!;
+      if (!customerId.trim() || customerId.length > MAX_ID_LENGTH) {
+        throw refuse(`the customer token's sub must be 1 to ${MAX_ID_LENGTH} characters`);
+      }
+      return { customerId, kind: isVisitor ? 'visitor' : 'verified', expiresAtMs: payload.exp! * 1000 };
+    },
+
+    issueVisitor: () => sign(`v_${randomBytes(12).toString('base64url')}`),
+
+    async refreshVisitor(identity) {
+      if (identity.kind !== 'visitor') throw refuse('only visitor tokens are refreshed here; ask your site for a new token');
+      return sign(identity.customerId);
+    },
+  };
+}
+
+/** The token of a request: `Authorization: Bearer …`, or `?token=` where headers cannot be set (WebSocket, EventSource). */
+export function tokenOf(headers: Record<string, string | string[] | undefined>, query: unknown): string | undefined {
+  const authorization = headers.authorization;
+  const bearer = typeof authorization === 'string' ? /^Bearer (\S+)$/.exec(authorization.trim())?.[1] : undefined;
+  if (bearer) return bearer;
+  const fromQuery = (query as { token?: unknown } | undefined)?.token;
+  return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;
+}

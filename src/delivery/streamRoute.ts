@@ -1,0 +1,168 @@
+// GET /v1/stream: a customer's real-time stream, as a WebSocket (an upgrade request) or as Server-Sent Events
+// (a plain GET asking for text/event-stream). Both carry the same frames (docs/protocol.md); StreamSession
+// does the delivery, this module only adapts the two transports to it.
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/websocket';
+import type { WebSocket } from 'ws';
+import type { Engine } from '../engine/types.js';
+import { GatewayError } from '../errors.js';
+import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
+import { CLOSE, StreamSession, type Transport } from './streamSession.js';
+
+export const STREAM_PATH = '/v1/stream';
+const CLOSE_GRACE_MS = 5000;
+
+export interface StreamRouteOptions {
+  engine: Engine;
+  /** The open sessions: the route adds and removes them; the gateway counts them (metrics, status). */
+  sessions: Set<StreamSession>;
+  customerTokens: CustomerTokens;
+  heartbeatMs: number;
+  bufferBytes: number;
+  slowConsumerMs: number;
+}
+
+export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, options) => {
+  const { sessions } = options;
+
+  // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
+  app.addHook('preClose', async () => {
+    for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
+  });
+
+  async function open(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number) {
+    const session = new StreamSession(transport, {
+      engine: options.engine,
+      customerId: identity.customerId,
+      since,
+      tokenExpiresAtMs: identity.expiresAtMs,
+      heartbeatMs: options.heartbeatMs,
+      bufferBytes: options.bufferBytes,
+      slowConsumerMs: options.slowConsumerMs,
+      log: request.log,
+      onClosed: () => sessions.delete(session),
+    });
+    sessions.add(session);
+    request.log.info({ customerId: identity.customerId, since }, 'stream opened');
+    try {
+      await session.start();
+    } catch (err) {
+      request.log.error({ err }, 'stream could not start');
+      session.close(CLOSE.INTERNAL, 'the stream could not start; resume');
+    }
+    return session;
+  }
+
+  app.route({
+    method: 'GET',
+    url: STREAM_PATH,
+    // Server-Sent Events: a GET without an upgrade.
+    handler: async (request, reply) => {
+      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+        throw new GatewayError('INVALID_PARAMETER', 'ask for a WebSocket upgrade, or for Accept: text/event-stream');
+      }
+      const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+      const since = sinceOf(request.query, request.headers['last-event-id']);
+      const transport = sseTransport(reply);
+      const session = await open(transport, request, identity, since);
+      reply.raw.once('close', () => session.close());
+    },
+    wsHandler: async (socket: WebSocket, request) => {
+      let identity: CustomerIdentity;
+      let since: number;
+      try {
+        identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+        since = sinceOf(request.query, undefined);
+      } catch (err) {
+        // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
+        const unauthorized = err instanceof GatewayError && err.code === 'UNAUTHORIZED';
+        socket.close(unauthorized ? CLOSE.UNAUTHORIZED : CLOSE.UNREADABLE, (err as Error).message.slice(0, 120));
+        return;
+      }
+      const transport = webSocketTransport(socket);
+      // Listen at once: frames sent while the session starts must not be lost.
+      socket.on('message', (data, isBinary) => onClientFrame(socket, transport, data.toString(), isBinary));
+      const session = await open(transport, request, identity, since);
+      socket.once('close', () => session.close());
+      if (socket.readyState !== socket.OPEN) session.close();
+    },
+  });
+};
+
+function onClientFrame(socket: WebSocket, transport: Transport, text: string, isBinary: boolean): void {
+  let frame: { type?: unknown };
+  try {
+    if (isBinary) throw new Error('binary');
+    frame = JSON.parse(text);
+  } catch {
+    socket.close(CLOSE.UNREADABLE, 'frames must be JSON text');
+    return;
+  }
+  const reply =
+    frame?.type === 'ping'
+      ? { type: 'pong', ts: Date.now() }
+      : { type: 'error', reason: `unknown frame type: ${String(frame?.type).slice(0, 40)}` };
+  transport.send(JSON.stringify(reply));
+}
+
+function webSocketTransport(socket: WebSocket): Transport {
+  return {
+    send: (json) => {
+      if (socket.readyState === socket.OPEN) socket.send(json);
+    },
+    bufferedBytes: () => socket.bufferedAmount,
+    close: (code, reason) => {
+      socket.close(code, reason);
+      // A client that does not read never answers the close either: free its buffer after a grace period.
+      const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+      socket.once('close', () => clearTimeout(timer));
+    },
+  };
+}
+
+function sseTransport(reply: FastifyReply): Transport {
+  const res = reply.raw;
+  // Headers set on the reply so far (CORS, security) go out with the hijacked response too.
+  const headers = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number | string[]
+  >;
+  reply.hijack();
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+  const write = (json: string, eventId?: number, event?: string) => {
+    if (res.writableEnded || res.destroyed) return;
+    const id = eventId === undefined ? '' : `id: ${eventId}\n`;
+    const name = event ? `event: ${event}\n` : '';
+    res.write(`${id}${name}data: ${json}\n\n`);
+  };
+  return {
+    send: (json, eventId) => write(json, eventId),
+    bufferedBytes: () => res.writableLength,
+    close: (code, reason) => {
+      write(JSON.stringify({ type: 'close', code, reason }), undefined, 'close');
+      res.end();
+    },
+  };
+}
+
+/** `since` from the query, or from Last-Event-ID (an EventSource resuming); the larger wins. */
+function sinceOf(query: unknown, lastEventId: string | string[] | undefined): number {
+  const candidates = [(query as { since?: unknown } | undefined)?.since, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId];
+  let since = 0;
+  for (const value of candidates) {
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) {
+      throw new GatewayError('INVALID_PARAMETER', 'since (or Last-Event-ID) must be a whole number');
+    }
+    since = Math.max(since, Number(value));
+  }
+  return since;
+}

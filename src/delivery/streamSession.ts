@@ -1,0 +1,190 @@
+// One customer connection's delivery, whatever the transport: the hello, the replay from `since`, then live
+// entries, with no gap and no duplicate. The store is the buffer: a live entry that is not the very next one
+// (or arrives while the replay runs, or while the client's buffer is full) just sends the session back to the
+// store to catch up, so memory per connection stays bounded however far behind the client is.
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
+
+export type Frame = Record<string, unknown> & { type: string };
+
+/** What a session needs of its connection (WebSocket or SSE). */
+export interface Transport {
+  /** Sends one frame, already encoded as JSON text; `eventId` is the seq of a message frame. */
+  send(json: string, eventId?: number): void;
+  /** Bytes written but not yet handed to the network. */
+  bufferedBytes(): number;
+  close(code: number, reason: string): void;
+}
+
+export interface SessionOptions {
+  engine: Engine;
+  customerId: string;
+  since: number;
+  tokenExpiresAtMs: number;
+  heartbeatMs: number;
+  bufferBytes: number;
+  slowConsumerMs: number;
+  log: FastifyBaseLogger;
+  /** Called once, when the session ends for whatever reason. */
+  onClosed?: () => void;
+}
+
+export const CLOSE = {
+  GOING_AWAY: 1001,
+  UNREADABLE: 1003,
+  INTERNAL: 1011,
+  UNAUTHORIZED: 4001,
+  TOO_SLOW: 4008,
+} as const;
+
+const PAGE = 200;
+const DRAIN_POLL_MS = 20;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class StreamSession {
+  private lastSentSeq = 0;
+  private catchingUp = false;
+  private behind = false;
+  private closed = false;
+  private lastSendAt = Date.now();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: SessionOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const { engine, customerId, since } = this.options;
+    // Listen before reading, so nothing stored between the read and the first live event is missed.
+    this.unsubscribe = engine.subscribe(customerId, (event) => this.onEvent(event));
+    const summary = await engine.conversation(customerId);
+    const resumedFrom = Math.min(since, summary.lastSeq);
+    this.lastSentSeq = resumedFrom;
+    this.send({
+      type: 'hello',
+      customerId,
+      lastSeq: summary.lastSeq,
+      firstSeq: summary.firstSeq,
+      state: summary.state,
+      resumedFrom,
+      // Messages after resumedFrom exist (lastSeq says so) but the oldest retained one is further on, or none is.
+      truncated: summary.lastSeq > resumedFrom && (summary.firstSeq === 0 || summary.firstSeq > resumedFrom + 1),
+      heartbeatMs: this.options.heartbeatMs,
+    });
+    this.timers.push(setInterval(() => this.heartbeat(), Math.max(250, this.options.heartbeatMs / 2)));
+    const untilExpiry = Math.min(this.options.tokenExpiresAtMs - Date.now(), MAX_TIMER_MS);
+    this.timers.push(setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'the customer token has expired'), untilExpiry));
+    await this.catchUp();
+  }
+
+  /** Ends the session; the transport is closed with `code` unless it is already gone. */
+  close(code?: number, reason = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    for (const timer of this.timers) clearTimeout(timer);
+    if (code !== undefined) this.transport.close(code, reason);
+    this.options.onClosed?.();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onEvent(event: EngineEvent): void {
+    if (this.closed) return;
+    if (event.type === 'ephemeral') {
+      // Typing is worth sending only now; a client too slow to take it loses nothing by missing it.
+      if (this.transport.bufferedBytes() < this.options.bufferBytes) this.send({ type: 'typing', message: event.message });
+      return;
+    }
+    const { entry } = event;
+    if (entry.seq <= this.lastSentSeq) return;
+    const next = entry.seq === this.lastSentSeq + 1;
+    if (next && !this.catchingUp && this.transport.bufferedBytes() < this.options.bufferBytes) {
+      this.sendEntry(entry);
+    } else {
+      void this.catchUp();
+    }
+  }
+
+  /** Sends everything stored after lastSentSeq, page by page, waiting for the client to drain as it goes. */
+  private async catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.behind = true;
+      return;
+    }
+    this.catchingUp = true;
+    try {
+      do {
+        this.behind = false;
+        for (;;) {
+          const page = await this.options.engine.readSince(this.options.customerId, this.lastSentSeq, PAGE);
+          for (const entry of page) {
+            if (!(await this.drained())) return;
+            if (entry.seq > this.lastSentSeq) this.sendEntry(entry);
+          }
+          if (page.length < PAGE) break;
+        }
+      } while (this.behind && !this.closed);
+    } catch (err) {
+      this.options.log.error({ err, customerId: this.options.customerId }, 'stream catch-up failed');
+      this.close(CLOSE.INTERNAL, 'the store could not be read; resume');
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
+  /** Waits until the client's buffer is under the limit; closes the session (4008) if it stays over too long. */
+  private async drained(): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.transport.bufferedBytes() < this.options.bufferBytes) return true;
+    const deadline = Date.now() + this.options.slowConsumerMs;
+    while (this.transport.bufferedBytes() >= this.options.bufferBytes / 2) {
+      if (this.closed) return false;
+      if (Date.now() >= deadline) {
+        this.options.log.warn({ customerId: this.options.customerId }, 'slow consumer closed');
+        this.close(CLOSE.TOO_SLOW, 'too slow: reconnect and resume with since');
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+    return !this.closed;
+  }
+
+  private sendEntry(entry: LogEntry): void {
+    this.lastSentSeq = entry.seq;
+    this.sendText(messageFrameOf(entry), entry.seq);
+    if (entry.state) this.send({ type: 'state', seq: entry.seq, state: entry.state });
+  }
+
+  private heartbeat(): void {
+    if (Date.now() - this.lastSendAt >= this.options.heartbeatMs / 2) this.send({ type: 'heartbeat', ts: Date.now() });
+  }
+
+  private send(frame: Frame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(json: string, eventId?: number): void {
+    if (this.closed) return;
+    this.lastSendAt = Date.now();
+    this.transport.send(json, eventId);
+  }
+}
+
+// A live entry reaches every connection of its customer as the same object: encode its frame once, not once
+// per connection (a customer with many tabs, or many agents' screens, would otherwise pay it each time).
+const encodedFrames = new WeakMap<LogEntry, string>();
+
+function messageFrameOf(entry: LogEntry): string {
+  let json = encodedFrames.get(entry);
+  if (json === undefined) {
+    json = JSON.stringify({ type: 'message', seq: entry.seq, message: entry.message, storedAt: entry.storedAt });
+    encodedFrames.set(entry, json);
+  }
+  return json;
+}

@@ -1,0 +1,35 @@
+// In-process fan-out: the listeners of each customer, told of every event for that customer.
+
+import type { EngineEvent, EngineListener } from '../types.js';
+
+export class LocalHub {
+  private readonly listeners = new Map<string, Set<EngineListener>>();
+
+  subscribe(customerId: string, listener: EngineListener): () => void {
+    let set = this.listeners.get(customerId);
+    if (!set) this.listeners.set(customerId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(customerId) === set) this.listeners.delete(customerId);
+    };
+  }
+
+  publish(customerId: string, event: EngineEvent): void {
+    const set = this.listeners.get(customerId);
+    if (!set) return;
+    for (const listener of [...set]) {
+      // One failing listener (a connection that just broke) must not keep the event from the others.
+      try {
+        listener(event);
+      } catch {
+        // The listener's own connection handling reports and cleans up its failures.
+      }
+    }
+  }
+
+  /** How many customers have at least one listener. */
+  get customers(): number {
+    return this.listeners.size;
+  }
+}
