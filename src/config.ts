@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseRedisUrl } from './engine/redis/url.js';
 
 export type Durability = 'full' | 'relaxed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +27,8 @@ export interface Config {
   durability: Durability;
   /** How long a write waits for a locked database before the push fails (and AICC retries). */
   storeBusyTimeoutMs: number;
+  /** Set: the Redis engine (several nodes acting as one); unset: the local SQLite engine. Checked at load. */
+  redisUrl: string | undefined;
   /** HS256 secret with which the company's backend signs customer tokens; unset: only visitors. */
   customerTokenSecret: string | undefined;
   /** Whether anonymous visitors may obtain a token (POST /v1/visitors). */
@@ -44,6 +47,26 @@ export interface Config {
   trustProxy: boolean;
   /** Origins whose pages may call the customer endpoints (CORS); "*" for any. */
   allowedOrigins: string[];
+  /** How the gateway reaches AICC for the customer's side; undefined when AICC_BASE_URL is unset. */
+  aicc: AiccSettings | undefined;
+  /** Longest upload a customer may send (bytes). */
+  uploadMaxBytes: number;
+  /** Disk the media cache may use (bytes). */
+  mediaCacheBytes: number;
+}
+
+export interface AiccSettings {
+  baseUrl: string;
+  appKey: string;
+  appSecret: string;
+  channelId: string;
+  locale: string;
+  timeoutMs: number;
+  sendAsync: boolean;
+  /** push: AICC pushes downlink to us; poll: we long-poll AICC for each active conversation. */
+  downlink: 'push' | 'poll';
+  queuePollMs: number;
+  pollIdleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(merged, 'LOG_LEVEL', 'info', LOG_LEVELS),
     durability: oneOf(merged, 'DURABILITY', 'full', ['full', 'relaxed'] as const),
     storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+    redisUrl: redisUrl(merged),
     customerTokenSecret: optionalSecret(merged, 'CUSTOMER_TOKEN_SECRET'),
     visitors: oneOf(merged, 'VISITORS', 'on', ['on', 'off'] as const) === 'on',
     visitorTokenTtlSeconds: integer(merged, 'VISITOR_TOKEN_TTL', 86_400, 60, 86_400 * 365),
@@ -87,6 +111,9 @@ export function loadConfig(env: Env = process.env): Config {
     slowConsumerMs: integer(merged, 'SLOW_CONSUMER_MS', 10_000, 10, 600_000),
     trustProxy: oneOf(merged, 'TRUST_PROXY', 'off', ['on', 'off'] as const) === 'on',
     allowedOrigins: origins(merged),
+    aicc: aiccSettings(merged),
+    uploadMaxBytes: integer(merged, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    mediaCacheBytes: integer(merged, 'MEDIA_CACHE_BYTES', 512 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
   };
 }
 
@@ -121,6 +148,27 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function aiccSettings(env: Env): AiccSettings | undefined {
+  const baseUrl = env.AICC_BASE_URL?.trim();
+  if (!baseUrl) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new ConfigError(`AICC_BASE_URL must be an http(s) URL, got "${baseUrl}"`);
+  for (const name of ['AICC_APP_KEY', 'AICC_APP_SECRET', 'AICC_CHANNEL_ID']) {
+    if (!env[name]?.trim()) throw new ConfigError(`${name} is required when AICC_BASE_URL is set`);
+  }
+  return {
+    baseUrl,
+    appKey: env.AICC_APP_KEY!.trim(),
+    appSecret: env.AICC_APP_SECRET!.trim(),
+    channelId: env.AICC_CHANNEL_ID!.trim(),
+    locale: text(env, 'AICC_LOCALE', 'en'),
+    timeoutMs: integer(env, 'AICC_TIMEOUT_MS', 10_000, 100, 600_000),
+    sendAsync: oneOf(env, 'AICC_SEND_ASYNC', 'on', ['on', 'off'] as const) === 'on',
+    downlink: oneOf(env, 'AICC_DOWNLINK', 'push', ['push', 'poll'] as const),
+    queuePollMs: integer(env, 'QUEUE_POLL_MS', 3000, 10, 600_000),
+    pollIdleMs: integer(env, 'POLL_IDLE_MS', 600_000, 1000, 86_400_000),
+  };
+}
+
 function origins(env: Env): string[] {
   const raw = env.ALLOWED_ORIGINS?.trim() || '*';
   const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
@@ -153,6 +201,17 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  try {
+    parseRedisUrl(raw);
+  } catch (err) {
+    throw new ConfigError(`REDIS_URL ${(err as Error).message}`);
+  }
+  return raw;
 }
 
 function optionalSecret(env: Env, name: string): string | undefined {

@@ -1,5 +1,6 @@
-// The command-line entry: `npm start` (or `node --import tsx src/main.ts`). Loads the configuration, starts
-// the gateway and stops it cleanly on SIGTERM/SIGINT.
+// The command-line entry: `npm start` (or `node --import tsx src/main.ts`) loads the configuration, starts the
+// gateway and stops it cleanly on SIGTERM/SIGINT; `main.ts demo` (`npm run demo`) runs the gateway with the AICC
+// simulator (`npm run simulate` runs the simulator alone: src/simulator/main.ts).
 
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -43,7 +44,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((err: unknown) => {
+const command = process.argv[2] ?? 'start';
+const run = command === 'demo' ? () => import('./demo.js').then(({ runDemo }) => runDemo()) : main;
+
+run().catch((err: unknown) => {
   process.stderr.write(`aicc-gateway: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

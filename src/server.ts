@@ -1,12 +1,13 @@
 // The composition root: builds the parts from the configuration and wires them together. No logic of its own.
 
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAccessTokens, loadTokenSecret } from './aicc/accessTokens.js';
+import { createAccessTokens } from './aicc/accessTokens.js';
 import { createAuthV2Verifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
-import { LocalEngine } from './engine/local/index.js';
+import { openEngine } from './engine/open.js';
 import type { Engine } from './engine/types.js';
 import websocket from '@fastify/websocket';
 import { createCustomerTokens } from './delivery/identity.js';
@@ -15,6 +16,11 @@ import { startRetention, type Retention } from './delivery/retention.js';
 import { streamRoute } from './delivery/streamRoute.js';
 import type { StreamSession } from './delivery/streamSession.js';
 import { installAnswers } from './http/answers.js';
+import { MediaCache } from './delivery/mediaCache.js';
+import { mediaRoute } from './delivery/mediaRoute.js';
+import { createConversationServices } from './uplink/index.js';
+import { uplinkFrames } from './uplink/frames.js';
+import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { healthRoutes } from './http/healthRoutes.js';
@@ -35,13 +41,12 @@ export interface Gateway {
 }
 
 export async function buildServer(config: Config, log: Logger): Promise<Gateway> {
-  const engine = await LocalEngine.open({
-    dataDir: config.dataDir,
-    durability: config.durability,
-    busyTimeoutMs: config.storeBusyTimeoutMs,
-    log: log.child({ part: 'store' }),
-  });
-  const tokenSecret = loadTokenSecret(config.dataDir, config.tokenSecret);
+  // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the token secret is shared through Redis too).
+  const opened = await openEngine(config, log.child({ part: 'store' }));
+  const { tokenSecret } = opened;
+  const conversation = createConversationServices({ settings: config.aicc, engine: opened.engine, log });
+  const { engine, uplink, aicc } = conversation;
+  const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, secret: tokenSecret });
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
   const customerTokens = createCustomerTokens({
@@ -86,12 +91,15 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     heartbeatMs: config.heartbeatMs,
     bufferBytes: config.streamBufferBytes,
     slowConsumerMs: config.slowConsumerMs,
+    clientFrames: uplinkFrames(uplink),
   });
   await app.register(customerRoutes, {
     engine,
     customerTokens,
     visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: 60_000 }) : undefined,
   });
+  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
   const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });
 
   if (config.apps.size === 0) {
@@ -116,6 +124,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
       } finally {
         clearInterval(sweep);
       }
+      await conversation.close();
       await engine.close();
     },
   };

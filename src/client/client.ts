@@ -237,6 +237,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
         return;
       case 'typing':
         return this.emit('typing', { message: frame.message });
+      case 'queue':
+        return this.emit('queue', { position: frame.position, estimateWaitSeconds: frame.estimateWaitSeconds });
       default:
         // heartbeat and pong only feed the watchdog; unknown types are for newer clients.
         return;

@@ -60,6 +60,14 @@ export interface TypingFrame {
   message: DownLinkMsg;
 }
 
+/** The customer's place in the queue for an agent, while queuing (ephemeral). */
+export interface QueueFrame {
+  type: 'queue';
+  position: number | null;
+  /** Seconds, as AICC estimates them. */
+  estimateWaitSeconds: number | null;
+}
+
 export interface HeartbeatFrame {
   type: 'heartbeat';
   ts: number;
@@ -77,7 +85,7 @@ export interface CloseFrame {
   reason: string;
 }
 
-export type ServerFrame = HelloFrame | MessageFrame | StateFrame | TypingFrame | HeartbeatFrame | PongFrame | CloseFrame;
+export type ServerFrame = HelloFrame | MessageFrame | StateFrame | TypingFrame | QueueFrame | HeartbeatFrame | PongFrame | CloseFrame;
 
 /** One stored message, as `message` events and `history()` give it. */
 export interface StoredMessage {
@@ -126,6 +134,11 @@ export interface TypingEvent {
   message: DownLinkMsg;
 }
 
+export interface QueueEvent {
+  position: number | null;
+  estimateWaitSeconds: number | null;
+}
+
 /** The codes of the errors the SDK reports (`error` events, rejected `history()`/`conversation()` calls). */
 export type ClientErrorCode =
   /** The gateway refused the token (4001 or HTTP 401) and there is no `getToken` to get another one. */
@@ -164,6 +177,8 @@ export interface ClientEvents {
   message: StoredMessage;
   /** The agent or bot is typing (ephemeral, never replayed). */
   typing: TypingEvent;
+  /** The customer's queue position while waiting for an agent (ephemeral). */
+  queue: QueueEvent;
   /** The conversation's state: first from `hello`, then on every change; never older than one already given. */
   state: StateEvent;
   /** The first frame of every connection. */

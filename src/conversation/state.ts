@@ -44,6 +44,10 @@ function nextPhase(phase: Phase, message: StoredMessage): Phase {
       return message.isOfflineStatus === true ? 'offline' : 'ended';
     case 'TRANS2AGENT':
       return 'queuing';
+    case 'STATUS':
+      // The gateway's record that AICC refused the customer's message or transfer as outside working hours:
+      // no agent now, but the customer may leave a message.
+      return message.status === 'failed' && message.resultCode === '12' ? 'offline' : phase;
     case 'CONNECT':
       if (sourceType === 'AGENT') return 'agent';
       // The customer (re)connecting opens a new conversation, which starts with the bot.

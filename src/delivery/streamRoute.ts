@@ -21,7 +21,12 @@ export interface StreamRouteOptions {
   heartbeatMs: number;
   bufferBytes: number;
   slowConsumerMs: number;
+  /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
+  clientFrames?: ClientFrameHandler;
 }
+
+/** Handles one frame from the customer; what it returns (if anything) is sent back on the same connection. */
+export type ClientFrameHandler = (customerId: string, frame: { type: string } & Record<string, unknown>) => Promise<Record<string, unknown> | undefined>;
 
 export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, options) => {
   const { sessions } = options;
@@ -82,7 +87,9 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       }
       const transport = webSocketTransport(socket);
       // Listen at once: frames sent while the session starts must not be lost.
-      socket.on('message', (data, isBinary) => onClientFrame(socket, transport, data.toString(), isBinary));
+      socket.on('message', (data, isBinary) => {
+        void onClientFrame(socket, transport, data.toString(), isBinary, identity.customerId, options.clientFrames);
+      });
       const session = await open(transport, request, identity, since);
       socket.once('close', () => session.close());
       if (socket.readyState !== socket.OPEN) session.close();
@@ -90,20 +97,37 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   });
 };
 
-function onClientFrame(socket: WebSocket, transport: Transport, text: string, isBinary: boolean): void {
-  let frame: { type?: unknown };
+async function onClientFrame(
+  socket: WebSocket,
+  transport: Transport,
+  text: string,
+  isBinary: boolean,
+  customerId: string,
+  handler: ClientFrameHandler | undefined,
+): Promise<void> {
+  let frame: { type?: unknown } & Record<string, unknown>;
   try {
     if (isBinary) throw new Error('binary');
     frame = JSON.parse(text);
+    if (typeof frame !== 'object' || frame === null || typeof frame.type !== 'string') throw new Error('no type');
   } catch {
-    socket.close(CLOSE.UNREADABLE, 'frames must be JSON text');
+    socket.close(CLOSE.UNREADABLE, 'frames must be JSON objects with a type');
     return;
   }
-  const reply =
-    frame?.type === 'ping'
-      ? { type: 'pong', ts: Date.now() }
-      : { type: 'error', reason: `unknown frame type: ${String(frame?.type).slice(0, 40)}` };
-  transport.send(JSON.stringify(reply));
+  let reply: Record<string, unknown> | undefined;
+  if (frame.type === 'ping') {
+    reply = { type: 'pong', ts: Date.now() };
+  } else if (handler) {
+    try {
+      reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);
+    } catch (err) {
+      const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
+      reply = { type: 'error', ...ref, reason: err instanceof GatewayError ? err.message : 'the frame could not be handled' };
+    }
+  } else {
+    reply = { type: 'error', reason: `unknown frame type: ${String(frame.type).slice(0, 40)}` };
+  }
+  if (reply) transport.send(JSON.stringify(reply));
 }
 
 function webSocketTransport(socket: WebSocket): Transport {

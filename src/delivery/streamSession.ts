@@ -58,6 +58,9 @@ export class StreamSession {
 
   async start(): Promise<void> {
     const { engine, customerId, since } = this.options;
+    // Events that arrive before the hello (the store read is a network round trip on Redis) only mark the
+    // session behind: the catch-up below sends them after the hello, starting from `since`.
+    this.catchingUp = true;
     // Listen before reading, so nothing stored between the read and the first live event is missed.
     this.unsubscribe = engine.subscribe(customerId, (event) => this.onEvent(event));
     const summary = await engine.conversation(customerId);
@@ -77,6 +80,7 @@ export class StreamSession {
     this.timers.push(setInterval(() => this.heartbeat(), Math.max(250, this.options.heartbeatMs / 2)));
     const untilExpiry = Math.min(this.options.tokenExpiresAtMs - Date.now(), MAX_TIMER_MS);
     this.timers.push(setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'the customer token has expired'), untilExpiry));
+    this.catchingUp = false;
     await this.catchUp();
   }
 
@@ -97,8 +101,18 @@ export class StreamSession {
   private onEvent(event: EngineEvent): void {
     if (this.closed) return;
     if (event.type === 'ephemeral') {
-      // Typing is worth sending only now; a client too slow to take it loses nothing by missing it.
-      if (this.transport.bufferedBytes() < this.options.bufferBytes) this.send({ type: 'typing', message: event.message });
+      // Typing and queue positions are worth sending only now; a client too slow to take them loses nothing.
+      if (this.transport.bufferedBytes() >= this.options.bufferBytes) return;
+      const { message } = event;
+      if (message.controlType === 'QUEUE') {
+        this.send({ type: 'queue', position: message.position, estimateWaitSeconds: message.estimateWaitSeconds });
+      } else {
+        this.send({ type: 'typing', message });
+      }
+      return;
+    }
+    if (event.type === 'resync') {
+      void this.catchUp();
       return;
     }
     const { entry } = event;

@@ -23,7 +23,9 @@ export interface AppendOutcome extends LogEntry {
 
 export type EngineEvent =
   | { type: 'entry'; entry: LogEntry }
-  | { type: 'ephemeral'; customerId: string; message: StoredMessage };
+  | { type: 'ephemeral'; customerId: string; message: StoredMessage }
+  /** Entries may have been missed (the fan-out reconnected, or only just subscribed): catch up from the log. */
+  | { type: 'resync' };
 
 export type EngineListener = (event: EngineEvent) => void;
 

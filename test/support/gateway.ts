@@ -27,6 +27,18 @@ export function customerToken(customerId: string, ttlSeconds = 600, secret = CUS
     .sign(new TextEncoder().encode(secret));
 }
 
+/** A port that was free a moment ago (for a peer that must know the gateway's URL before it starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export function tempDir(prefix = 'aicc-gw-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -97,7 +109,7 @@ export interface InProcessGateway extends Client {
 export async function startGateway(overrides: Record<string, string> = {}, dataDir = tempDir()): Promise<InProcessGateway> {
   const config = loadConfig(baseEnv(dataDir, overrides));
   const gateway = await buildServer(config, createLogger(config.logLevel));
-  const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  const url = await gateway.app.listen({ host: '127.0.0.1', port: config.port });
   const client = new Client(url) as InProcessGateway;
   client.gateway = gateway;
   client.dataDir = dataDir;

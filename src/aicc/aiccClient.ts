@@ -1,0 +1,343 @@
+// The gateway's only door to AICC (protocol notes, sections 4–6). It keeps the API Fabric AccessToken fresh,
+// carries each customer's ccmessaging-token (and takes the newer one AICC may return), applies timeouts,
+// retries what is safe to repeat, and turns AICC's result codes into typed errors.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import { Agent, request, errors as undiciErrors } from 'undici';
+import {
+  AICC_PATHS,
+  CCMESSAGING_TOKEN_HEADER,
+  RESULT,
+  type ApplyTokenAnswer,
+  type DownloadFileStreamAnswer,
+  type PollAnswer,
+  type QueryHistoryAnswer,
+  type QueryQueueInfoAnswer,
+  type ResultAnswer,
+  type SendMsgRequest,
+  type SurveyModeAnswer,
+  type TokenByAkSkAnswer,
+  type UploadFileStreamAnswer,
+} from './api.js';
+import type { DownLinkMsg } from './downlink.js';
+
+export type AiccErrorCode =
+  | 'OUTSIDE_WORKING_HOURS' // resultCode 12
+  | 'FAILED' // resultCode 13, or HTTP 5xx: AICC did not do it; safe to try again
+  | 'TOKEN' // the customer's ccmessaging-token was refused
+  | 'PARAMETER' // AICC refused what we sent
+  | 'UNAUTHORIZED' // our API Fabric credentials were refused
+  | 'UNREACHABLE' // no connection: the request never reached AICC
+  | 'TIMEOUT' // no answer in time: AICC may or may not have done it
+  | 'UNEXPECTED';
+
+export class AiccError extends Error {
+  constructor(
+    readonly code: AiccErrorCode,
+    message: string,
+    readonly resultCode?: string,
+  ) {
+    super(message);
+    this.name = 'AiccError';
+  }
+
+  /** True when AICC certainly did not act on the request, so sending it again cannot double it. */
+  get safeToRepeat(): boolean {
+    return this.code === 'FAILED' || this.code === 'UNREACHABLE';
+  }
+}
+
+/** One customer's AICC session: its ccmessaging-token, replaced in place when AICC hands out a newer one. */
+export interface AiccSession {
+  userId: string;
+  token: string;
+}
+
+export interface AiccClientOptions {
+  baseUrl: string;
+  appKey: string;
+  appSecret: string;
+  /** The web channel's Configuration ID. */
+  channelId: string;
+  locale: string;
+  timeoutMs: number;
+  /** sendAsync (lower latency, same function) rather than send. */
+  sendAsync: boolean;
+  /** Attempts for a call that is safe to repeat (including the first). */
+  attempts?: number;
+  log: FastifyBaseLogger;
+}
+
+const TOKEN_TTL_SECONDS = 3600;
+const POLL_EXTRA_MS = 10_000;
+
+type Call = {
+  path: string;
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  query?: Record<string, string>;
+  session?: AiccSession;
+  /** Whether the call may be repeated after a failure whose effect is unknown (reads are; sends are not). */
+  idempotent: boolean;
+  timeoutMs?: number;
+};
+
+export class AiccClient {
+  private readonly dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  private accessToken: { value: string; renewAt: number } | undefined;
+  private renewing: Promise<string> | undefined;
+  private readonly attempts: number;
+
+  constructor(readonly options: AiccClientOptions) {
+    this.attempts = options.attempts ?? 3;
+  }
+
+  async applyToken(userId: string, userName = userId): Promise<AiccSession> {
+    const answer = await this.call<ApplyTokenAnswer>({
+      path: AICC_PATHS.applyToken,
+      body: { userId, userName, channelId: this.options.channelId, locale: this.options.locale },
+      idempotent: true,
+    });
+    if (!answer.token) throw new AiccError('UNEXPECTED', 'applyToken answered without a token');
+    return { userId, token: answer.token };
+  }
+
+  /** send (or sendAsync): CONNECT, CHAT, TRANS2AGENT, INPUT, DISCONNECT, READ. */
+  async send(session: AiccSession, message: Pick<SendMsgRequest, 'controlType'> & Partial<SendMsgRequest>): Promise<void> {
+    const body: SendMsgRequest = {
+      channel: 'WEB',
+      sourceType: 'CUSTOMER',
+      from: session.userId,
+      to: this.options.channelId,
+      timestamp: String(Date.now()),
+      ...message,
+    };
+    await this.call<ResultAnswer>({
+      path: this.options.sendAsync ? AICC_PATHS.sendAsync : AICC_PATHS.send,
+      body,
+      session,
+      idempotent: false,
+    });
+  }
+
+  /** A long poll: AICC answers at once when it has messages, else after its own timeout (5 s by default). */
+  async poll(session: AiccSession): Promise<DownLinkMsg[]> {
+    const answer = await this.call<PollAnswer>({
+      path: AICC_PATHS.poll,
+      method: 'GET',
+      query: { receiverId: session.userId, channel: 'WEB', isNeedRead: 'true' },
+      session,
+      idempotent: true,
+      timeoutMs: this.options.timeoutMs + POLL_EXTRA_MS,
+    });
+    return answer.downlinkMessages ?? [];
+  }
+
+  async uploadFile(fileType: string, bytes: Buffer): Promise<string> {
+    const answer = await this.call<UploadFileStreamAnswer & ResultAnswer>({
+      path: AICC_PATHS.uploadFileStream,
+      body: { fileType, fileStream: bytes.toString('base64'), channel: 'WEB' },
+      idempotent: true,
+    });
+    if (!answer.objectKey) throw new AiccError('UNEXPECTED', 'uploadFileStream answered without an objectKey');
+    return answer.objectKey;
+  }
+
+  async downloadFile(fileId: string, fileType: string, mediaLibrary: boolean): Promise<Buffer> {
+    const answer = await this.call<DownloadFileStreamAnswer>({
+      path: AICC_PATHS.downloadFileStream,
+      body: { fileId, channel: 'WEB', fileType, ...(mediaLibrary ? { multiMedia: 'multiMedia' } : {}) },
+      idempotent: true,
+    });
+    if (answer.fileStream === undefined) throw new AiccError('UNEXPECTED', 'downloadFileStream answered without a file');
+    return Buffer.from(answer.fileStream, 'base64');
+  }
+
+  /** Queue position while queuing; `undefined` when AICC says the customer is no longer queuing. */
+  async queueInfo(session: AiccSession): Promise<QueryQueueInfoAnswer | undefined> {
+    try {
+      return await this.call<QueryQueueInfoAnswer>({
+        path: AICC_PATHS.queryQueueInfo,
+        body: { userId: session.userId, channelConfigId: this.options.channelId, channel: 'WEB' },
+        session,
+        idempotent: true,
+      });
+    } catch (err) {
+      // 5: the session ended; 160021: already with an agent; 160022: moved to IVR (protocol notes, 5).
+      if (err instanceof AiccError && ['5', '160021', '160022', '160004'].includes(err.resultCode ?? '')) return undefined;
+      throw err;
+    }
+  }
+
+  async surveyMode(language?: string): Promise<SurveyModeAnswer> {
+    return this.call<SurveyModeAnswer>({
+      path: AICC_PATHS.getSatisfactionSurveyMode,
+      body: language ? { language } : {},
+      idempotent: true,
+    });
+  }
+
+  async saveSatisfaction(session: AiccSession, evaluation: number, comment: string): Promise<void> {
+    await this.call<ResultAnswer>({
+      path: AICC_PATHS.saveSatisfaction,
+      body: {
+        satisfication: { channel: 'WEB', userId: session.userId, evaluation, comment, channelConfigId: this.options.channelId },
+      },
+      session,
+      idempotent: false,
+    });
+  }
+
+  async leaveMessage(session: AiccSession, caller: string, leaveMessage: string): Promise<void> {
+    await this.call<ResultAnswer>({
+      path: AICC_PATHS.doLeaveMessage,
+      body: { callId: session.userId, caller, leaveMessage, channel: 'WEB' },
+      session,
+      idempotent: false,
+    });
+  }
+
+  async history(session: AiccSession, limit: number, offset: number): Promise<DownLinkMsg[]> {
+    const answer = await this.call<QueryHistoryAnswer>({
+      path: AICC_PATHS.queryHistoryChatMessage,
+      body: { channelId: this.options.channelId, userId: session.userId, limit, offset, channel: 'WEB' },
+      session,
+      idempotent: true,
+    });
+    return answer.messageList ?? [];
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** One call, with the retries its kind allows: exponential backoff with jitter between attempts. */
+  private async call<T extends object>(call: Call): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(call);
+      } catch (err) {
+        const error = err instanceof AiccError ? err : new AiccError('UNEXPECTED', (err as Error).message);
+        const repeatable = error.safeToRepeat || (call.idempotent && error.code === 'TIMEOUT');
+        if (!repeatable || attempt >= this.attempts) throw error;
+        const delay = 200 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+        this.options.log.warn({ path: call.path, attempt, code: error.code }, 'AICC call failed; trying again');
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async once<T extends object>(call: Call, tokenRenewed = false): Promise<T> {
+    const isTokenCall = call.path === AICC_PATHS.tokenByAkSk;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (!isTokenCall) {
+      headers['x-app-key'] = this.options.appKey;
+      headers.authorization = `Bearer ${await this.bearer()}`;
+    }
+    if (call.session) headers[CCMESSAGING_TOKEN_HEADER] = call.session.token;
+    const url = new URL(call.path, this.options.baseUrl);
+    for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
+    const timeout = call.timeoutMs ?? this.options.timeoutMs;
+
+    let res;
+    try {
+      res = await request(url, {
+        method: call.method ?? 'POST',
+        headers,
+        body: call.method === 'GET' ? undefined : JSON.stringify(call.body ?? {}),
+        dispatcher: this.dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      throw transportError(err);
+    }
+    const text = await res.body.text().catch((err: unknown) => {
+      throw transportError(err);
+    });
+    // AICC may hand out a newer ccmessaging-token with any answer; later calls must use it (protocol notes, 5).
+    const renewed = res.headers[CCMESSAGING_TOKEN_HEADER];
+    if (call.session && typeof renewed === 'string' && renewed) call.session.token = renewed;
+
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      // An expired AccessToken (API Fabric answers 403): renew it once and try again.
+      if (!isTokenCall && !tokenRenewed) {
+        this.accessToken = undefined;
+        return this.once<T>(call, true);
+      }
+      throw new AiccError('UNAUTHORIZED', `AICC refused our credentials (HTTP ${res.statusCode})`);
+    }
+    if (res.statusCode >= 500) throw new AiccError('FAILED', `AICC answered HTTP ${res.statusCode}`);
+    let answer: T & { resultCode?: string; returnCode?: string; resultDesc?: string };
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new AiccError('UNEXPECTED', `AICC answered HTTP ${res.statusCode} with a body that is not JSON`);
+    }
+    if (res.statusCode >= 400) throw new AiccError('PARAMETER', `AICC answered HTTP ${res.statusCode}: ${answer.resultDesc ?? ''}`);
+    if (isTokenCall) return answer;
+    const code = String(answer.resultCode ?? answer.returnCode ?? '');
+    if (code !== RESULT.OK) throw resultError(code, answer.resultDesc);
+    return answer;
+  }
+
+  /** The API Fabric AccessToken, renewed when 80% of its life has passed; one renewal at a time. */
+  private async bearer(): Promise<string> {
+    if (this.accessToken && Date.now() < this.accessToken.renewAt) return this.accessToken.value;
+    this.renewing ??= (async () => {
+      try {
+        const url = new URL(AICC_PATHS.tokenByAkSk, this.options.baseUrl);
+        const res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-token-expire': String(TOKEN_TTL_SECONDS) },
+          body: JSON.stringify({ app_key: this.options.appKey, app_secret: this.options.appSecret }),
+          dispatcher: this.dispatcher,
+          headersTimeout: this.options.timeoutMs,
+          bodyTimeout: this.options.timeoutMs,
+        }).catch((err: unknown) => {
+          throw transportError(err);
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new AiccError('UNAUTHORIZED', `tokenByAkSk answered HTTP ${res.statusCode}`);
+        const answer = JSON.parse(text) as TokenByAkSkAnswer;
+        const ttlMs = (Number(answer.Expires) || TOKEN_TTL_SECONDS) * 1000;
+        this.accessToken = { value: answer.AccessToken, renewAt: Date.now() + ttlMs * 0.8 };
+        return answer.AccessToken;
+      } finally {
+        this.renewing = undefined;
+      }
+    })();
+    return this.renewing;
+  }
+}
+
+function resultError(code: string, desc: string | undefined): AiccError {
+  const text = desc ? `${desc} (AICC resultCode ${code})` : `AICC resultCode ${code}`;
+  switch (code) {
+    case RESULT.OUTSIDE_WORKING_HOURS:
+      return new AiccError('OUTSIDE_WORKING_HOURS', desc || 'outside the agents\' working hours', code);
+    case RESULT.FAILED:
+      return new AiccError('FAILED', text, code);
+    case RESULT.TOKEN:
+      return new AiccError('TOKEN', text, code);
+    case '1':
+    case RESULT.PARAMETER:
+      return new AiccError('PARAMETER', text, code);
+    default:
+      return new AiccError('UNEXPECTED', text, code);
+  }
+}
+
+function transportError(err: unknown): AiccError {
+  if (err instanceof AiccError) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new AiccError('TIMEOUT', 'AICC did not answer in time');
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'].includes(code)) {
+    return new AiccError('UNREACHABLE', `AICC cannot be reached (${code})`);
+  }
+  // A connection that broke after the request went out: AICC may have acted on it.
+  return new AiccError('TIMEOUT', `the connection to AICC failed (${code || (err as Error).message})`);
+}

@@ -1,0 +1,70 @@
+// While a customer waits for an agent, asks AICC for the queue position every QUEUE_POLL_MS and streams it to
+// the customer (a `queue` frame: position and estimated wait). Stops when the conversation leaves the queue.
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { AiccClient } from '../aicc/aiccClient.js';
+import type { Engine } from '../engine/types.js';
+import { ephemeral } from '../uplink/messages.js';
+import type { AiccSessions } from '../uplink/sessions.js';
+
+export const QUEUE_CONTROL_TYPE = 'QUEUE';
+
+export class QueueWatcher {
+  private readonly watching = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly options: {
+      engine: Engine;
+      aicc: AiccClient;
+      sessions: AiccSessions;
+      intervalMs: number;
+      log: FastifyBaseLogger;
+    },
+  ) {}
+
+  start(customerId: string): void {
+    if (this.watching.has(customerId)) return;
+    // The first look comes at once, so the customer sees a position without waiting a whole interval.
+    this.schedule(customerId, 0);
+  }
+
+  stop(customerId: string): void {
+    clearTimeout(this.watching.get(customerId));
+    this.watching.delete(customerId);
+  }
+
+  stopAll(): void {
+    for (const customerId of [...this.watching.keys()]) this.stop(customerId);
+  }
+
+  private schedule(customerId: string, delayMs: number): void {
+    const timer = setTimeout(() => void this.look(customerId), delayMs);
+    timer.unref();
+    this.watching.set(customerId, timer);
+  }
+
+  private async look(customerId: string): Promise<void> {
+    if (!this.options.sessions.peek(customerId)) {
+      // Queue info needs the customer's AICC session, which this node has only if the customer wrote here.
+      this.stop(customerId);
+      return;
+    }
+    try {
+      const info = await this.options.sessions.call(customerId, (s) => this.options.aicc.queueInfo(s), { connect: false });
+      if (!this.watching.has(customerId)) return;
+      if (!info) {
+        this.stop(customerId);
+        return;
+      }
+      await this.options.engine.publishEphemeral([
+        ephemeral(customerId, QUEUE_CONTROL_TYPE, {
+          position: info.position ?? null,
+          estimateWaitSeconds: info.estimateWaitTime ?? null,
+        }),
+      ]);
+    } catch (err) {
+      this.options.log.warn({ customerId, err: { message: (err as Error).message } }, 'queue info not available');
+    }
+    if (this.watching.has(customerId)) this.schedule(customerId, this.options.intervalMs);
+  }
+}

@@ -1,0 +1,140 @@
+// AICC's media (pictures, recordings, documents) kept on disk after the first download, so each resource is
+// fetched from AICC once. File names are hashes of the resource id: an id never becomes a path. The cache
+// stays under its size cap by removing the least recently used files.
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CachedMedia {
+  path: string;
+  size: number;
+  contentType: string;
+}
+
+interface Entry {
+  size: number;
+  contentType: string;
+  usedAt: number;
+}
+
+export class MediaCache {
+  private readonly entries = new Map<string, Entry>();
+  private total = 0;
+  private readonly fetching = new Map<string, Promise<CachedMedia>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly capBytes: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue;
+      const key = name.slice(0, -5);
+      try {
+        const meta = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { contentType: string };
+        const stat = statSync(join(dir, `${key}.bin`));
+        this.entries.set(key, { size: stat.size, contentType: meta.contentType, usedAt: stat.atimeMs });
+        this.total += stat.size;
+      } catch {
+        // A half-written entry from a crash: not in the index, and overwritten by the next download.
+      }
+    }
+  }
+
+  get(id: string): CachedMedia | undefined {
+    const key = keyOf(id);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    entry.usedAt = Date.now();
+    return { path: join(this.dir, `${key}.bin`), size: entry.size, contentType: entry.contentType };
+  }
+
+  put(id: string, bytes: Buffer, contentType: string): CachedMedia {
+    const key = keyOf(id);
+    const path = join(this.dir, `${key}.bin`);
+    // Written under a temporary name and renamed, so a reader never sees half a file.
+    writeFileSync(`${path}.tmp`, bytes);
+    renameSync(`${path}.tmp`, path);
+    writeFileSync(join(this.dir, `${key}.json`), JSON.stringify({ contentType }));
+    const previous = this.entries.get(key);
+    this.total += bytes.length - (previous?.size ?? 0);
+    this.entries.set(key, { size: bytes.length, contentType, usedAt: Date.now() });
+    this.evict(key);
+    return { path, size: bytes.length, contentType };
+  }
+
+  /** The cached file, or the one `download` fetches; concurrent requests for one id share one download. */
+  async getOrFetch(id: string, download: () => Promise<{ bytes: Buffer; contentType: string }>): Promise<CachedMedia> {
+    const cached = this.get(id);
+    if (cached) return cached;
+    let pending = this.fetching.get(id);
+    if (!pending) {
+      pending = download()
+        .then(({ bytes, contentType }) => this.put(id, bytes, contentType))
+        .finally(() => this.fetching.delete(id));
+      this.fetching.set(id, pending);
+    }
+    return pending;
+  }
+
+  private evict(keep: string): void {
+    if (this.total <= this.capBytes) return;
+    const oldestFirst = [...this.entries.entries()].filter(([key]) => key !== keep).sort((a, b) => a[1].usedAt - b[1].usedAt);
+    for (const [key, entry] of oldestFirst) {
+      if (this.total <= this.capBytes) break;
+      for (const suffix of ['.bin', '.json']) {
+        try {
+          unlinkSync(join(this.dir, `${key}${suffix}`));
+        } catch {
+          // Already gone.
+        }
+      }
+      this.entries.delete(key);
+      this.total -= entry.size;
+    }
+  }
+}
+
+function keyOf(id: string): string {
+  return createHash('sha256').update(id).digest('hex');
+}
+
+const SIGNATURES: [number[], string][] = [
+  [[0x89, 0x50, 0x4e, 0x47], 'image/png'],
+  [[0xff, 0xd8, 0xff], 'image/jpeg'],
+  [[0x47, 0x49, 0x46, 0x38], 'image/gif'],
+  [[0x42, 0x4d], 'image/bmp'],
+  [[0x25, 0x50, 0x44, 0x46], 'application/pdf'],
+  [[0x49, 0x44, 0x33], 'audio/mpeg'],
+  [[0xff, 0xfb], 'audio/mpeg'],
+  [[0x50, 0x4b, 0x03, 0x04], 'application/zip'],
+];
+
+const BY_EXTENSION: Record<string, string> = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', bmp: 'image/bmp', gif: 'image/gif',
+  mp3: 'audio/mpeg', aac: 'audio/aac', mp4: 'video/mp4', txt: 'text/plain; charset=utf-8', csv: 'text/csv; charset=utf-8',
+  pdf: 'application/pdf', doc: 'application/msword', zip: 'application/zip',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
+
+/** The content type from the bytes themselves where they say it, else from AICC's fileType. */
+export function contentTypeOf(bytes: Buffer, fileType: string): string {
+  for (const [magic, type] of SIGNATURES) {
+    if (magic.every((b, i) => bytes[i] === b)) return type;
+  }
+  if (bytes.length >= 12 && bytes.subarray(4, 8).toString('latin1') === 'ftyp') return 'video/mp4';
+  return BY_EXTENSION[fileType.toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** AICC's fileType for a MIME type a customer uploads (its upload list: jpg, png, bmp, mp3, aac, mp4, txt, csv). */
+export const UPLOAD_TYPES: Record<string, { fileType: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT' }> = {
+  'image/jpeg': { fileType: 'jpg', mediaType: 'IMAGE' },
+  'image/png': { fileType: 'png', mediaType: 'IMAGE' },
+  'image/bmp': { fileType: 'bmp', mediaType: 'IMAGE' },
+  'audio/mpeg': { fileType: 'mp3', mediaType: 'AUDIO' },
+  'audio/aac': { fileType: 'aac', mediaType: 'AUDIO' },
+  'video/mp4': { fileType: 'mp4', mediaType: 'VIDEO' },
+  'text/plain': { fileType: 'txt', mediaType: 'DOCUMENT' },
+  'text/csv': { fileType: 'csv', mediaType: 'DOCUMENT' },
+};

@@ -1,0 +1,51 @@
+// Opens ioredis connections to the target REDIS_URL names (./url.ts): a single server, a Sentinel-managed
+// primary or a Redis Cluster. Every connection fails fast while Redis is away and
+// reconnects by itself, so a push is answered 500 at once (AICC retries) instead of hanging in a queue.
+
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from './url.js';
+
+export type RedisConnection = Redis | Cluster;
+
+export interface ConnectionOptions {
+  /** Bound on one command: a Redis that hangs fails the push after this long, rather than never. */
+  commandTimeoutMs: number;
+  connectionName: string;
+}
+
+/** Reconnects forever, quickly at first, then every 2 s: a Redis restart is usually over in seconds. */
+function retryDelay(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 6), 2000);
+}
+
+export function connect(target: RedisTarget, options: ConnectionOptions): RedisConnection {
+  const common: RedisOptions = {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.tls ? { tls: {} } : {}),
+    connectionName: options.connectionName,
+    // No offline queue and no retry of a command under way: while Redis is away every command fails at once,
+    // so a push answers 500 (resultCode 13) and AICC retries it; a retried write is safe because it dedupes.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 3000,
+    retryStrategy: retryDelay,
+    // Subscriptions are restored by the fan-out itself, which then tells its sessions to catch up.
+    autoResubscribe: false,
+    lazyConnect: true,
+  };
+  if (target.kind === 'cluster') {
+    const clusterOptions: ClusterOptions = {
+      redisOptions: common,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryDelay,
+      lazyConnect: true,
+    };
+    return new Cluster(target.hosts, clusterOptions);
+  }
+  if (target.kind === 'sentinel') {
+    return new Redis({ ...common, sentinels: target.hosts, name: target.masterName!, db: target.db });
+  }
+  return new Redis({ ...common, host: target.hosts[0]!.host, port: target.hosts[0]!.port, db: target.db });
+}

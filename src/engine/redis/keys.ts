@@ -1,0 +1,20 @@
+// Every key of one customer carries the customer id as its hash tag ({...}), so all of them live in one slot
+// of a Redis Cluster and one Lua script may touch them together. Ids are escaped so that a '}' in an id can
+// never end the tag early or make two customers' keys meet.
+
+const tagOf = (customerId: string) => customerId.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+export const keys = {
+  /** Hash: lastSeq (never decreases, survives retention) and state (the conversation state JSON). */
+  meta: (customerId: string) => `aicc:{${tagOf(customerId)}}:meta`,
+  /** Stream: the ordered log; entry id `<seq>-0`, fields t (storedAt), m (message JSON), s (state JSON, when it changed). */
+  log: (customerId: string) => `aicc:{${tagOf(customerId)}}:log`,
+  /** String holding the seq a dedupe key was stored under; it expires with the history (HISTORY_TTL). */
+  dedupe: (customerId: string, dedupeKey: string) => `aicc:{${tagOf(customerId)}}:d:${dedupeKey}`,
+  /** Pub/sub channel of the customer's new entries and typing. */
+  channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
+  /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
+  retention: 'aicc:retention',
+  /** The AccessToken signing secret shared by every node when TOKEN_SECRET is unset. */
+  tokenSecret: 'aicc:token-secret',
+};

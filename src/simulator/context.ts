@@ -1,0 +1,31 @@
+// What the simulator's routes share: its settings, its stores and its records. Built once by createSimulator
+// and handed to each route plugin (no module-level state, so several simulators can run in one process).
+
+import type { AccessTokenStore, CustomerTokenStore } from './auth.js';
+import type { FileStore } from './files.js';
+import type { SimulatorSettings } from './options.js';
+import type { Outbox } from './outbox.js';
+import type { Conversations } from './script.js';
+import type { RecordedLeaveMessage, RecordedSatisfaction, RecordedSend, RecordedUpload } from './types.js';
+
+/** 'http503': every call answers 503. 'reset': every connection is dropped without an answer. */
+export type OutageMode = 'http503' | 'reset';
+
+export interface SimContext {
+  settings: SimulatorSettings;
+  accessTokens: AccessTokenStore;
+  customerTokens: CustomerTokenStore;
+  files: FileStore;
+  conversations: Conversations;
+  outbox: Outbox;
+  records: {
+    sends: RecordedSend[];
+    leftMessages: RecordedLeaveMessage[];
+    satisfactions: RecordedSatisfaction[];
+    uploads: RecordedUpload[];
+  };
+  /** Test hooks: sends still to fail, and the outage (undefined while up). */
+  faults: { failSends: number; outage?: OutageMode };
+  /** Accepted sends per customer, for the ccmessaging-token rotation. */
+  sendCounts: Map<string, number>;
+}

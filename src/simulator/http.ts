@@ -1,0 +1,109 @@
+// The simulator's HTTP edge, played as API Fabric plays it in front of AICC: the outage switch, tokenByAkSk,
+// the Bearer + x-app-key check on every other call, the ccmessaging-token check of per-customer calls, and one
+// error handler that answers any failure in AICC's shapes (protocol notes, sections 4 and 5).
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AICC_PATHS, CCMESSAGING_TOKEN_HEADER, RESULT } from '../aicc/api.js';
+import type { SimContext } from './context.js';
+
+/** API Fabric's answer to a missing, unknown or expired AccessToken (protocol notes, 4). */
+export const AUTH_FAIL = {
+  errorCode: 'APIFABRIC.0403',
+  exceptionInfo:
+    'auth fail! illegal or expired token info. please apply or refresh the access token from the server!',
+} as const;
+
+const MAX_TOKEN_TTL_SECONDS = 3600;
+const DEFAULT_TOKEN_TTL_SECONDS = 600;
+const BEARER = /^Bearer (\S+)$/;
+
+export function createHttp(ctx: SimContext): FastifyInstance {
+  // Uploads are base64 in JSON: 4/3 of the largest file, plus room for the rest of the body.
+  const bodyLimit = Math.ceil((ctx.settings.maxUploadBytes * 4) / 3) + 1024 * 1024;
+  const app = Fastify({ logger: false, bodyLimit, forceCloseConnections: true });
+
+  // AICC's clients send `Content-Type: application/json` on bodiless calls too; an empty body reads as {}.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const outage = ctx.faults.outage;
+    if (outage === 'reset') {
+      reply.hijack();
+      request.raw.socket.destroy();
+      return reply;
+    }
+    if (outage === 'http503') {
+      return reply.code(503).send({ resultCode: RESULT.FAILED, resultDesc: 'service unavailable (simulated outage)' });
+    }
+    const path = request.url.split('?')[0];
+    if (path === AICC_PATHS.tokenByAkSk) return;
+    const appKey = header(request, 'x-app-key');
+    const token = BEARER.exec(header(request, 'authorization')?.trim() ?? '')?.[1];
+    if (!appKey || !token || !ctx.accessTokens.verify(token, appKey)) return reply.code(403).send(AUTH_FAIL);
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const desc = status === 500 ? 'internal error' : error.message;
+    if (request.url.startsWith(AICC_PATHS.uploadFileStream)) return reply.code(status).send({ returnCode: '3', resultDesc: desc });
+    return reply.code(status).send({ resultCode: status === 500 ? '1' : RESULT.PARAMETER, resultDesc: desc });
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ resultCode: '5', resultDesc: 'no such path' }));
+
+  app.post(AICC_PATHS.tokenByAkSk, async (request, reply) => {
+    const body = asRecord(request.body);
+    const ttl = tokenTtl(header(request, 'x-token-expire'));
+    if (ttl === undefined) {
+      return reply.code(400).send({ errorCode: 'APIFABRIC.0400', exceptionInfo: 'X-Token-Expire must be a whole number of seconds, 1 to 3600' });
+    }
+    const issued =
+      typeof body.app_key === 'string' && typeof body.app_secret === 'string'
+        ? ctx.accessTokens.issue(body.app_key, body.app_secret, ttl)
+        : undefined;
+    if (!issued) return reply.code(401).send({ errorCode: 'APIFABRIC.0401', exceptionInfo: 'auth fail! illegal app_key or app_secret.' });
+    return issued;
+  });
+
+  return app;
+}
+
+/** X-Token-Expire: default 600 s, at most 3600 (larger asks are capped, as AICC documents the cap). */
+function tokenTtl(value: string | undefined): number | undefined {
+  if (value === undefined) return DEFAULT_TOKEN_TTL_SECONDS;
+  if (!/^\s*\d{1,9}\s*$/.test(value) || Number(value) < 1) return undefined;
+  return Math.min(Number(value), MAX_TOKEN_TTL_SECONDS);
+}
+
+/**
+ * The customer a per-customer call acts for, from its ccmessaging-token; when the token is missing, unknown
+ * or replaced, answers resultCode "3" and returns undefined.
+ */
+export function customerOf(ctx: SimContext, request: FastifyRequest, reply: FastifyReply): string | undefined {
+  const userId = ctx.customerTokens.userOf(header(request, CCMESSAGING_TOKEN_HEADER));
+  if (userId === undefined) {
+    void reply.send({ resultCode: RESULT.TOKEN, resultDesc: 'the ccmessaging-token is missing, unknown or has been replaced' });
+  }
+  return userId;
+}
+
+export function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+export function isText(value: unknown, min = 1, max = Infinity): value is string {
+  return typeof value === 'string' && value.length >= min && value.length <= max;
+}

@@ -1,0 +1,61 @@
+// The simulator's own records: the downlink events it emits and what it keeps of the calls it received, so
+// tests can look at both. Request shapes are AICC's, from ../aicc/api.ts.
+
+import type { DoLeaveMessageRequest, SaveSatisfactionRequest, SendMsgRequest } from '../aicc/api.js';
+
+/** A DownLinkMsg as the simulator pushes it (the spec's 12 fields, plus `callId` on the ones without a code). */
+export interface SimDownLinkMsg {
+  channel: 'WEB';
+  /** The channel id. */
+  from: string;
+  /** The customer (userId). */
+  to: string;
+  controlType: 'CONNECT' | 'CHAT' | 'DISCONNECT' | 'TRANS2AGENT' | 'READ' | 'INPUT';
+  sourceType: 'AGENT' | 'ROBOT' | 'SYSTEM';
+  mediaType: 'TEXT' | 'IMAGE' | 'VIDEO' | 'AUDIO' | 'LOCATE' | 'DOCUMENT' | null;
+  content: string | null;
+  senderNickname: string | null;
+  /** Milliseconds; strictly increasing per customer, so no two events of a customer share one. */
+  timestamp: number;
+  /** Unique for AGENT/ROBOT CHAT messages; null for the rest, as in every sample of the spec. */
+  messageCode: string | null;
+  /** Only where messageCode is null, like the spec's samples (there `null`; here the session's call id). */
+  callId?: string;
+  simQuestions?: string;
+  isOfflineStatus?: boolean;
+}
+
+export interface RecordedSend {
+  path: 'send' | 'sendAsync';
+  request: SendMsgRequest;
+  /** The resultCode it was answered. Only accepted requests ("0") and scripted refusals ("12", "13") are kept. */
+  resultCode: string;
+  at: number;
+}
+
+export interface RecordedLeaveMessage extends DoLeaveMessageRequest {
+  at: number;
+}
+
+export interface RecordedSatisfaction {
+  satisfication: SaveSatisfactionRequest['satisfication'] & { npsScore?: number; fcrValue?: number };
+  at: number;
+}
+
+export interface RecordedUpload {
+  objectKey: string;
+  fileType: string;
+  size: number;
+  at: number;
+}
+
+export type SessionPhase = 'bot' | 'queuing' | 'agent' | 'ended';
+
+export interface SessionView {
+  userId: string;
+  callId: string;
+  phase: SessionPhase;
+  /** While queuing: the place in the queue (0 means being connected). */
+  queuePosition: number;
+  startedAt: number;
+}

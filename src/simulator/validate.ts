@@ -1,0 +1,90 @@
+// The checks AICC's send/sendAsync apply to a SendMsgRequest (protocol notes, 5: sendMsgReq), written as one
+// pure function that names the first rule broken, so a gateway bug shows up as a readable resultDesc.
+
+import type { SendControlType, SendMediaType, SendMsgRequest } from '../aicc/api.js';
+
+const CONTROL_TYPES: readonly SendControlType[] = ['CONNECT', 'CHAT', 'TRANS2AGENT', 'INPUT', 'DISCONNECT', 'READ'];
+const MEDIA_TYPES: readonly SendMediaType[] = [
+  'TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'FILE_IMAGE', 'FILE_VIDEO', 'WEBCARD', 'LOCATE',
+];
+/** TEXT content: at most 1 KB (protocol notes, 5), counted in UTF-8 bytes. */
+export const MAX_TEXT_BYTES = 1024;
+
+export interface SendCheckContext {
+  /** The user the ccmessaging-token belongs to. */
+  userId: string;
+  channelId: string;
+  /** Whether an objectKey names an uploaded file. */
+  isKnownFile: (objectKey: string) => boolean;
+}
+
+/** The request, typed, when it keeps every rule; otherwise the first rule it breaks. */
+export function checkSendRequest(body: unknown, ctx: SendCheckContext): { request: SendMsgRequest } | { error: string } {
+  const error = (text: string) => ({ error: text });
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return error('the body must be a JSON object');
+  const req = body as Record<string, unknown>;
+  if (req.channel !== 'WEB') return error('channel must be "WEB"');
+  if (!CONTROL_TYPES.includes(req.controlType as SendControlType)) {
+    return error(`controlType must be one of ${CONTROL_TYPES.join(', ')}`);
+  }
+  if (req.sourceType !== 'CUSTOMER') return error('sourceType must be "CUSTOMER"');
+  if (req.from !== ctx.userId) return error('from must be the userId the ccmessaging-token was issued for');
+  if (req.to !== ctx.channelId) return error('to must be the channel Configuration ID');
+  if (typeof req.timestamp !== 'string' || !/^\d{10,16}$/.test(req.timestamp)) {
+    return error('timestamp must be a string of milliseconds, e.g. "1625898453913"');
+  }
+  for (const name of ['content', 'senderNickname', 'userAgent', 'senderAvatar', 'messageCode'] as const) {
+    if (req[name] !== undefined && req[name] !== null && typeof req[name] !== 'string') return error(`${name} must be a string`);
+  }
+  if (typeof req.messageCode === 'string' && req.messageCode.length > 64) return error('messageCode is at most 64 characters');
+  if (req.mediaType !== undefined && req.mediaType !== null && !MEDIA_TYPES.includes(req.mediaType as SendMediaType)) {
+    return error(`mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
+  }
+  if (req.controlType === 'CHAT') {
+    const problem = checkChatContent(req.mediaType as SendMediaType | undefined, (req.content as string | undefined) ?? '', ctx);
+    if (problem) return error(problem);
+  }
+  return { request: req as unknown as SendMsgRequest };
+}
+
+function checkChatContent(mediaType: SendMediaType | undefined, content: string, ctx: SendCheckContext): string | undefined {
+  switch (mediaType) {
+    case undefined:
+      return 'mediaType is required when controlType is CHAT';
+    case 'TEXT':
+      if (content.trim() === '') return 'content is required for TEXT';
+      if (Buffer.byteLength(content, 'utf8') > MAX_TEXT_BYTES) return `TEXT content is at most ${MAX_TEXT_BYTES} bytes`;
+      return undefined;
+    case 'IMAGE':
+    case 'AUDIO':
+    case 'VIDEO':
+      return ctx.isKnownFile(content) ? undefined : `${mediaType} content must be an objectKey from uploadFileStream`;
+    case 'FILE': {
+      // "fileName,fileSize(bytes),fileId,fileType"
+      const [name, size, fileId, type] = content.split(',');
+      if (!name || !/^\d+$/.test(size ?? '') || !fileId || !type) return 'FILE content must be "fileName,fileSize,fileId,fileType"';
+      return ctx.isKnownFile(fileId) ? undefined : 'FILE content must name an uploaded fileId';
+    }
+    case 'FILE_IMAGE':
+    case 'FILE_VIDEO': {
+      const [fileId, ext] = content.split(',');
+      if (!fileId || !ext) return `${mediaType} content must be "fileId,ext"`;
+      return ctx.isKnownFile(fileId) ? undefined : `${mediaType} content must name an uploaded fileId`;
+    }
+    case 'WEBCARD':
+      return checkWebCard(content);
+    case 'LOCATE':
+      return /^[+-]?\d+(\.\d+)?\/[+-]?\d+(\.\d+)?(\/.*)?$/s.test(content) ? undefined : 'LOCATE content must be "latitude/longitude/description"';
+  }
+}
+
+function checkWebCard(content: string): string | undefined {
+  try {
+    const card = JSON.parse(content) as Record<string, unknown>;
+    if (!card || typeof card !== 'object') return 'WEBCARD content must be a JSON object';
+    if (!card.redirectUrl && !card.mediaFileId) return 'WEBCARD content needs redirectUrl or mediaFileId';
+    return undefined;
+  } catch {
+    return 'WEBCARD content must be a JSON string';
+  }
+}

@@ -1,0 +1,85 @@
+// What the customer sends, as entries of the customer's own log (sourceType CUSTOMER), and the status entries
+// that follow each of them (pending → sent, or failed with the reason). The log is the truth: every tab, and a
+// tab that reconnects later, sees the same messages and statuses.
+
+import { randomUUID } from 'node:crypto';
+import type { NormalizedMessage, StoredMessage } from '../aicc/downlink.js';
+
+export type UplinkInput =
+  | { kind: 'text'; text: string }
+  | { kind: 'location'; latitude: number; longitude: number; description: string }
+  | { kind: 'file'; objectKey: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT'; fileName: string; size: number; fileType: string };
+
+export type UplinkStatus = 'sent' | 'failed';
+
+/** Our own controlType for status entries; never pushed by AICC. */
+export const STATUS_CONTROL_TYPE = 'STATUS';
+
+export function customerMessage(customerId: string, channelId: string, clientMessageId: string, input: UplinkInput): NormalizedMessage {
+  const now = Date.now();
+  const base = {
+    channel: 'WEB',
+    from: customerId,
+    to: channelId,
+    controlType: 'CHAT',
+    sourceType: 'CUSTOMER',
+    timestamp: now,
+    messageCode: clientMessageId,
+  };
+  let message: StoredMessage;
+  switch (input.kind) {
+    case 'text':
+      message = { ...base, mediaType: 'TEXT', content: input.text };
+      break;
+    case 'location': {
+      const location = { latitude: input.latitude, longitude: input.longitude, description: input.description };
+      message = { ...base, mediaType: 'LOCATE', content: `${input.latitude}/${input.longitude}/${input.description}`, location };
+      break;
+    }
+    case 'file':
+      message = {
+        ...base, mediaType: input.mediaType, content: input.objectKey,
+        fileName: input.fileName, fileSize: input.size, fileType: input.fileType,
+      };
+      break;
+  }
+  return customerEntry(customerId, `client:${clientMessageId}`, message, now);
+}
+
+/** The customer asking for a human (sent up as TRANS2AGENT). */
+export function transferRequest(customerId: string, channelId: string, clientMessageId: string): NormalizedMessage {
+  const now = Date.now();
+  const message: StoredMessage = {
+    channel: 'WEB', from: customerId, to: channelId, controlType: 'TRANS2AGENT', sourceType: 'CUSTOMER',
+    mediaType: null, content: null, timestamp: now, messageCode: clientMessageId,
+  };
+  return customerEntry(customerId, `client:${clientMessageId}`, message, now);
+}
+
+export function statusEntry(
+  customerId: string,
+  refSeq: number,
+  status: UplinkStatus,
+  failure?: { reason: string; code: string; resultCode?: string },
+): NormalizedMessage {
+  const now = Date.now();
+  const message: StoredMessage = {
+    channel: 'WEB', from: 'gateway', to: customerId, controlType: STATUS_CONTROL_TYPE, sourceType: 'GATEWAY',
+    mediaType: null, content: null, timestamp: now, refSeq, status,
+    ...(failure ? { reason: failure.reason, errorCode: failure.code, ...(failure.resultCode ? { resultCode: failure.resultCode } : {}) } : {}),
+  };
+  return { customerId, dedupeKey: `status:${randomUUID()}`, ephemeral: false, known: true, timestamp: now, message };
+}
+
+function customerEntry(customerId: string, dedupeKey: string, message: StoredMessage, timestamp: number): NormalizedMessage {
+  return { customerId, dedupeKey, ephemeral: false, known: true, timestamp, message };
+}
+
+/** A gateway-made ephemeral event for the customer's streams (queue position). */
+export function ephemeral(customerId: string, controlType: string, fields: Record<string, unknown>): NormalizedMessage {
+  const now = Date.now();
+  return {
+    customerId, dedupeKey: '', ephemeral: true, known: true, timestamp: now,
+    message: { channel: 'WEB', from: 'gateway', to: customerId, controlType, sourceType: 'GATEWAY', mediaType: null, content: null, timestamp: now, ...fields },
+  };
+}

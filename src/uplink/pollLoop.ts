@@ -1,0 +1,108 @@
+// Poll mode (AICC_DOWNLINK=poll), for tenants that do not switch push on: while a conversation is active, long-
+// poll AICC for it and feed what comes into the same store and streams as pushes, with the same validation and
+// dedupe. A conversation's loop stops when it ends (DISCONNECT) or stays idle for POLL_IDLE_MS.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyBaseLogger } from 'fastify';
+import { Compile } from 'typebox/compile';
+import type { AiccClient } from '../aicc/aiccClient.js';
+import { DownLinkMsgSchema, normalizeDownLinkMsg, type DownLinkMsg } from '../aicc/downlink.js';
+import type { Engine } from '../engine/types.js';
+import type { AiccSessions } from './sessions.js';
+
+const checkDownLinkMsg = Compile(DownLinkMsgSchema);
+const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
+const MIN_EMPTY_POLL_MS = 200;
+
+export class PollLoops {
+  private readonly running = new Map<string, { stop: boolean }>();
+
+  constructor(
+    private readonly options: {
+      engine: Engine;
+      aicc: AiccClient;
+      sessions: AiccSessions;
+      idleMs: number;
+      log: FastifyBaseLogger;
+    },
+  ) {}
+
+  start(customerId: string): void {
+    if (this.running.has(customerId)) return;
+    const control = { stop: false };
+    this.running.set(customerId, control);
+    void this.loop(customerId, control).finally(() => {
+      if (this.running.get(customerId) === control) this.running.delete(customerId);
+    });
+  }
+
+  /** The conversation ended: the loop stops after the poll under way. */
+  stop(customerId: string): void {
+    const control = this.running.get(customerId);
+    if (control) control.stop = true;
+    this.running.delete(customerId);
+  }
+
+  stopAll(): void {
+    for (const customerId of [...this.running.keys()]) this.stop(customerId);
+  }
+
+  private async loop(customerId: string, control: { stop: boolean }): Promise<void> {
+    const { engine, aicc, sessions, log } = this.options;
+    let lastMessageAt = Date.now();
+    let failures = 0;
+    while (!control.stop) {
+      const activity = Math.max(lastMessageAt, sessions.peek(customerId)?.lastActivity ?? 0);
+      if (Date.now() - activity > this.options.idleMs) {
+        log.info({ customerId }, 'poll stopped: the conversation is idle');
+        return;
+      }
+      let received: DownLinkMsg[];
+      const started = Date.now();
+      try {
+        received = await sessions.call(customerId, (session) => aicc.poll(session), { connect: false });
+        failures = 0;
+      } catch (err) {
+        const delay = ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]!;
+        log.warn({ customerId, err: { message: (err as Error).message }, retryInMs: delay }, 'poll failed');
+        await sleep(delay);
+        continue;
+      }
+      if (received.length === 0) {
+        // A long poll that comes back empty at once (a misconfigured AICC timeout) must not become a busy loop.
+        if (Date.now() - started < MIN_EMPTY_POLL_MS) await sleep(MIN_EMPTY_POLL_MS);
+        continue;
+      }
+      lastMessageAt = Date.now();
+      const messages = received.flatMap((msg, index) => {
+        if (!checkDownLinkMsg.Check(msg)) {
+          log.warn({ customerId, index }, 'polled message does not match DownLinkMsg; skipped');
+          return [];
+        }
+        try {
+          // The poll API answers for one receiver; `to` must be that customer, whatever AICC wrote.
+          return [normalizeDownLinkMsg({ ...msg, to: customerId }, index)];
+        } catch (err) {
+          log.warn({ customerId, err: { message: (err as Error).message } }, 'polled message refused; skipped');
+          return [];
+        }
+      });
+      await this.store(customerId, messages);
+    }
+  }
+
+  /** Stores what was polled, retrying until it is stored: a message polled from AICC is not handed out again. */
+  private async store(customerId: string, messages: ReturnType<typeof normalizeDownLinkMsg>[]): Promise<void> {
+    const durable = messages.filter((m) => !m.ephemeral);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.options.engine.append(durable);
+        break;
+      } catch (err) {
+        this.options.log.error({ customerId, err: { message: (err as Error).message } }, 'polled messages not stored yet');
+        await sleep(ERROR_BACKOFF_MS[Math.min(attempt, ERROR_BACKOFF_MS.length - 1)]!);
+      }
+    }
+    await this.options.engine.publishEphemeral(messages.filter((m) => m.ephemeral));
+  }
+}

@@ -1,0 +1,155 @@
+// The customer's way up to AICC over HTTP (the stream's `send` frame does the same over the WebSocket):
+// messages, uploads, the request for a human, typing, read position, leaving a message and the survey.
+
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import type { AiccClient } from '../aicc/aiccClient.js';
+import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
+import { UPLOAD_TYPES, type MediaCache } from '../delivery/mediaCache.js';
+import { GatewayError } from '../errors.js';
+import type { UplinkInput } from './messages.js';
+import type { Uplink } from './uplink.js';
+
+const ClientMessageId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+
+export const SendBody = Type.Union([
+  Type.Object({ clientMessageId: ClientMessageId, kind: Type.Literal('text'), text: Type.String({ minLength: 1, maxLength: 1000 }) }),
+  Type.Object({
+    clientMessageId: ClientMessageId,
+    kind: Type.Literal('location'),
+    latitude: Type.Number({ minimum: -90, maximum: 90 }),
+    longitude: Type.Number({ minimum: -180, maximum: 180 }),
+    description: Type.String({ maxLength: 200 }),
+  }),
+  Type.Object({
+    clientMessageId: ClientMessageId,
+    kind: Type.Literal('file'),
+    objectKey: Type.String({ minLength: 1, maxLength: 256 }),
+    mediaType: Type.Union([Type.Literal('IMAGE'), Type.Literal('AUDIO'), Type.Literal('VIDEO'), Type.Literal('DOCUMENT')]),
+    fileName: Type.String({ minLength: 1, maxLength: 200 }),
+    size: Type.Integer({ minimum: 0 }),
+    fileType: Type.String({ minLength: 1, maxLength: 10 }),
+  }),
+]);
+export type SendBody = Static<typeof SendBody>;
+
+export interface UplinkRoutesOptions {
+  customerTokens: CustomerTokens;
+  /** Absent when AICC_BASE_URL is unset: every route then answers 503, saying so. */
+  uplink: Uplink | undefined;
+  aicc: AiccClient | undefined;
+  cache: MediaCache;
+  uploadMaxBytes: number;
+}
+
+export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app, options) => {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const ready = async (request: FastifyRequest) => {
+    const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+    if (!options.uplink || !options.aicc) {
+      throw new GatewayError('UPLINK_DISABLED', 'sending to the contact center is not configured (AICC_BASE_URL)');
+    }
+    return { customerId: identity.customerId, uplink: options.uplink, aicc: options.aicc };
+  };
+
+  typed.post('/v1/messages', { schema: { body: SendBody } }, async (request, reply) => {
+    const { customerId, uplink } = await ready(request);
+    const accepted = await uplink.send(customerId, request.body.clientMessageId, inputOf(request.body));
+    return reply.status(202).send(accepted);
+  });
+
+  typed.post(
+    '/v1/transfer',
+    { schema: { body: Type.Object({ clientMessageId: ClientMessageId }) } },
+    async (request, reply) => {
+      const { customerId, uplink } = await ready(request);
+      return reply.status(202).send(await uplink.transfer(customerId, request.body.clientMessageId));
+    },
+  );
+
+  typed.post('/v1/typing', async (request, reply) => {
+    const { customerId, uplink } = await ready(request);
+    uplink.typing(customerId);
+    return reply.status(204).send();
+  });
+
+  typed.post('/v1/read', { schema: { body: Type.Object({ seq: Type.Integer({ minimum: 1 }) }) } }, async (request, reply) => {
+    const { customerId, uplink } = await ready(request);
+    await uplink.read(customerId, request.body.seq);
+    return reply.status(204).send();
+  });
+
+  typed.post(
+    '/v1/leave-message',
+    {
+      schema: {
+        body: Type.Object({
+          message: Type.String({ minLength: 1, maxLength: 2000 }),
+          phone: Type.Optional(Type.String({ maxLength: 32 })),
+        }),
+      },
+    },
+    async (request) => {
+      const { customerId, uplink } = await ready(request);
+      await uplink.leaveMessage(customerId, request.body.phone ?? '', request.body.message);
+      return { resultCode: '0', resultDesc: 'message left' };
+    },
+  );
+
+  typed.get('/v1/survey', async (request) => {
+    const { uplink } = await ready(request);
+    return uplink.surveyMode((request.query as { language?: string }).language);
+  });
+
+  typed.post(
+    '/v1/survey',
+    {
+      schema: {
+        body: Type.Object({
+          evaluation: Type.Integer({ minimum: 1, maximum: 5 }),
+          comment: Type.Optional(Type.String({ maxLength: 511 })),
+        }),
+      },
+    },
+    async (request) => {
+      const { customerId, uplink } = await ready(request);
+      await uplink.saveSurvey(customerId, request.body.evaluation, request.body.comment ?? '');
+      return { resultCode: '0', resultDesc: 'thank you' };
+    },
+  );
+
+  // Uploads: the raw bytes, with their MIME type as Content-Type and the file name as ?name=.
+  await app.register(async (uploads) => {
+    uploads.addContentTypeParser(Object.keys(UPLOAD_TYPES), { parseAs: 'buffer', bodyLimit: options.uploadMaxBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+    uploads.post('/v1/uploads', { bodyLimit: options.uploadMaxBytes }, async (request, reply) => {
+      const { aicc } = await ready(request);
+      const mime = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const kind = UPLOAD_TYPES[mime];
+      const bytes = request.body as Buffer;
+      if (!kind || !Buffer.isBuffer(bytes)) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `uploads must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
+      if (bytes.length === 0) throw new GatewayError('INVALID_PARAMETER', 'the upload is empty');
+      const name = String((request.query as { name?: unknown }).name ?? `upload.${kind.fileType}`).slice(0, 200);
+      const objectKey = await aicc.uploadFile(kind.fileType, bytes).catch((err: Error) => {
+        request.log.warn({ err: { message: err.message } }, 'upload to AICC failed');
+        throw new GatewayError('UPSTREAM_FAILED', 'the file could not be uploaded to the contact center');
+      });
+      // The customer sees their own file from the cache, without a download from AICC.
+      options.cache.put(objectKey, bytes, mime);
+      return reply.status(201).send({ objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name, size: bytes.length });
+    });
+  });
+};
+
+export function inputOf(body: SendBody): UplinkInput {
+  switch (body.kind) {
+    case 'text':
+      return { kind: 'text', text: body.text };
+    case 'location':
+      return { kind: 'location', latitude: body.latitude, longitude: body.longitude, description: body.description };
+    case 'file':
+      return { kind: 'file', objectKey: body.objectKey, mediaType: body.mediaType, fileName: body.fileName, size: body.size, fileType: body.fileType };
+  }
+}

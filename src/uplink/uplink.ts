@@ -1,0 +1,188 @@
+// What the customer sends up to AICC: messages (text, files, locations), the request for a human, typing and
+// read positions, leaving a message, and the satisfaction survey. Messages are stored in the customer's log
+// first (every tab shows them at once, as pending), then sent; their fate is stored as a status entry.
+
+import type { FastifyBaseLogger } from 'fastify';
+import { AiccError, type AiccClient } from '../aicc/aiccClient.js';
+import type { SendMsgRequest } from '../aicc/api.js';
+import type { NormalizedMessage } from '../aicc/downlink.js';
+import type { Engine, LogEntry } from '../engine/types.js';
+import { GatewayError } from '../errors.js';
+import { customerMessage, STATUS_CONTROL_TYPE, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import type { AiccSessions } from './sessions.js';
+
+export interface UplinkOptions {
+  engine: Engine;
+  aicc: AiccClient;
+  sessions: AiccSessions;
+  channelId: string;
+  log: FastifyBaseLogger;
+}
+
+export interface Accepted {
+  seq: number;
+  status: 'pending' | UplinkStatus;
+  duplicate: boolean;
+}
+
+/** Typing is sent up at most this often per customer. */
+const TYPING_INTERVAL_MS = 2000;
+/** How far after a message its status entry is looked for when a retry arrives. */
+const STATUS_LOOKAHEAD = 500;
+
+export class Uplink {
+  private readonly inFlight = new Set<string>();
+  private readonly lastTyping = new Map<string, number>();
+
+  constructor(private readonly options: UplinkOptions) {}
+
+  /** Stores the message and sends it up in the background; a retry with the same clientMessageId is not doubled. */
+  async send(customerId: string, clientMessageId: string, input: UplinkInput): Promise<Accepted> {
+    const entry = customerMessage(customerId, this.options.channelId, clientMessageId, input);
+    return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)));
+  }
+
+  /** The customer asks for a human: stored (the conversation shows "queuing"), then TRANS2AGENT. */
+  async transfer(customerId: string, clientMessageId: string): Promise<Accepted> {
+    const entry = transferRequest(customerId, this.options.channelId, clientMessageId);
+    return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, { controlType: 'TRANS2AGENT' }));
+  }
+
+  /** Typing goes up as INPUT, throttled; it is not stored and failures are only logged. */
+  typing(customerId: string): void {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(customerId) ?? 0) < TYPING_INTERVAL_MS) return;
+    this.lastTyping.set(customerId, now);
+    if (!this.options.sessions.peek(customerId)) return; // no conversation yet: nobody to tell
+    this.options.sessions
+      .call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false })
+      .catch((err: Error) => this.options.log.debug({ customerId, err: { message: err.message } }, 'typing not sent'));
+  }
+
+  /** The customer has seen everything up to `seq`: the agent's and bot's messages since the last report go up as READ. */
+  async read(customerId: string, seq: number): Promise<void> {
+    const known = this.options.sessions.peek(customerId);
+    if (!known || seq <= known.readSeq) return;
+    const entries = await this.options.engine.readSince(customerId, known.readSeq, Math.min(seq - known.readSeq, 1000));
+    const ids = entries
+      .filter((e) => e.seq <= seq && e.message.sourceType !== 'CUSTOMER' && e.message.sourceType !== 'GATEWAY')
+      .filter((e) => e.message.controlType === 'CHAT')
+      .map((e) => String(e.message.messageCode ?? e.message.timestamp));
+    this.options.sessions.setReadSeq(customerId, seq);
+    if (ids.length === 0) return;
+    await this.options.sessions.call(
+      customerId,
+      (session) => this.options.aicc.send(session, { controlType: 'READ', content: ids.join(',') }),
+      { connect: false },
+    );
+  }
+
+  async leaveMessage(customerId: string, caller: string, text: string): Promise<void> {
+    await this.upstream(() =>
+      this.options.sessions.call(customerId, (session) => this.options.aicc.leaveMessage(session, caller, text), { connect: false }),
+    );
+  }
+
+  async surveyMode(language?: string) {
+    const answer = await this.upstream(() => this.options.aicc.surveyMode(language));
+    const survey = answer.satisfactionSurvey;
+    return {
+      enabled: survey?.surveyType === 'WEB',
+      levels: (survey?.satisfactionLevel ?? []).map((l) => ({ key: l.satisfactionLevelKey, label: l.satisfactionLevelDesc })),
+      ...(survey?.satisfactionQuestion ? { question: survey.satisfactionQuestion } : {}),
+    };
+  }
+
+  async saveSurvey(customerId: string, evaluation: number, comment: string): Promise<void> {
+    await this.upstream(() =>
+      this.options.sessions.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, evaluation, comment), {
+        connect: false,
+      }),
+    );
+  }
+
+  private async storeAndDeliver(
+    entry: NormalizedMessage,
+    deliver: (session: import('../aicc/aiccClient.js').AiccSession) => Promise<void>,
+  ): Promise<Accepted> {
+    const { customerId } = entry;
+    const [outcome] = await this.options.engine.append([entry]);
+    const { seq, duplicate } = outcome!;
+    const key = `${customerId}\u0000${seq}`;
+    if (duplicate) {
+      // A retry: never send twice what AICC took; send again what failed.
+      if (this.inFlight.has(key)) return { seq, status: 'pending', duplicate };
+      const status = await this.statusOf(customerId, seq);
+      if (status === 'sent') return { seq, status, duplicate };
+    }
+    this.inFlight.add(key);
+    void this.options.sessions
+      .call(customerId, deliver, { connect: true })
+      .then(
+        () => this.record(statusEntry(customerId, seq, 'sent')),
+        (err: unknown) => {
+          const failure = describeFailure(err);
+          this.options.log.warn({ customerId, seq, code: failure.code }, 'customer message not delivered to AICC');
+          return this.record(statusEntry(customerId, seq, 'failed', failure));
+        },
+      )
+      .finally(() => this.inFlight.delete(key));
+    return { seq, status: 'pending', duplicate };
+  }
+
+  private async record(status: NormalizedMessage): Promise<void> {
+    try {
+      await this.options.engine.append([status]);
+    } catch (err) {
+      this.options.log.error({ err, customerId: status.customerId }, 'the status of a customer message could not be stored');
+    }
+  }
+
+  /** The last status stored for the message at `seq` (statuses follow their message closely). */
+  private async statusOf(customerId: string, seq: number): Promise<UplinkStatus | undefined> {
+    const after: LogEntry[] = await this.options.engine.readSince(customerId, seq, STATUS_LOOKAHEAD);
+    let status: UplinkStatus | undefined;
+    for (const e of after) {
+      if (e.message.controlType === STATUS_CONTROL_TYPE && e.message.refSeq === seq) status = e.message.status as UplinkStatus;
+    }
+    return status;
+  }
+
+  /** Calls AICC for the customer's HTTP request; AICC's refusal becomes an answer the customer can act on. */
+  private async upstream<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const failure = describeFailure(err);
+      throw new GatewayError(failure.code === 'OUTSIDE_WORKING_HOURS' ? 'UNAVAILABLE' : 'UPSTREAM_FAILED', failure.reason);
+    }
+  }
+}
+
+function upstreamOf(input: UplinkInput, messageCode: string): Pick<SendMsgRequest, 'controlType'> & Partial<SendMsgRequest> {
+  switch (input.kind) {
+    case 'text':
+      return { controlType: 'CHAT', mediaType: 'TEXT', content: input.text, messageCode };
+    case 'location':
+      // AICC documents no uplink location type; we send the downlink's LOCATE form (pushMsg.md), which AICC's
+      // own pushes use. A tenant whose AICC refuses it would need a TEXT fallback.
+      return { controlType: 'CHAT', mediaType: 'LOCATE', content: `${input.latitude}/${input.longitude}/${input.description}`, messageCode };
+    case 'file':
+      return input.mediaType === 'DOCUMENT'
+        ? { controlType: 'CHAT', mediaType: 'FILE', content: `${input.fileName},${input.size},${input.objectKey},${input.fileType}`, messageCode }
+        : { controlType: 'CHAT', mediaType: input.mediaType, content: input.objectKey, messageCode };
+  }
+}
+
+function describeFailure(err: unknown): { reason: string; code: string; resultCode?: string } {
+  if (err instanceof AiccError) {
+    const reasons: Record<string, string> = {
+      OUTSIDE_WORKING_HOURS: 'No agent is working now (outside working hours). You can leave a message.',
+      UNREACHABLE: 'The contact center cannot be reached right now.',
+      TIMEOUT: 'The contact center did not answer in time.',
+      FAILED: 'The contact center could not take the message.',
+    };
+    return { reason: reasons[err.code] ?? err.message, code: err.code, ...(err.resultCode ? { resultCode: err.resultCode } : {}) };
+  }
+  return { reason: 'The message could not be sent.', code: 'UNEXPECTED' };
+}

@@ -1,0 +1,255 @@
+// The whole conversation end to end: the SDK, the gateway and the AICC simulator over real HTTP and
+// WebSockets on loopback, in push mode and in poll mode; media, uploads, and the uplink when AICC fails.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { createClient, type GatewayClient, type StoredMessage as MessageFrame } from '../src/client/index.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../src/simulator/index.js';
+import { APPS, customerToken, freePort, startGateway, type InProcessGateway } from './support/gateway.js';
+import { waitFor } from './support/streams.js';
+
+const AICC = { appKey: 'gw-at-aicc', appSecret: 'gw-at-aicc-secret', channelId: '202105284494222653' };
+
+interface Rig {
+  gw: InProcessGateway;
+  sim: Simulator;
+  close(): Promise<void>;
+}
+
+async function startRig(simOptions: SimulatorOptions, gatewayEnv: Record<string, string> = {}): Promise<Rig> {
+  const port = await freePort();
+  const sim = await createSimulator({
+    appKey: AICC.appKey, appSecret: AICC.appSecret, channelId: AICC.channelId,
+    gatewayUrl: `http://127.0.0.1:${port}`, gatewayAppKey: 'app1', gatewayAppSecret: APPS.app1,
+    stepMs: 60, queueLength: 3, pollTimeoutMs: 300, pushRetryBaseMs: 20,
+    ...simOptions,
+  });
+  const gw = await startGateway({
+    PORT: String(port), AICC_BASE_URL: sim.url, AICC_APP_KEY: AICC.appKey, AICC_APP_SECRET: AICC.appSecret,
+    AICC_CHANNEL_ID: AICC.channelId, QUEUE_POLL_MS: '25', AICC_TIMEOUT_MS: '2000', ...gatewayEnv,
+  });
+  return {
+    gw, sim,
+    async close() {
+      await gw.close();
+      await sim.close();
+    },
+  };
+}
+
+/** A customer with the SDK connected, recording everything it hears. */
+async function customer(rig: Rig, id: string) {
+  const token = await customerToken(id);
+  const client: GatewayClient = createClient({ url: rig.gw.url, token, WebSocket: WebSocket as never });
+  const heard = { messages: [] as MessageFrame[], phases: [] as string[], queue: [] as number[], typing: 0 };
+  client.on('message', (frame) => heard.messages.push(frame));
+  client.on('state', ({ state }) => heard.phases.push(state.phase));
+  client.on('typing', () => heard.typing++);
+  client.on('queue', ({ position }) => heard.queue.push(position ?? -1));
+  await waitFor(() => client.connectionState === 'connected', 'the SDK connects');
+  const http = (method: string, path: string, body?: unknown) =>
+    rig.gw.request(method, path, body, { authorization: `Bearer ${token}` });
+  return { token, client, heard, http };
+}
+
+const statusOf = (heard: { messages: MessageFrame[] }, seq: number) =>
+  heard.messages.filter((m) => m.message.controlType === 'STATUS' && m.message.refSeq === seq).map((m) => m.message.status);
+
+async function scriptedConversation(rig: Rig, id: string) {
+  const { heard, http, client } = await customer(rig, id);
+  const sent = await http('POST', '/v1/messages', { clientMessageId: 'hello-1', kind: 'text', text: 'Hello there' });
+  assert.equal(sent.status, 202);
+  assert.equal(sent.body.status, 'pending');
+  await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'the first message is sent (CONNECT first)');
+  await waitFor(() => heard.messages.some((m) => m.message.sourceType === 'ROBOT'), 'the bot greets');
+  const transfer = await http('POST', '/v1/transfer', { clientMessageId: 'human-1' });
+  assert.equal(transfer.status, 202);
+  await waitFor(() => heard.phases.includes('ended'), 'the agent hangs up', 30_000);
+
+  // Every event the simulator emitted arrived once, in order (typing is not stored).
+  const fromAicc = heard.messages.filter((m) => !['CUSTOMER', 'GATEWAY'].includes(m.message.sourceType));
+  const emitted = rig.sim.downlinks(id).filter((d) => d.controlType !== 'INPUT');
+  assert.deepEqual(
+    fromAicc.map((m) => [m.message.controlType, m.message.content]),
+    emitted.map((d) => [String(d.controlType).toUpperCase(), d.content]),
+  );
+  const seqs = heard.messages.map((m) => m.seq);
+  assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), 'seqs 1..n, each once');
+  assert.deepEqual(dedupeRuns(heard.phases).slice(-3), ['queuing', 'agent', 'ended']);
+  assert.ok(heard.queue.length >= 1, 'queue positions were streamed');
+  assert.ok(heard.queue.every((p, i) => i === 0 || p <= heard.queue[i - 1]!), `positions fall: ${heard.queue}`);
+  assert.ok(heard.queue.every((p) => p >= 0 && p <= 3));
+  assert.ok(heard.typing >= 1, 'the agent typing was delivered');
+  const kinds = fromAicc.map((m) => `${m.message.controlType}/${m.message.mediaType}`);
+  for (const kind of ['CHAT/IMAGE', 'CHAT/LOCATE', 'READ/null', 'DISCONNECT/null']) assert.ok(kinds.includes(kind), kind);
+  const agentLine = fromAicc.find((m) => m.message.sourceType === 'AGENT' && m.message.mediaType === 'TEXT');
+  assert.ok(agentLine, 'the agent wrote');
+  // The conversation ended: the survey.
+  const survey = await http('GET', '/v1/survey');
+  assert.equal(survey.body.enabled, true);
+  assert.equal(survey.body.levels.length, 5);
+  assert.equal((await http('POST', '/v1/survey', { evaluation: 5, comment: 'Quick and kind' })).status, 200);
+  assert.equal(rig.sim.satisfactions.at(-1)!.satisfication.evaluation, 5);
+  client.close();
+  return heard;
+}
+
+function dedupeRuns(list: string[]): string[] {
+  return list.filter((v, i) => i === 0 || v !== list[i - 1]);
+}
+
+describe('the scripted conversation', () => {
+  it('runs through push (pushMsg): every event once, in order, with states and queue positions', async () => {
+    const rig = await startRig({ push: 'pushMsg' });
+    try {
+      await scriptedConversation(rig, 'e2e-push');
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('runs through poll mode the same way', async () => {
+    const rig = await startRig({ push: 'poll' }, { AICC_DOWNLINK: 'poll' });
+    try {
+      await scriptedConversation(rig, 'e2e-poll');
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('media', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ push: 'pushMsg' });
+  });
+  after(() => rig.close());
+
+  it('serves the agent\'s image: identical bytes, ranges, and only to its customer', async () => {
+    const heard = await scriptedConversation(rig, 'media-owner');
+    const image = heard.messages.find((m) => m.message.mediaType === 'IMAGE')!;
+    const id = image.message.content!;
+    const expected = rig.sim.fileBytes(id)!;
+    assert.ok(expected.length > 0);
+    const token = await customerToken('media-owner');
+    const path = `/v1/media/${encodeURIComponent(id)}`;
+    const whole = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-type'), 'image/png');
+    assert.equal(Number(whole.headers.get('content-length')), expected.length);
+    assert.deepEqual(Buffer.from(await whole.arrayBuffer()), expected);
+    const slice = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: 'bytes=4-11' } });
+    assert.equal(slice.status, 206);
+    assert.equal(slice.headers.get('content-range'), `bytes 4-11/${expected.length}`);
+    assert.deepEqual(Buffer.from(await slice.arrayBuffer()), expected.subarray(4, 12));
+    const tail = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: 'bytes=-5' } });
+    assert.deepEqual(Buffer.from(await tail.arrayBuffer()), expected.subarray(expected.length - 5));
+    const beyond = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: `bytes=${expected.length}-` } });
+    assert.equal(beyond.status, 416);
+    const stranger = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${await customerToken('someone-else')}` } });
+    assert.equal(stranger.status, 404);
+    const traversal = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent('../../token-secret')}?token=${token}`);
+    assert.equal(traversal.status, 404);
+  });
+
+  it('uploads a customer\'s picture to AICC and shows it back from the cache', async () => {
+    const { http, token, heard, client } = await customer(rig, 'uploader');
+    const png = rig.sim.fileBytes(rig.sim.uploads.length ? rig.sim.uploads[0]!.objectKey : '') ?? tinyPng();
+    const res = await fetch(`${rig.gw.url}/v1/uploads?name=me.png`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: new Uint8Array(png),
+    });
+    assert.equal(res.status, 201);
+    const upload = (await res.json()) as { objectKey: string; mediaType: string; fileType: string; size: number; fileName: string };
+    assert.equal(upload.mediaType, 'IMAGE');
+    const sent = await http('POST', '/v1/messages', { clientMessageId: 'pic-1', kind: 'file', ...upload });
+    await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'the picture is sent');
+    assert.ok(rig.sim.sends.some((s) => s.request.mediaType === 'IMAGE' && s.request.content === upload.objectKey));
+    const back = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(upload.objectKey)}?token=${token}`);
+    assert.deepEqual(Buffer.from(await back.arrayBuffer()), Buffer.from(png));
+    const refused = await fetch(`${rig.gw.url}/v1/uploads`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-msdownload' }, body: 'MZ',
+    });
+    assert.equal(refused.status, 415);
+    client.close();
+  });
+});
+
+describe('uplink when AICC fails', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ push: 'pushMsg' });
+  });
+  after(() => rig.close());
+
+  it('delivers a message once when AICC fails the first attempt', async () => {
+    const { http, heard, client } = await customer(rig, 'flaky-1');
+    await http('POST', '/v1/messages', { clientMessageId: 'warm-up', kind: 'text', text: 'hi' });
+    await waitFor(() => rig.sim.sends.some((s) => s.request.content === 'hi'), 'connected');
+    rig.sim.failNextSends(1);
+    const sent = await http('POST', '/v1/messages', { clientMessageId: 'once-1', kind: 'text', text: 'exactly once please' });
+    await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'sent after a retry');
+    assert.equal(rig.sim.sends.filter((s) => s.request.content === 'exactly once please').length, 1);
+    assert.equal(heard.messages.filter((m) => m.message.messageCode === 'once-1').length, 1);
+    client.close();
+  });
+
+  it('marks the message failed with the reason while AICC is down, and a retry sends it once', async () => {
+    const { http, heard, client } = await customer(rig, 'flaky-2');
+    rig.sim.setDown(true);
+    const sent = await http('POST', '/v1/messages', { clientMessageId: 'down-1', kind: 'text', text: 'are you there?' });
+    await waitFor(() => statusOf(heard, sent.body.seq).includes('failed'), 'marked failed');
+    const failed = heard.messages.find((m) => m.message.controlType === 'STATUS' && m.message.refSeq === sent.body.seq)!;
+    assert.match(String(failed.message.reason), /contact center/);
+    rig.sim.setDown(false);
+    const retry = await http('POST', '/v1/messages', { clientMessageId: 'down-1', kind: 'text', text: 'are you there?' });
+    assert.equal(retry.body.seq, sent.body.seq);
+    assert.equal(retry.body.duplicate, true);
+    await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'sent on retry');
+    assert.equal(rig.sim.sends.filter((s) => s.request.content === 'are you there?').length, 1);
+    assert.equal(heard.messages.filter((m) => m.message.messageCode === 'down-1').length, 1, 'shown once');
+    const again = await http('POST', '/v1/messages', { clientMessageId: 'down-1', kind: 'text', text: 'are you there?' });
+    assert.equal(again.body.status, 'sent', 'a retry after success is not sent again');
+    client.close();
+  });
+
+  it('sends over the WebSocket too, acknowledging with the seq', async () => {
+    const token = await customerToken('ws-sender');
+    const socket = new WebSocket(`${rig.gw.url.replace('http', 'ws')}/v1/stream?token=${token}`);
+    const frames: Record<string, unknown>[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'send', clientMessageId: 'ws-1', kind: 'location', latitude: 22.5, longitude: 114.1, description: 'Home' }));
+    await waitFor(() => frames.some((f) => f.type === 'ack' && f.clientMessageId === 'ws-1'), 'ack');
+    socket.send(JSON.stringify({ type: 'send', clientMessageId: 'ws-2', kind: 'text' }));
+    await waitFor(() => frames.some((f) => f.type === 'error' && f.clientMessageId === 'ws-2'), 'refusal');
+    await waitFor(() => rig.sim.sends.some((s) => s.request.mediaType === 'LOCATE'), 'location sent up');
+    socket.close();
+  });
+});
+
+describe('no agent available', () => {
+  it('outside working hours the transfer fails, the conversation goes offline, and a message can be left', async () => {
+    const rig = await startRig({ push: 'pushMsg', scenario: 'after-hours' });
+    try {
+      const { http, heard, client } = await customer(rig, 'after-hours');
+      await http('POST', '/v1/messages', { clientMessageId: 'ah-1', kind: 'text', text: 'hello?' });
+      const transfer = await http('POST', '/v1/transfer', { clientMessageId: 'ah-2' });
+      await waitFor(() => statusOf(heard, transfer.body.seq).includes('failed'), 'transfer refused');
+      await waitFor(() => heard.phases.at(-1) === 'offline', 'offline');
+      const left = await http('POST', '/v1/leave-message', { message: 'Please call me back', phone: '+8613800000000' });
+      assert.equal(left.status, 200);
+      assert.equal(rig.sim.leftMessages.at(-1)!.leaveMessage, 'Please call me back');
+      client.close();
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+function tinyPng(): Buffer {
+  return Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+}
