@@ -19,6 +19,8 @@ export async function measurePushThroughput({ durationSeconds }: ThroughputOptio
   const dataDir = mkdtempSync(join(tmpdir(), 'aicc-bench-'));
   const gateway = await startProcess(join(ROOT, 'src/main.ts'), {
     HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
+    // The benchmark is one client address sending far more than a person would: lift the per-address limits.
+    PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000', MAX_CONNECTIONS_PER_CUSTOMER: '10000',
   });
   const bare = await startProcess(join(ROOT, 'bench/bareServer.ts'), {});
   try {

@@ -4,6 +4,7 @@
 import { cpus } from 'node:os';
 import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
+import { measureRedisNodes } from './redisNodes.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 
@@ -12,5 +13,6 @@ const report = {
   durationSecondsPerMeasurement: durationSeconds,
   pushMsgThroughput: await measurePushThroughput({ durationSeconds }),
   delivery: await measureDelivery({ durationSeconds }),
+  redisNodes: await measureRedisNodes({ durationSeconds }),
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');

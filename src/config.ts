@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MAX_CONTENT_LENGTH } from './aicc/downlink.js';
 import { parseRedisUrl } from './engine/redis/url.js';
 
 export type Durability = 'full' | 'relaxed';
@@ -53,6 +54,18 @@ export interface Config {
   uploadMaxBytes: number;
   /** Disk the media cache may use (bytes). */
   mediaCacheBytes: number;
+  maxConnectionsPerCustomer: number;
+  /** Pushes per second per app key (pushMsg) or access key (webhook). */
+  pushRateLimit: number;
+  /** Customer requests (and stream connections) per second per client address. */
+  clientRateLimit: number;
+  /** tokenByAkSk calls per minute per client address (slows credential guessing). */
+  tokenRateLimit: number;
+  /** Longest `content` or `simQuestions` of one pushed message, in characters. */
+  messageMaxChars: number;
+  tls: { cert: string; key: string } | undefined;
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken: string | undefined;
 }
 
 export interface AiccSettings {
@@ -114,6 +127,13 @@ export function loadConfig(env: Env = process.env): Config {
     aicc: aiccSettings(merged),
     uploadMaxBytes: integer(merged, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     mediaCacheBytes: integer(merged, 'MEDIA_CACHE_BYTES', 512 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    maxConnectionsPerCustomer: integer(merged, 'MAX_CONNECTIONS_PER_CUSTOMER', 10, 1, 10_000),
+    pushRateLimit: integer(merged, 'PUSH_RATE_LIMIT', 2000, 1, 10_000_000),
+    clientRateLimit: integer(merged, 'CLIENT_RATE_LIMIT', 50, 1, 10_000_000),
+    tokenRateLimit: integer(merged, 'TOKEN_RATE_LIMIT', 60, 1, 10_000_000),
+    messageMaxChars: integer(merged, 'MESSAGE_MAX_CHARS', MAX_CONTENT_LENGTH, 1, MAX_CONTENT_LENGTH),
+    tls: tlsFiles(merged),
+    metricsToken: merged.METRICS_TOKEN?.trim() || undefined,
   };
 }
 
@@ -167,6 +187,21 @@ function aiccSettings(env: Env): AiccSettings | undefined {
     queuePollMs: integer(env, 'QUEUE_POLL_MS', 3000, 10, 600_000),
     pollIdleMs: integer(env, 'POLL_IDLE_MS', 600_000, 1000, 86_400_000),
   };
+}
+
+function tlsFiles(env: Env): { cert: string; key: string } | undefined {
+  const certPath = env.TLS_CERT?.trim();
+  const keyPath = env.TLS_KEY?.trim();
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) throw new ConfigError('TLS_CERT and TLS_KEY go together: set both, or neither');
+  const read = (name: string, path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${name} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('TLS_CERT', certPath), key: read('TLS_KEY', keyPath) };
 }
 
 function origins(env: Env): string[] {

@@ -28,12 +28,18 @@ import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
-import { tokenRoute } from './ingest/tokenRoute.js';
+import { TOKEN_PATH, tokenRoute } from './ingest/tokenRoute.js';
+import { installClientLimits, installSecurityHeaders } from './http/limits.js';
+import { createMetrics, type Metrics, type Transport } from './observability/metrics.js';
+import { metricsRoute } from './observability/metricsRoute.js';
+import { openApi } from './observability/openApi.js';
+import { widgetRoutes } from './widget/routes.js';
 
 export interface Gateway {
   app: FastifyInstance;
   engine: Engine;
   retention: Retention;
+  metrics: Metrics;
   /** The customer streams open now. */
   streams: ReadonlySet<StreamSession>;
   /** Stops accepting, lets requests under way finish, then closes the store. */
@@ -44,7 +50,14 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the token secret is shared through Redis too).
   const opened = await openEngine(config, log.child({ part: 'store' }));
   const { tokenSecret } = opened;
-  const conversation = createConversationServices({ settings: config.aicc, engine: opened.engine, log });
+  const streams = new Set<StreamSession>();
+  const metrics = createMetrics({ connectedClients: () => countByTransport(streams) });
+  const conversation = createConversationServices({
+    settings: config.aicc,
+    engine: opened.engine,
+    log,
+    onUplink: (result) => metrics.uplink.inc({ result }),
+  });
   const { engine, uplink, aicc } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, secret: tokenSecret });
@@ -58,6 +71,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
+    // Media ids (AICC resource ids, uploads' objectKeys) travel as a path parameter and may exceed Fastify's 100.
+    maxParamLength: 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
@@ -67,14 +82,32 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
-  });
-  installAnswers(app);
+    ...(config.tls ? { https: config.tls } : {}),
+  }) as unknown as FastifyInstance;
+  installAnswers(app, metrics);
   installRequestLog(app);
   installJsonBody(app);
-  await app.register(healthRoutes, { engine });
-  await app.register(tokenRoute, { tokens, ttlMaxSeconds: config.tokenTtlMax });
-  await app.register(pushRoutes, { engine, tokens, verifier, timestampSkewMs: config.pushTimestampSkewMs });
+  installSecurityHeaders(app, { tls: config.tls !== undefined });
+  installClientLimits(app, {
+    customer: createRateLimiter({ limit: config.clientRateLimit, windowMs: 1000 }),
+    token: createRateLimiter({ limit: config.tokenRateLimit, windowMs: 60_000 }),
+    tokenPath: TOKEN_PATH,
+  });
   installCors(app, config.allowedOrigins);
+  // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.
+  await app.register(openApi);
+  await app.register(healthRoutes, { engine });
+  await app.register(metricsRoute, { metrics, token: config.metricsToken });
+  await app.register(tokenRoute, { tokens, ttlMaxSeconds: config.tokenTtlMax });
+  await app.register(pushRoutes, {
+    engine,
+    tokens,
+    verifier,
+    timestampSkewMs: config.pushTimestampSkewMs,
+    messageMaxChars: config.messageMaxChars,
+    rateLimiter: createRateLimiter({ limit: config.pushRateLimit, windowMs: 1000 }),
+    metrics,
+  });
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, perMessageDeflate: false },
     // "Going away" (1001), which tells clients to reconnect (to another node) and resume; the plugin's own
@@ -83,7 +116,6 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
       for (const client of app.websocketServer.clients) client.close(1001, 'the gateway is shutting down');
     },
   });
-  const streams = new Set<StreamSession>();
   await app.register(streamRoute, {
     engine,
     sessions: streams,
@@ -91,6 +123,9 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     heartbeatMs: config.heartbeatMs,
     bufferBytes: config.streamBufferBytes,
     slowConsumerMs: config.slowConsumerMs,
+    maxConnectionsPerCustomer: config.maxConnectionsPerCustomer,
+    allowedOrigins: config.allowedOrigins,
+    metrics,
     clientFrames: uplinkFrames(uplink),
   });
   await app.register(customerRoutes, {
@@ -100,6 +135,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
+  // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
+  await app.register(widgetRoutes);
   const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });
 
   if (config.apps.size === 0) {
@@ -112,6 +149,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   return {
     app,
     engine,
+    metrics,
     retention,
     streams,
     async close() {
@@ -128,4 +166,10 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
       await engine.close();
     },
   };
+}
+
+function countByTransport(streams: ReadonlySet<StreamSession>): Record<Transport, number> {
+  const counts: Record<Transport, number> = { websocket: 0, sse: 0 };
+  for (const session of streams) counts[session.transportKind]++;
+  return counts;
 }

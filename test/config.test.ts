@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { parseRedisUrl } from '../src/engine/redis/url.js';
 import { tempDir } from './support/gateway.js';
 
 describe('loadConfig', () => {
@@ -35,6 +36,17 @@ describe('loadConfig', () => {
     assert.equal(config.durability, 'relaxed');
   });
 
+  it('reads REDIS_URL in its three forms', () => {
+    assert.equal(loadConfig({}).redisUrl, undefined);
+    assert.equal(loadConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6380/2' }).redisUrl, 'redis://:pw@10.0.0.5:6380/2');
+    assert.deepEqual(parseRedisUrl('redis-sentinel://s1,s2:26380/mymaster'), {
+      kind: 'sentinel', hosts: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], tls: false, db: 0, masterName: 'mymaster',
+    });
+    assert.deepEqual(parseRedisUrl('redis-cluster://user:p%40ss@n1:7000,n2:7001'), {
+      kind: 'cluster', hosts: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }], username: 'user', password: 'p@ss', tls: false, db: 0,
+    });
+  });
+
   it('refuses wrong values, naming the setting', () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
@@ -44,6 +56,9 @@ describe('loadConfig', () => {
       [{ TOKEN_SECRET: 'short' }, /TOKEN_SECRET must be at least 32 characters/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
       [{ CONFIG_FILE: '/nonexistent/gateway.json' }, /CONFIG_FILE \/nonexistent\/gateway.json/],
+      [{ REDIS_URL: 'http://redis:6379' }, /REDIS_URL must look like redis:\/\/host:6379/],
+      [{ REDIS_URL: 'redis://a:1,b:2' }, /REDIS_URL name one host/],
+      [{ REDIS_URL: 'redis-sentinel://s1:26379' }, /REDIS_URL redis-sentinel:\/\/ needs the master group name/],
     ];
     for (const [env, expected] of cases) {
       assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && expected.test(err.message));

@@ -9,6 +9,8 @@ import { GatewayError } from '../errors.js';
 export const MAX_ID_LENGTH = 128;
 export const MAX_CONTENT_LENGTH = 65_536;
 export const MAX_MESSAGES_PER_PUSH = 1000;
+/** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
+export const MAX_VALUE_DEPTH = 64;
 
 // The push table says `long`; AICC's send and poll pages use strings for the same field (protocol notes,
 // "Uncertain" 8). We take both and keep a number inside.
@@ -95,6 +97,9 @@ export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): Normalize
   const mediaType = msg.mediaType == null ? null : msg.mediaType.trim().toUpperCase();
   const content = msg.content ?? null;
 
+  for (const [key, value] of Object.entries(msg)) {
+    if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) refuse(key, `must not nest deeper than ${MAX_VALUE_DEPTH} levels`);
+  }
   if (!msg.to.trim()) refuse('to', 'must not be blank');
   if (!msg.from.trim()) refuse('from', 'must not be blank');
   if (controlType === 'CHAT') {
@@ -168,6 +173,18 @@ function dedupeKeyOf(msg: DownLinkMsg, controlType: string, timestamp: number): 
     .update(JSON.stringify([msg.from, msg.to, timestamp, controlType, msg.content ?? null]))
     .digest('base64url');
   return `hash:${digest}`;
+}
+
+/** Without recursion: a hostile body may nest a million levels, more than any stack (ours or the store's) takes. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function decimal(text: string): number | undefined {

@@ -7,10 +7,18 @@ import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import { originAllowed } from '../http/cors.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, StreamSession, type Transport } from './streamSession.js';
 
 export const STREAM_PATH = '/v1/stream';
+
+const WS_CLOSE_FOR: Partial<Record<GatewayError['code'], number>> = {
+  UNAUTHORIZED: CLOSE.UNAUTHORIZED,
+  FORBIDDEN: CLOSE.FORBIDDEN_ORIGIN,
+  TOO_MANY_CONNECTIONS: CLOSE.TOO_MANY_CONNECTIONS,
+};
 const CLOSE_GRACE_MS = 5000;
 
 export interface StreamRouteOptions {
@@ -21,6 +29,10 @@ export interface StreamRouteOptions {
   heartbeatMs: number;
   bufferBytes: number;
   slowConsumerMs: number;
+  metrics?: Metrics;
+  /** Connections one customer may have open at once (tabs, devices); more are refused. */
+  maxConnectionsPerCustomer: number;
+  allowedOrigins: readonly string[];
   /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
   clientFrames?: ClientFrameHandler;
 }
@@ -36,7 +48,22 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
   });
 
+  const perCustomer = new Map<string, number>();
+  const count = (customerId: string, delta: number) => {
+    const next = (perCustomer.get(customerId) ?? 0) + delta;
+    if (next <= 0) perCustomer.delete(customerId);
+    else perCustomer.set(customerId, next);
+  };
+
+  /** Throws when the customer already has as many connections as allowed. */
+  function admit(customerId: string): void {
+    if ((perCustomer.get(customerId) ?? 0) >= options.maxConnectionsPerCustomer) {
+      throw new GatewayError('TOO_MANY_CONNECTIONS', `at most ${options.maxConnectionsPerCustomer} connections per customer`);
+    }
+  }
+
   async function open(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number) {
+    count(identity.customerId, 1);
     const session = new StreamSession(transport, {
       engine: options.engine,
       customerId: identity.customerId,
@@ -46,7 +73,11 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       bufferBytes: options.bufferBytes,
       slowConsumerMs: options.slowConsumerMs,
       log: request.log,
-      onClosed: () => sessions.delete(session),
+      onClosed: () => {
+        sessions.delete(session);
+        count(identity.customerId, -1);
+      },
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     sessions.add(session);
     request.log.info({ customerId: identity.customerId, since }, 'stream opened');
@@ -69,28 +100,36 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       }
       const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
       const since = sinceOf(request.query, request.headers['last-event-id']);
+      admit(identity.customerId);
       const transport = sseTransport(reply);
       const session = await open(transport, request, identity, since);
       reply.raw.once('close', () => session.close());
     },
     wsHandler: async (socket: WebSocket, request) => {
+      // Listen at once (ws drops frames nobody listens for): what the client sends while its token is checked
+      // waits here and is handled once the customer is known.
+      const early: [string, boolean][] = [];
+      let handle = (text: string, isBinary: boolean) => void early.push([text, isBinary]);
+      socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
       let identity: CustomerIdentity;
       let since: number;
       try {
+        if (!originAllowed(request.headers.origin, request.headers.host, options.allowedOrigins)) {
+          throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
+        }
         identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
         since = sinceOf(request.query, undefined);
+        admit(identity.customerId);
       } catch (err) {
         // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
-        const unauthorized = err instanceof GatewayError && err.code === 'UNAUTHORIZED';
-        socket.close(unauthorized ? CLOSE.UNAUTHORIZED : CLOSE.UNREADABLE, (err as Error).message.slice(0, 120));
+        const code = err instanceof GatewayError ? WS_CLOSE_FOR[err.code] ?? CLOSE.UNREADABLE : CLOSE.INTERNAL;
+        socket.close(code, (err as Error).message.slice(0, 120));
         return;
       }
       const transport = webSocketTransport(socket);
-      // Listen at once: frames sent while the session starts must not be lost.
-      socket.on('message', (data, isBinary) => {
-        void onClientFrame(socket, transport, data.toString(), isBinary, identity.customerId, options.clientFrames);
-      });
       const session = await open(transport, request, identity, since);
+      handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames);
+      for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
       socket.once('close', () => session.close());
       if (socket.readyState !== socket.OPEN) session.close();
     },
@@ -132,6 +171,7 @@ async function onClientFrame(
 
 function webSocketTransport(socket: WebSocket): Transport {
   return {
+    kind: 'websocket',
     send: (json) => {
       if (socket.readyState === socket.OPEN) socket.send(json);
     },
@@ -168,6 +208,7 @@ function sseTransport(reply: FastifyReply): Transport {
     res.write(`${id}${name}data: ${json}\n\n`);
   };
   return {
+    kind: 'sse',
     send: (json, eventId) => write(json, eventId),
     bufferedBytes: () => res.writableLength,
     close: (code, reason) => {

@@ -5,11 +5,13 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
+import type { Metrics, Transport as TransportKind } from '../observability/metrics.js';
 
 export type Frame = Record<string, unknown> & { type: string };
 
 /** What a session needs of its connection (WebSocket or SSE). */
 export interface Transport {
+  readonly kind: TransportKind;
   /** Sends one frame, already encoded as JSON text; `eventId` is the seq of a message frame. */
   send(json: string, eventId?: number): void;
   /** Bytes written but not yet handed to the network. */
@@ -28,6 +30,7 @@ export interface SessionOptions {
   log: FastifyBaseLogger;
   /** Called once, when the session ends for whatever reason. */
   onClosed?: () => void;
+  metrics?: Metrics;
 }
 
 export const CLOSE = {
@@ -35,7 +38,9 @@ export const CLOSE = {
   UNREADABLE: 1003,
   INTERNAL: 1011,
   UNAUTHORIZED: 4001,
+  FORBIDDEN_ORIGIN: 4003,
   TOO_SLOW: 4008,
+  TOO_MANY_CONNECTIONS: 4009,
 } as const;
 
 const PAGE = 200;
@@ -48,6 +53,7 @@ export class StreamSession {
   private behind = false;
   private closed = false;
   private lastSendAt = Date.now();
+  private readonly startedAt = Date.now();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
 
@@ -96,6 +102,14 @@ export class StreamSession {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  get customerId(): string {
+    return this.options.customerId;
+  }
+
+  get transportKind(): TransportKind {
+    return this.transport.kind;
   }
 
   private onEvent(event: EngineEvent): void {
@@ -161,6 +175,7 @@ export class StreamSession {
       if (this.closed) return false;
       if (Date.now() >= deadline) {
         this.options.log.warn({ customerId: this.options.customerId }, 'slow consumer closed');
+        this.options.metrics?.slowConsumers.inc();
         this.close(CLOSE.TOO_SLOW, 'too slow: reconnect and resume with since');
         return false;
       }
@@ -171,6 +186,13 @@ export class StreamSession {
 
   private sendEntry(entry: LogEntry): void {
     this.lastSentSeq = entry.seq;
+    const metrics = this.options.metrics;
+    if (metrics) {
+      const transport = this.transport.kind;
+      const live = entry.storedAt >= this.startedAt;
+      metrics.deliveries.inc({ transport, mode: live ? 'live' : 'replay' });
+      if (live) metrics.pushToDelivery.observe({ transport }, Math.max(0, Date.now() - entry.storedAt) / 1000);
+    }
     this.sendText(messageFrameOf(entry), entry.seq);
     if (entry.state) this.send({ type: 'state', seq: entry.seq, state: entry.state });
   }

@@ -2,6 +2,7 @@
 // `{"resultCode": "...", "resultDesc": "..."}` with the matching HTTP status. No stack reaches a caller.
 
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Metrics } from '../observability/metrics.js';
 import { noteForLog } from './requestLog.js';
 import { ERROR_CODES, GatewayError, type ErrorCode, type ResultAnswer } from '../errors.js';
 
@@ -13,9 +14,10 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; desc?: string }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_PARAMETER', desc: 'the body is empty' },
 };
 
-export function installAnswers(app: FastifyInstance): void {
+export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    const { status, answer } = answerFor(error);
+    const { status, answer, code } = answerFor(error);
+    metrics?.refusals.inc({ reason: code });
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc });
     if (status === 503) reply.header('retry-after', '1');
@@ -23,6 +25,7 @@ export function installAnswers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    metrics?.refusals.inc({ reason: 'NOT_FOUND' });
     const { status, answer } = answerFor(
       new GatewayError('NOT_FOUND', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`),
     );
@@ -30,9 +33,9 @@ export function installAnswers(app: FastifyInstance): void {
   });
 }
 
-export function answerFor(error: unknown): { status: number; answer: ResultAnswer } {
+export function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
   if (error instanceof GatewayError) {
-    return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message } };
+    return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message }, code: error.code };
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
@@ -44,11 +47,15 @@ export function answerFor(error: unknown): { status: number; answer: ResultAnswe
   if (status === 503) return make('SHUTTING_DOWN', 'the gateway is shutting down; try again');
   if (status >= 400 && status < 500) {
     // Other client errors (a malformed JSON body, a poisoned key): keep Fastify's status, our shape.
-    return { status, answer: { resultCode: ERROR_CODES.INVALID_PARAMETER.resultCode, resultDesc: fastifyError.message } };
+    return {
+      status,
+      answer: { resultCode: ERROR_CODES.INVALID_PARAMETER.resultCode, resultDesc: fastifyError.message },
+      code: 'INVALID_PARAMETER',
+    };
   }
   return make('INTERNAL', 'internal error');
 }
 
-function make(code: ErrorCode, resultDesc: string): { status: number; answer: ResultAnswer } {
-  return { status: ERROR_CODES[code].status, answer: { resultCode: ERROR_CODES[code].resultCode, resultDesc } };
+function make(code: ErrorCode, resultDesc: string): { status: number; answer: ResultAnswer; code: ErrorCode } {
+  return { status: ERROR_CODES[code].status, answer: { resultCode: ERROR_CODES[code].resultCode, resultDesc }, code };
 }

@@ -2,12 +2,31 @@
 // requests authenticate with a bearer token, never a cookie, so credentials are not allowed.
 
 import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors.js';
+
+/**
+ * Whether a browser page from `origin` may use the customer endpoints: no Origin (not a browser page), the
+ * gateway's own pages (same host), or an origin in ALLOWED_ORIGINS.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowedOrigins: readonly string[]): boolean {
+  if (!origin || allowedOrigins.includes('*') || allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
 
 export function installCors(app: FastifyInstance, allowedOrigins: readonly string[]): void {
   const any = allowedOrigins.includes('*');
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/')) return;
     const origin = request.headers.origin;
+    // Browsers enforce CORS on reads; refusing here too keeps other origins' pages from even sending. A WebSocket
+    // upgrade is refused by the stream itself, with a close code a browser can read (4003).
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket' && !originAllowed(origin, request.headers.host, allowedOrigins)) {
+      throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
+    }
     if (!origin || !(any || allowedOrigins.includes(origin))) return;
     reply.header('access-control-allow-origin', any ? '*' : origin);
     if (!any) reply.header('vary', 'Origin');

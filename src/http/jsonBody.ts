@@ -35,10 +35,37 @@ export function parseJson(raw: Buffer): unknown {
   }
   if (text.trim() === '') throw new Error('the body is empty');
   try {
-    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return rejectNonFinite(secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
   } catch (err) {
     const message = (err as Error).message;
+    if (err instanceof NonFiniteNumber) throw err;
     if (/prototype/i.test(message)) throw new Error('the body contains a forbidden key (__proto__ or constructor.prototype)');
     throw new Error(`the body is not valid JSON (${message})`);
   }
+}
+
+class NonFiniteNumber extends Error {}
+
+/**
+ * 1e400 is valid JSON but no double: JSON.parse makes it Infinity, which would be stored as null. Refuse it.
+ * The walk is iterative (a reviver recurses, and a hostile body may nest a hundred thousand levels).
+ */
+function rejectNonFinite(parsed: unknown): unknown {
+  const pending: [unknown, string, number][] = [[parsed, 'body', 0]];
+  while (pending.length > 0) {
+    const [value, path, depth] = pending.pop()!;
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new NonFiniteNumber(`${path}: a number too large to represent`);
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (typeof child === 'number' || (child !== null && typeof child === 'object')) {
+          // Names the first levels only: enough to find the field, without building a path per level of depth.
+          const childPath = depth >= 4 ? path : Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
+          pending.push([child, childPath, depth + 1]);
+        }
+      }
+    }
+  }
+  return parsed;
 }

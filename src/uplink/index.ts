@@ -23,6 +23,8 @@ export function createConversationServices(options: {
   settings: AiccSettings | undefined;
   engine: Engine;
   log: FastifyBaseLogger;
+  /** Told of each customer message's fate at AICC (for metrics). */
+  onUplink?: (result: 'sent' | 'failed') => void;
 }): ConversationServices {
   const { settings, log } = options;
   if (!settings) return { engine: options.engine, aicc: undefined, uplink: undefined, close: async () => {} };
@@ -46,7 +48,7 @@ export function createConversationServices(options: {
   const engine = observeAppends(options.engine, [onStateChanges]);
   queueWatcher = new QueueWatcher({ engine, aicc, sessions, intervalMs: settings.queuePollMs, log });
   if (settings.downlink === 'poll') pollLoops = new PollLoops({ engine, aicc, sessions, idleMs: settings.pollIdleMs, log });
-  const uplink = new Uplink({ engine, aicc, sessions, channelId: settings.channelId, log });
+  const uplink = new Uplink({ engine, aicc, sessions, channelId: settings.channelId, log, ...(options.onUplink ? { onResult: options.onUplink } : {}) });
 
   return {
     engine,

@@ -17,6 +17,7 @@ export interface UplinkOptions {
   sessions: AiccSessions;
   channelId: string;
   log: FastifyBaseLogger;
+  onResult?: (result: UplinkStatus) => void;
 }
 
 export interface Accepted {
@@ -119,8 +120,12 @@ export class Uplink {
     void this.options.sessions
       .call(customerId, deliver, { connect: true })
       .then(
-        () => this.record(statusEntry(customerId, seq, 'sent')),
+        () => {
+          this.options.onResult?.('sent');
+          return this.record(statusEntry(customerId, seq, 'sent'));
+        },
         (err: unknown) => {
+          this.options.onResult?.('failed');
           const failure = describeFailure(err);
           this.options.log.warn({ customerId, seq, code: failure.code }, 'customer message not delivered to AICC');
           return this.record(statusEntry(customerId, seq, 'failed', failure));

@@ -1,0 +1,32 @@
+// Per-address rate limits for what the public reaches: the customer endpoints (and stream connections), and
+// tokenByAkSk (where a low limit slows anyone guessing app credentials). 429 with Retry-After beyond them.
+
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors.js';
+import type { RateLimiter } from './rateLimit.js';
+
+export function installClientLimits(
+  app: FastifyInstance,
+  limits: { customer: RateLimiter; token: RateLimiter; tokenPath: string },
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url;
+    const limiter = path.startsWith('/v1/') ? limits.customer : path.startsWith(limits.tokenPath) ? limits.token : undefined;
+    if (!limiter || request.method === 'OPTIONS') return;
+    const { allowed, retryAfterSeconds } = limiter.take(request.ip);
+    if (allowed) return;
+    reply.header('retry-after', String(retryAfterSeconds));
+    throw new GatewayError('RATE_LIMITED', 'too many requests from this address; try again after Retry-After');
+  });
+}
+
+/** Headers every answer carries; pages we serve add their own Content-Security-Policy. */
+export function installSecurityHeaders(app: FastifyInstance, options: { tls: boolean }): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    if (options.tls) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+}

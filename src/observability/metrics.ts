@@ -1,0 +1,98 @@
+// The gateway's Prometheus metrics, one registry per gateway (so tests can run several in one process).
+// Labels carry kinds and reasons, never a customer id or a token.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Transport = 'websocket' | 'sse';
+
+export interface Metrics {
+  registry: Registry;
+  pushes: Counter<'door'>;
+  messages: Counter<'control_type' | 'media_type' | 'known'>;
+  duplicates: Counter;
+  typing: Counter;
+  refusals: Counter<'reason'>;
+  deliveries: Counter<'transport' | 'mode'>;
+  pushToDelivery: Histogram<'transport'>;
+  pushDuration: Histogram<'door'>;
+  uplink: Counter<'result'>;
+  slowConsumers: Counter;
+}
+
+export function createMetrics(options: { connectedClients: () => Record<Transport, number> }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'aicc_gateway_process_' });
+  const metrics: Metrics = {
+    registry,
+    pushes: new Counter({
+      name: 'aicc_gateway_pushes_total',
+      help: 'Pushes from AICC answered "0" (stored), by door (pushMsg or webhook).',
+      labelNames: ['door'],
+      registers: [registry],
+    }),
+    messages: new Counter({
+      name: 'aicc_gateway_messages_total',
+      help: 'Messages stored (retries excepted), by controlType and mediaType; known="false" flags values outside the spec.',
+      labelNames: ['control_type', 'media_type', 'known'],
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'aicc_gateway_duplicate_messages_total',
+      help: 'Messages of retried pushes that were already stored (answered "0", not stored again).',
+      registers: [registry],
+    }),
+    typing: new Counter({
+      name: 'aicc_gateway_typing_events_total',
+      help: 'Typing (INPUT) events delivered without being stored.',
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'aicc_gateway_refusals_total',
+      help: 'Requests answered with an error, by reason (the error code).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'aicc_gateway_deliveries_total',
+      help: 'Messages sent to customer connections, by transport and mode (live, or replay when resuming).',
+      labelNames: ['transport', 'mode'],
+      registers: [registry],
+    }),
+    pushToDelivery: new Histogram({
+      name: 'aicc_gateway_push_to_delivery_seconds',
+      help: 'Time from storing a message to sending it on a live customer connection.',
+      labelNames: ['transport'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    pushDuration: new Histogram({
+      name: 'aicc_gateway_push_duration_seconds',
+      help: 'Time to answer a push, from its arrival to the "0" (includes the fsync).',
+      labelNames: ['door'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    uplink: new Counter({
+      name: 'aicc_gateway_uplink_messages_total',
+      help: "Customers' messages sent up to AICC, by result (sent or failed).",
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    slowConsumers: new Counter({
+      name: 'aicc_gateway_slow_consumers_total',
+      help: 'Customer connections closed because they did not keep up (4008).',
+      registers: [registry],
+    }),
+  };
+  new Gauge({
+    name: 'aicc_gateway_connected_clients',
+    help: 'Customer stream connections open now, by transport.',
+    labelNames: ['transport'],
+    registers: [registry],
+    collect() {
+      const counts = options.connectedClients();
+      for (const transport of ['websocket', 'sse'] as const) this.set({ transport }, counts[transport]);
+    },
+  });
+  return metrics;
+}

@@ -1,0 +1,87 @@
+// `npm run status [-- --url http://host:port] [--token METRICS_TOKEN]`: a running gateway's state at a glance,
+// read from its /readyz and /metrics. Exit code 0 when it is ready, 1 when not, 2 when it cannot be reached.
+
+import { parseArgs } from 'node:util';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export function parsePrometheus(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+export function summarize(samples: Sample[], ready: boolean, url: string): string {
+  const sum = (name: string, filter: (labels: Record<string, string>) => boolean = () => true) =>
+    samples.filter((s) => s.name === name && filter(s.labels)).reduce((total, s) => total + s.value, 0);
+  const byLabel = (name: string, label: string) => {
+    const totals = new Map<string, number>();
+    for (const s of samples.filter((x) => x.name === name)) totals.set(s.labels[label] ?? '?', (totals.get(s.labels[label] ?? '?') ?? 0) + s.value);
+    return [...totals].filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  };
+  const p99 = quantile(samples, 'aicc_gateway_push_to_delivery_seconds', 0.99);
+  const pushP99 = quantile(samples, 'aicc_gateway_push_duration_seconds', 0.99);
+  const uptime = sum('aicc_gateway_process_process_start_time_seconds');
+  const rss = sum('aicc_gateway_process_process_resident_memory_bytes');
+  return [
+    `aicc-gateway at ${url}: ${ready ? 'READY' : 'NOT READY (the store does not answer)'}`,
+    `  up since          ${uptime ? new Date(uptime * 1000).toISOString() : 'unknown'}, ${Math.round(rss / 1048576)} MiB resident`,
+    `  connected clients websocket ${sum('aicc_gateway_connected_clients', (l) => l.transport === 'websocket')}, sse ${sum('aicc_gateway_connected_clients', (l) => l.transport === 'sse')}`,
+    `  pushes accepted   ${sum('aicc_gateway_pushes_total')} (${byLabel('aicc_gateway_pushes_total', 'door')}); answer p99 ${formatSeconds(pushP99)}`,
+    `  messages stored   ${sum('aicc_gateway_messages_total')} (${byLabel('aicc_gateway_messages_total', 'control_type')}); retries ignored ${sum('aicc_gateway_duplicate_messages_total')}`,
+    `  refusals          ${byLabel('aicc_gateway_refusals_total', 'reason')}`,
+    `  deliveries        live ${sum('aicc_gateway_deliveries_total', (l) => l.mode === 'live')}, replayed ${sum('aicc_gateway_deliveries_total', (l) => l.mode === 'replay')}; push to delivery p99 ${formatSeconds(p99)}`,
+    `  slow consumers    ${sum('aicc_gateway_slow_consumers_total')} closed`,
+    `  uplink            ${byLabel('aicc_gateway_uplink_messages_total', 'result')}`,
+  ].join('\n');
+}
+
+/** An upper bound of the q-quantile from a histogram's cumulative buckets (summed over labels). */
+function quantile(samples: Sample[], name: string, q: number): number | undefined {
+  const buckets = new Map<number, number>();
+  for (const s of samples.filter((x) => x.name === `${name}_bucket`)) {
+    const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+    buckets.set(le, (buckets.get(le) ?? 0) + s.value);
+  }
+  const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  if (total === 0) return undefined;
+  return sorted.find(([, count]) => count >= q * total)?.[0];
+}
+
+function formatSeconds(value: number | undefined): string {
+  if (value === undefined) return 'n/a';
+  if (value === Infinity) return 'over the largest bucket';
+  return value < 1 ? `≤ ${Math.round(value * 1000)} ms` : `≤ ${value} s`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { url: { type: 'string' }, token: { type: 'string' } },
+  });
+  const url = (values.url ?? process.env.STATUS_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, '');
+  const token = values.token ?? process.env.METRICS_TOKEN;
+  try {
+    const ready = (await fetch(`${url}/readyz`)).status === 200;
+    const res = await fetch(`${url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}${res.status === 401 ? ' (set --token)' : ''}`);
+    process.stdout.write(summarize(parsePrometheus(await res.text()), ready, url) + '\n');
+    process.exitCode = ready ? 0 : 1;
+  } catch (err) {
+    process.stderr.write(`aicc-gateway at ${url} cannot be read: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();

@@ -1,0 +1,119 @@
+// One message on screen: the bubble of an agent, the bot or the customer (nickname, time, the content of each
+// media type) and the notices in the middle. Every piece of content is text or an attribute, never markup.
+
+import { h, icon, linkify } from './dom.js';
+import type { Strings } from './i18n.js';
+import type { Body, Delivery, Display } from './model.js';
+
+export interface BubbleContext {
+  t: Strings;
+  time: Intl.DateTimeFormat;
+  media: (id: string) => string;
+  enlarge: (src: string, alt: string) => void;
+}
+
+type BubbleDisplay = Extract<Display, { kind: 'bubble' }>;
+type NoticeDisplay = Extract<Display, { kind: 'notice' }>;
+
+export function bubble(seq: number | undefined, shown: BubbleDisplay, at: number, ctx: BubbleContext): HTMLLIElement {
+  const { t } = ctx;
+  const who = shown.author === 'customer' ? t.you : shown.nickname ?? (shown.author === 'bot' ? t.bot : t.agent);
+  const item = h('li', { class: `msg msg-${shown.author}`, 'data-seq': seq === undefined ? undefined : String(seq), 'data-author': `${shown.author}:${who}` });
+  if (shown.author !== 'customer') {
+    item.append(h('span', { class: 'avatar', 'aria-hidden': 'true' }, shown.author === 'bot' ? '✦' : initial(who)));
+  }
+  const meta = h(
+    'div',
+    { class: 'meta' },
+    h('span', { class: 'who' }, who),
+    shown.author === 'bot' && h('span', { class: 'tag' }, t.bot),
+    h('time', { datetime: new Date(at).toISOString() }, ctx.time.format(at)),
+  );
+  const content = h('div', { class: `bubble body-${shown.body.kind}` }, body(shown.body, who, ctx));
+  const column = h('div', { class: 'col' }, meta, content);
+  if (shown.author === 'customer') column.append(h('div', { class: 'delivery' }));
+  item.append(column);
+  return item;
+}
+
+function body(b: Body, who: string, ctx: BubbleContext): Node {
+  const { t } = ctx;
+  switch (b.kind) {
+    case 'text':
+      return h('p', { class: 'text' }, linkify(b.text));
+    case 'image': {
+      const src = ctx.media(b.id);
+      const alt = `${t.image} · ${who}`;
+      const button = h('button', { type: 'button', class: 'thumb', 'aria-label': t.enlarge }, h('img', { src, alt, loading: 'lazy', decoding: 'async' }));
+      button.addEventListener('click', () => ctx.enlarge(src, alt));
+      return button;
+    }
+    case 'audio':
+      return h('audio', { controls: true, preload: 'metadata', src: ctx.media(b.id) });
+    case 'video':
+      return h('video', { controls: true, preload: 'metadata', playsinline: true, src: ctx.media(b.id) });
+    case 'document': {
+      const name = b.fileName ?? b.id.split('/').pop() ?? 'file';
+      return h(
+        'a',
+        { class: 'doc', href: ctx.media(b.id), download: name, rel: 'noopener' },
+        icon('file', 22),
+        h('span', { class: 'doc-name' }, name),
+        h('span', { class: 'doc-action' }, t.download),
+      );
+    }
+    case 'location':
+      return locationCard(b, t);
+  }
+}
+
+function locationCard(b: Extract<Body, { kind: 'location' }>, t: Strings): Node {
+  const lat = b.latitude.toFixed(5);
+  const lon = b.longitude.toFixed(5);
+  // Built from numbers only: nothing from the message reaches the URL but two formatted decimals.
+  const href = `https://www.openstreetmap.org/?mlat=${encodeURIComponent(lat)}&mlon=${encodeURIComponent(lon)}#map=16/${encodeURIComponent(lat)}/${encodeURIComponent(lon)}`;
+  return h(
+    'a',
+    { class: 'location', href, target: '_blank', rel: 'noopener noreferrer' },
+    h('span', { class: 'pin' }, icon('pin', 22)),
+    h('span', { class: 'loc-text' }, h('span', { class: 'loc-desc' }, b.description || t.myLocation), h('span', { class: 'loc-coords' }, `${lat}, ${lon}`), h('span', { class: 'loc-link' }, t.openMap)),
+  );
+}
+
+export function notice(seq: number, shown: NoticeDisplay, t: Strings): HTMLLIElement {
+  let text: string;
+  switch (shown.notice) {
+    case 'system':
+      text = shown.text;
+      break;
+    case 'ended':
+      text = shown.text ?? t.ended;
+      break;
+    case 'offline':
+      text = shown.text ?? t.offline;
+      break;
+    case 'asked-human':
+      text = t.askedForHuman;
+      break;
+  }
+  return h('li', { class: `notice notice-${shown.notice}`, 'data-seq': String(seq) }, h('span', {}, text));
+}
+
+/** The line under a customer's bubble: ✓ sent, ✓✓ read, a clock while sending, or the reason and Retry. */
+export function renderDelivery(item: HTMLElement, delivery: Delivery, reason: string | undefined, t: Strings, retry: () => void): void {
+  const line = item.querySelector('.delivery');
+  if (!line) return;
+  item.dataset.delivery = delivery;
+  const labels: Record<Delivery, string> = { sending: t.sending, sent: t.sent, read: t.read, failed: t.failed };
+  const marks: Record<Delivery, string> = { sending: '◷', sent: '✓', read: '✓✓', failed: '!' };
+  line.replaceChildren(h('span', { class: `tick tick-${delivery}`, title: labels[delivery] }, h('span', { 'aria-hidden': 'true' }, marks[delivery]), h('span', { class: 'sr' }, labels[delivery])));
+  if (delivery === 'failed') {
+    const button = h('button', { type: 'button', class: 'retry' }, t.retry);
+    button.addEventListener('click', retry, { once: true });
+    line.append(h('span', { class: 'reason' }, reason ? `${t.failed}: ${reason}` : t.failed), button);
+  }
+}
+
+function initial(name: string): string {
+  return ([...name.trim()][0] ?? '?').toUpperCase();
+}

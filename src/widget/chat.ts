@@ -1,0 +1,340 @@
+// The chat controller: connects the SDK (history on open, then the live stream resumed after it) to the panel,
+// keeps each of the customer's messages' delivery (✓ sent, ✓✓ read, failed with Retry), the banners from the
+// conversation state and the connection, the typing indicator, suggestions, and the unread badge.
+
+import { createClient, GatewayClient, type ConversationState, type GatewayClient as Client, type StoredMessage } from '../client/index.js';
+import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
+import type { WidgetConfig } from './config.js';
+import type { Strings } from './i18n.js';
+import { bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
+import type { Panel } from './panel.js';
+import { newClientMessageId, type SendBody, type Session } from './session.js';
+import { SeenPosition } from './unread.js';
+
+const HISTORY_PAGE = 100;
+
+interface Pending {
+  body: SendBody;
+  node: HTMLLIElement;
+  /** Set for a file still to upload. */
+  file?: File;
+}
+
+export class Chat {
+  panel!: Panel;
+  #client: Client | undefined;
+  #api: Client | undefined;
+  #token = '';
+  #started: Promise<void> | undefined;
+  readonly #entries = new Map<number, StoredMessage>();
+  readonly #nodes = new Map<number, HTMLLIElement>();
+  readonly #pending = new Map<string, Pending>();
+  readonly #retrying = new Set<number>();
+  readonly #deliveries = new Deliveries();
+  #state: ConversationState = { phase: 'bot', canSend: true, seq: 0 };
+  #queuePosition: number | null = null;
+  #restarted = false;
+  #seen: SeenPosition | undefined;
+  #readSent = 0;
+  #lastTyping = 0;
+  #firstSeq = 0;
+  #everConnected = false;
+  /** The newest bubble: its suggestions are offered while the bot talks. */
+  #lastBubble: { seq: number; suggestions: string[]; bot: boolean } | undefined;
+  readonly #bubbles: BubbleContext;
+
+  constructor(
+    private readonly config: WidgetConfig,
+    private readonly t: Strings,
+    private readonly session: Session,
+    private readonly storage: Storage | undefined,
+  ) {
+    this.#bubbles = {
+      t,
+      time: new Intl.DateTimeFormat(config.lang, { hour: '2-digit', minute: '2-digit' }),
+      media: (id) => this.session.mediaUrl(id, this.#token),
+      enlarge: (src, alt) => this.panel.enlarge(src, alt),
+    };
+  }
+
+  /** Connects now when the conversation can be resumed; a new visitor is created only when the panel opens. */
+  boot(): void {
+    if (this.session.known) void this.start();
+  }
+
+  start(): Promise<void> {
+    this.#started ??= this.#connect().catch((error: unknown) => {
+      this.#started = undefined;
+      this.panel.setConnectionBanner(this.t.cannotStart);
+      console.warn('aicc-chat: could not start', error);
+    });
+    return this.#started;
+  }
+
+  async #connect(): Promise<void> {
+    this.#token = await this.session.token();
+    const auth = this.config.token !== undefined && !this.config.getToken ? { token: this.#token } : { getToken: this.session.getToken };
+    this.#api = new GatewayClient({ url: this.config.gateway, ...auth });
+    const page = await this.#api.history({ before: 'latest', limit: HISTORY_PAGE });
+    this.#seen = new SeenPosition(this.storage, `aicc-chat:${this.config.gateway}:seen:${page.customerId}`);
+    this.#firstSeq = page.firstSeq;
+    for (const entry of page.messages) this.#apply(entry, false);
+    this.panel.setEarlier(page.hasMore);
+    const since = page.messages.length ? page.messages[page.messages.length - 1]!.seq : page.lastSeq;
+    const client = createClient({ url: this.config.gateway, ...auth, since });
+    this.#client = client;
+    client.on('message', (entry) => this.#apply(entry, true));
+    client.on('state', ({ state }) => this.#setState(state));
+    client.on('queue', ({ position }) => {
+      this.#queuePosition = position;
+      this.#renderBanner();
+    });
+    client.on('typing', ({ message }) => {
+      if (message.sourceType === 'CUSTOMER') return;
+      const name = typeof message.senderNickname === 'string' && message.senderNickname ? message.senderNickname : this.#state.agentNickname ?? this.t.agent;
+      this.panel.showTyping(this.t.typing(name));
+    });
+    client.on('connected', () => {
+      this.#everConnected = true;
+      this.panel.setConnectionBanner(undefined);
+    });
+    client.on('disconnected', ({ willReconnect }) => {
+      if (willReconnect) this.panel.setConnectionBanner(this.#everConnected ? this.t.reconnecting : this.t.connecting);
+    });
+    client.on('hello', () => {
+      // The stream replays what the history page did not have; tokens may have been refreshed meanwhile.
+      void this.session.token().then((token) => (this.#token = token));
+    });
+    this.#refreshUnread();
+    this.panel.scrollToEnd();
+  }
+
+  close(): void {
+    this.#client?.close();
+  }
+
+  /** One stored entry, from the history page or the stream; each seq once. */
+  #apply(entry: StoredMessage, live: boolean): void {
+    if (this.#entries.has(entry.seq)) return;
+    this.#entries.set(entry.seq, entry);
+    const shown = display(entry.message);
+    switch (shown.kind) {
+      case 'status':
+      case 'read':
+        if (shown.kind === 'status') this.#retrying.delete(shown.refSeq);
+        for (const seq of this.#deliveries.apply(entry.seq, shown)) this.#renderDelivery(seq);
+        return;
+      case 'hidden':
+        return;
+      case 'notice':
+        this.panel.insert(notice(entry.seq, shown, this.t), entry.seq, false);
+        if (live) this.panel.announce(this.panel.log.lastElementChild?.textContent ?? '');
+        break;
+      case 'bubble':
+        if (!this.#lastBubble || entry.seq > this.#lastBubble.seq) {
+          this.#lastBubble = { seq: entry.seq, suggestions: shown.suggestions, bot: shown.author === 'bot' };
+        }
+        this.#addBubble(entry, shown, live);
+        break;
+    }
+    this.#refreshSuggestions();
+    this.#refreshUnread();
+  }
+
+  #addBubble(entry: StoredMessage, shown: Extract<Display, { kind: 'bubble' }>, live: boolean): void {
+    const at = Number(entry.message.timestamp) || entry.storedAt;
+    const node = bubble(entry.seq, shown, at, this.#bubbles);
+    if (shown.author === 'customer') {
+      const pending = shown.messageCode ? this.#pending.get(shown.messageCode) : undefined;
+      pending?.node.remove();
+      if (shown.messageCode) this.#pending.delete(shown.messageCode);
+      this.#deliveries.track(entry.seq, shown.messageCode);
+      this.#nodes.set(entry.seq, node);
+      this.panel.insert(node, entry.seq, live);
+      this.#renderDelivery(entry.seq);
+      return;
+    }
+    this.panel.hideTyping();
+    this.panel.insert(node, entry.seq, false);
+    if (live) {
+      const who = shown.nickname ?? (shown.author === 'bot' ? this.t.bot : this.t.agent);
+      this.panel.announce(this.t.newMessage(who, summary(shown.body, this.t)));
+      this.#markSeen(true);
+    }
+  }
+
+  #renderDelivery(seq: number): void {
+    const node = this.#nodes.get(seq);
+    if (!node) return;
+    const { delivery, reason } = this.#retrying.has(seq) ? { delivery: 'sending' as const, reason: undefined } : this.#deliveries.of(seq);
+    renderDelivery(node, delivery, reason, this.t, () => this.#retryStored(seq));
+  }
+
+  #setState(state: ConversationState): void {
+    if (state.seq < this.#state.seq) return;
+    if (state.phase !== 'ended') this.#restarted = false;
+    this.#state = state;
+    if (state.phase !== 'queuing') this.#queuePosition = null;
+    if (state.phase !== 'agent' && state.phase !== 'bot') this.panel.hideTyping();
+    this.#renderBanner();
+    this.#refreshSuggestions();
+  }
+
+  #renderBanner(): void {
+    const banner = bannerOf(this.#state, this.#queuePosition);
+    const text =
+      banner?.kind === 'queuing'
+        ? banner.position && banner.position > 0
+          ? this.t.queuePosition(banner.position)
+          : this.t.queuing
+        : banner?.kind === 'agent'
+          ? this.t.agentJoined(banner.name ?? this.t.agentFallback)
+          : banner?.kind === 'ended'
+            ? this.t.ended
+            : banner?.kind === 'offline'
+              ? this.t.offline
+              : undefined;
+    this.panel.setStateBanner(text, banner?.kind ?? 'none');
+    const ended = this.#state.phase === 'ended';
+    this.panel.setCanSend(this.#state.canSend || this.#restarted, ended, this.#state.phase === 'bot' || (ended && this.#restarted));
+  }
+
+  /** The suggestions of the bot's last message, while nothing was written after it and the bot still answers. */
+  #refreshSuggestions(): void {
+    const last = this.#lastBubble;
+    this.panel.setSuggestions(this.#state.phase === 'bot' && last?.bot && this.#pending.size === 0 ? last.suggestions : []);
+  }
+
+  // ---- what the customer does ----
+
+  opened(): void {
+    void this.start().then(() => {
+      this.#markSeen(true);
+      this.#refreshUnread();
+    });
+  }
+
+  newConversation(): void {
+    this.#restarted = true;
+    this.#renderBanner();
+    this.panel.focusInput();
+  }
+
+  sendText(text: string): void {
+    this.#submit({ clientMessageId: newClientMessageId(), kind: 'text', text: text.slice(0, 1000) });
+  }
+
+  sendFile(file: File): void {
+    const body: SendBody = { clientMessageId: newClientMessageId(), kind: 'file', objectKey: '', mediaType: 'DOCUMENT', fileName: file.name, size: file.size, fileType: '' };
+    this.#submit(body, file);
+  }
+
+  sendLocation(): void {
+    navigator.geolocation.getCurrentPosition(
+      ({ coords }) =>
+        this.#submit({
+          clientMessageId: newClientMessageId(),
+          kind: 'location',
+          latitude: Math.round(coords.latitude * 1e6) / 1e6,
+          longitude: Math.round(coords.longitude * 1e6) / 1e6,
+          description: this.t.myLocation,
+        }),
+      () => this.panel.toast(this.t.locationFailed),
+      { enableHighAccuracy: false, timeout: 15_000, maximumAge: 60_000 },
+    );
+  }
+
+  askForHuman(): void {
+    void this.start()
+      .then(() => this.session.transfer(newClientMessageId()))
+      .catch((error: Error) => this.panel.toast(error.message));
+  }
+
+  typing(): void {
+    const now = Date.now();
+    if (now - this.#lastTyping < 3000 || !this.#client) return;
+    this.#lastTyping = now;
+    this.session.typing().catch(() => undefined);
+  }
+
+  /** Shows the message at once (sending), uploads its file if any, then POSTs it; a failure offers Retry. */
+  #submit(body: SendBody, file?: File): void {
+    let pending = this.#pending.get(body.clientMessageId);
+    if (!pending) {
+      const preview: Body = body.kind === 'text' ? { kind: 'text', text: body.text } : body.kind === 'location' ? { ...body, kind: 'location' } : { kind: 'text', text: `📎 ${body.fileName}` };
+      const node = bubble(undefined, { kind: 'bubble', author: 'customer', nickname: undefined, body: preview, suggestions: [], messageCode: body.clientMessageId }, Date.now(), this.#bubbles);
+      node.dataset.clientId = body.clientMessageId;
+      pending = { body, node, file };
+      this.#pending.set(body.clientMessageId, pending);
+      this.panel.insert(node, undefined, true);
+      this.panel.setSuggestions([]);
+    }
+    const entry = pending;
+    renderDelivery(entry.node, 'sending', undefined, this.t, () => undefined);
+    const go = async () => {
+      await this.start();
+      if (entry.file) {
+        const upload = await this.session.upload(entry.file, entry.file.name);
+        entry.body = { clientMessageId: entry.body.clientMessageId, kind: 'file', ...upload };
+        entry.file = undefined;
+      }
+      await this.session.send(entry.body);
+    };
+    go().catch((error: Error) => {
+      if (this.#pending.get(entry.body.clientMessageId) !== entry) return; // it reached the log meanwhile
+      renderDelivery(entry.node, 'failed', error.message, this.t, () => this.#submit(entry.body));
+    });
+  }
+
+  /** Retry of a message the log holds whose status is failed: the same clientMessageId, so never doubled. */
+  #retryStored(seq: number): void {
+    const message = this.#entries.get(seq)?.message;
+    const resend = message && resendBody(message);
+    const clientMessageId = typeof message?.messageCode === 'string' ? message.messageCode : undefined;
+    if (!resend || !clientMessageId) return;
+    this.#retrying.add(seq);
+    this.#renderDelivery(seq);
+    this.session.send({ clientMessageId, ...resend } as SendBody).catch((error: Error) => {
+      this.#retrying.delete(seq);
+      this.#renderDelivery(seq);
+      this.panel.toast(error.message);
+    });
+  }
+
+  loadEarlier(): void {
+    const oldest = Math.min(...this.#entries.keys());
+    if (!this.#api || !Number.isFinite(oldest)) return;
+    void this.#api.history({ before: oldest, limit: HISTORY_PAGE }).then((page) => {
+      for (const entry of page.messages) this.#apply(entry, false);
+      this.panel.setEarlier(page.hasMore && page.messages.length > 0 && page.messages[0]!.seq > this.#firstSeq);
+    });
+  }
+
+  // ---- unread ----
+
+  /** While the customer can see the panel: all is seen, and the agent hears (READ) what the customer has read. */
+  #markSeen(tellAgent: boolean): void {
+    if (!this.panel.isOpen || (typeof document !== 'undefined' && document.visibilityState === 'hidden')) return;
+    this.#seen?.advance(Math.max(0, ...this.#entries.keys()));
+    if (!tellAgent || !this.#client) return;
+    const lastOthers = Math.max(0, ...[...this.#entries.values()].filter(countsAsUnread).map((e) => e.seq));
+    if (lastOthers > this.#readSent) {
+      this.#readSent = lastOthers;
+      this.session.read(lastOthers).catch(() => undefined);
+    }
+  }
+
+  #refreshUnread(): void {
+    this.#markSeen(false);
+    const seen = this.#seen?.seq ?? 0;
+    let count = 0;
+    for (const entry of this.#entries.values()) if (entry.seq > seen && countsAsUnread(entry)) count++;
+    this.panel.setUnread(count);
+  }
+}
+
+function summary(body: Body, t: Strings): string {
+  if (body.kind === 'text') return body.text.slice(0, 140);
+  const kind = body.kind === 'location' ? 'LOCATE' : body.kind.toUpperCase();
+  return t.attachmentKinds[kind] ?? '';
+}

@@ -1,0 +1,121 @@
+// The widget's words in English and Simplified Chinese. The language comes from `data-lang` when given, else
+// from the browser's preferred languages; anything that is not Chinese falls back to English.
+
+export type Lang = 'en' | 'zh-CN';
+
+const en = {
+  title: 'Chat with us',
+  subtitle: 'We usually answer in a few minutes',
+  open: 'Open chat',
+  close: 'Close chat',
+  placeholder: 'Write a message…',
+  send: 'Send',
+  attach: 'Attach a file',
+  location: 'Share my location',
+  human: 'Talk to a person',
+  messages: 'Messages',
+  suggestions: 'Suggestions',
+  you: 'You',
+  bot: 'Assistant',
+  agent: 'Agent',
+  system: 'System',
+  connecting: 'Connecting…',
+  reconnecting: 'Connection lost. Reconnecting…',
+  queuing: 'Queuing for an agent…',
+  queuePosition: (n: number) => `Queuing for an agent… you are number ${n} in line`,
+  agentJoined: (name: string) => `${name} joined the conversation`,
+  agentFallback: 'An agent',
+  chattingWith: (name: string) => `You are chatting with ${name}`,
+  ended: 'The conversation has ended',
+  newConversation: 'Start a new conversation',
+  offline: 'No agent is available right now. You can still write: we will answer as soon as we can.',
+  cannotWrite: 'You cannot write in this conversation any more.',
+  typing: (name: string) => `${name} is typing…`,
+  sending: 'Sending',
+  sent: 'Sent',
+  read: 'Read',
+  failed: 'Not sent',
+  retry: 'Retry',
+  uploading: 'Uploading…',
+  uploadFailed: 'The file could not be uploaded',
+  locationFailed: 'Your location is not available',
+  myLocation: 'My location',
+  openMap: 'Open in OpenStreetMap',
+  download: 'Download',
+  image: 'Image',
+  enlarge: 'Enlarge image',
+  closeImage: 'Close image',
+  earlier: 'Show earlier messages',
+  unread: (n: number) => `${n} unread ${n === 1 ? 'message' : 'messages'}`,
+  newMessage: (who: string, text: string) => `${who}: ${text}`,
+  askedForHuman: 'You asked for a person',
+  cannotStart: 'The chat could not start. Try again later.',
+  attachmentKinds: { IMAGE: 'an image', AUDIO: 'a recording', VIDEO: 'a video', DOCUMENT: 'a file', LOCATE: 'a location' } as Record<string, string>,
+};
+
+export type Strings = typeof en;
+
+const zh: Strings = {
+  title: '在线客服',
+  subtitle: '我们通常在几分钟内回复',
+  open: '打开聊天',
+  close: '关闭聊天',
+  placeholder: '输入消息…',
+  send: '发送',
+  attach: '发送文件',
+  location: '发送我的位置',
+  human: '转人工',
+  messages: '消息',
+  suggestions: '猜你想问',
+  you: '我',
+  bot: '智能助手',
+  agent: '客服',
+  system: '系统',
+  connecting: '连接中…',
+  reconnecting: '连接已断开，正在重连…',
+  queuing: '正在排队等待人工客服…',
+  queuePosition: (n: number) => `正在排队，您前面还有 ${n} 位`,
+  agentJoined: (name: string) => `${name} 已加入会话`,
+  agentFallback: '客服',
+  chattingWith: (name: string) => `正在与 ${name} 对话`,
+  ended: '会话已结束',
+  newConversation: '开始新的会话',
+  offline: '当前没有客服在线。您仍可以留言，我们会尽快回复。',
+  cannotWrite: '此会话已不能再发送消息。',
+  typing: (name: string) => `${name} 正在输入…`,
+  sending: '发送中',
+  sent: '已发送',
+  read: '已读',
+  failed: '发送失败',
+  retry: '重试',
+  uploading: '上传中…',
+  uploadFailed: '文件上传失败',
+  locationFailed: '无法获取您的位置',
+  myLocation: '我的位置',
+  openMap: '在 OpenStreetMap 中打开',
+  download: '下载',
+  image: '图片',
+  enlarge: '查看大图',
+  closeImage: '关闭图片',
+  earlier: '查看更早的消息',
+  unread: (n: number) => `${n} 条未读消息`,
+  newMessage: (who: string, text: string) => `${who}：${text}`,
+  askedForHuman: '您已请求人工服务',
+  cannotStart: '聊天无法启动，请稍后再试。',
+  attachmentKinds: { IMAGE: '一张图片', AUDIO: '一段语音', VIDEO: '一段视频', DOCUMENT: '一个文件', LOCATE: '一个位置' },
+};
+
+/** `data-lang` when it names a language we have, else the first of the browser's languages we have, else English. */
+export function chooseLang(attribute: string | null | undefined, browser: readonly string[]): Lang {
+  for (const tag of [attribute, ...browser]) {
+    if (!tag) continue;
+    const lower = tag.toLowerCase();
+    if (lower.startsWith('zh')) return 'zh-CN';
+    if (lower.startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+export function stringsFor(lang: Lang): Strings {
+  return lang === 'zh-CN' ? zh : en;
+}

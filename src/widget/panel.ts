@@ -1,0 +1,292 @@
+// The widget's shell: the launcher with its unread badge, the panel (header, banners, the message log, the
+// typing indicator, suggestions, the composer) and the image viewer. It knows nothing of the gateway: the chat
+// controller (chat.ts) tells it what to show and hears what the customer does through `PanelActions`.
+
+import { h, icon } from './dom.js';
+import type { Strings } from './i18n.js';
+
+export interface PanelActions {
+  opened(): void;
+  sendText(text: string): void;
+  sendFile(file: File): void;
+  sendLocation(): void;
+  askForHuman(): void;
+  typing(): void;
+  newConversation(): void;
+  loadEarlier(): void;
+}
+
+export class Panel {
+  readonly root: HTMLDivElement;
+  readonly log: HTMLOListElement;
+  readonly #launcher: HTMLButtonElement;
+  readonly #badge: HTMLSpanElement;
+  readonly #panel: HTMLElement;
+  readonly #scroll: HTMLDivElement;
+  readonly #connBanner: HTMLDivElement;
+  readonly #stateBanner: HTMLDivElement;
+  readonly #typing: HTMLDivElement;
+  readonly #typingText: HTMLSpanElement;
+  readonly #suggestions: HTMLDivElement;
+  readonly #endedBar: HTMLDivElement;
+  readonly #input: HTMLTextAreaElement;
+  readonly #composer: HTMLFormElement;
+  readonly #human: HTMLButtonElement;
+  readonly #earlier: HTMLButtonElement;
+  readonly #live: HTMLDivElement;
+  readonly #lightbox: HTMLDivElement;
+  readonly #lightboxImg: HTMLImageElement;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
+  #toastTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly t: Strings,
+    title: string,
+    position: 'left' | 'right',
+    lang: string,
+    private readonly actions: PanelActions,
+  ) {
+    this.#badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
+    this.#launcher = h('button', { type: 'button', class: 'launcher', 'aria-label': t.open, 'aria-expanded': 'false', 'aria-controls': 'aicc-panel' }, icon('chat', 26), this.#badge);
+    this.#human = h('button', { type: 'button', class: 'icon-btn human', title: t.human, 'aria-label': t.human }, icon('person'));
+    const close = h('button', { type: 'button', class: 'icon-btn close', title: t.close, 'aria-label': t.close }, icon('close'));
+    const header = h(
+      'header',
+      { class: 'head' },
+      h('span', { class: 'head-logo', 'aria-hidden': 'true' }, icon('chat', 20)),
+      h('div', { class: 'head-text' }, h('h2', { id: 'aicc-title' }, title), h('p', { class: 'subtitle' }, t.subtitle)),
+      this.#human,
+      close,
+    );
+    this.#connBanner = h('div', { class: 'banner banner-conn', role: 'status', hidden: true });
+    this.#stateBanner = h('div', { class: 'banner banner-state', role: 'status', hidden: true });
+    this.#earlier = h('button', { type: 'button', class: 'earlier', hidden: true }, t.earlier);
+    this.log = h('ol', { class: 'log', 'aria-label': t.messages });
+    this.#typingText = h('span', { class: 'typing-text' });
+    this.#typing = h('div', { class: 'typing', hidden: true }, h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')), this.#typingText);
+    this.#scroll = h('div', { class: 'scroll', tabindex: '0', 'aria-label': t.messages }, this.#earlier, this.log, this.#typing);
+    this.#suggestions = h('div', { class: 'suggestions', role: 'group', 'aria-label': t.suggestions, hidden: true });
+    const restart = h('button', { type: 'button', class: 'restart' }, t.newConversation);
+    this.#endedBar = h('div', { class: 'ended-bar', hidden: true }, restart);
+    this.#input = h('textarea', { rows: '1', class: 'input', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '1000', enterkeyhint: 'send' });
+    const file = h('input', { type: 'file', class: 'file', hidden: true, accept: 'image/jpeg,image/png,image/bmp,audio/mpeg,audio/aac,video/mp4,text/plain,text/csv', tabindex: '-1' });
+    const attach = h('button', { type: 'button', class: 'icon-btn attach', title: t.attach, 'aria-label': t.attach }, icon('attach'));
+    const locate = h('button', { type: 'button', class: 'icon-btn locate', title: t.location, 'aria-label': t.location }, icon('pin'));
+    const send = h('button', { type: 'submit', class: 'send', title: t.send, 'aria-label': t.send }, icon('send'));
+    this.#composer = h('form', { class: 'composer' }, attach, locate, file, this.#input, send);
+    this.#live = h('div', { class: 'sr', 'aria-live': 'polite', 'aria-atomic': 'false' });
+    this.#panel = h(
+      'section',
+      { class: 'panel', id: 'aicc-panel', role: 'dialog', 'aria-labelledby': 'aicc-title', hidden: true },
+      header,
+      h('div', { class: 'banners' }, this.#connBanner, this.#stateBanner),
+      this.#scroll,
+      this.#suggestions,
+      this.#endedBar,
+      this.#composer,
+      this.#live,
+    );
+    this.#lightboxImg = h('img', { alt: '' });
+    const lightboxClose = h('button', { type: 'button', class: 'icon-btn lightbox-close', 'aria-label': t.closeImage }, icon('close', 24));
+    this.#lightbox = h('div', { class: 'lightbox', role: 'dialog', 'aria-modal': 'true', 'aria-label': t.image, hidden: true }, lightboxClose, this.#lightboxImg);
+    this.root = h('div', { class: `root pos-${position}`, lang }, this.#launcher, this.#panel, this.#lightbox);
+
+    this.#launcher.addEventListener('click', () => (this.isOpen ? this.close() : this.open()));
+    close.addEventListener('click', () => this.close());
+    this.#human.addEventListener('click', () => actions.askForHuman());
+    restart.addEventListener('click', () => actions.newConversation());
+    this.#earlier.addEventListener('click', () => actions.loadEarlier());
+    attach.addEventListener('click', () => file.click());
+    locate.addEventListener('click', () => actions.sendLocation());
+    if (typeof navigator === 'undefined' || !navigator.geolocation) locate.hidden = true;
+    file.addEventListener('change', () => {
+      const chosen = file.files?.[0];
+      file.value = '';
+      if (chosen) actions.sendFile(chosen);
+    });
+    this.#composer.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.#submit();
+    });
+    this.#input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.#submit();
+      }
+    });
+    this.#input.addEventListener('input', () => {
+      this.#grow();
+      if (this.#input.value.trim()) actions.typing();
+    });
+    this.#panel.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        this.close();
+      }
+    });
+    lightboxClose.addEventListener('click', () => this.#closeLightbox());
+    this.#lightbox.addEventListener('click', (event) => event.target === this.#lightbox && this.#closeLightbox());
+    this.#lightbox.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        this.#closeLightbox();
+      }
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.#panel.hidden;
+  }
+
+  open(): void {
+    if (this.isOpen) return;
+    this.#panel.hidden = false;
+    this.root.classList.add('open');
+    this.#launcher.setAttribute('aria-expanded', 'true');
+    this.#launcher.setAttribute('aria-label', this.t.close);
+    this.scrollToEnd();
+    (this.#input.disabled ? this.#panel.querySelector<HTMLElement>('.close') : this.#input)?.focus();
+    this.actions.opened();
+  }
+
+  close(): void {
+    if (!this.isOpen) return;
+    this.#panel.hidden = true;
+    this.root.classList.remove('open');
+    this.#launcher.setAttribute('aria-expanded', 'false');
+    this.#launcher.setAttribute('aria-label', this.t.open);
+    this.#launcher.focus();
+  }
+
+  #submit(): void {
+    const text = this.#input.value.trim();
+    if (!text || this.#input.disabled) return;
+    this.#input.value = '';
+    this.#grow();
+    this.actions.sendText(text);
+  }
+
+  #grow(): void {
+    this.#input.style.height = 'auto';
+    this.#input.style.height = `${Math.min(this.#input.scrollHeight, 120)}px`;
+  }
+
+  setUnread(count: number): void {
+    this.#badge.hidden = count === 0;
+    this.#badge.textContent = count > 99 ? '99+' : String(count);
+    this.#launcher.setAttribute('aria-label', count > 0 && !this.isOpen ? `${this.t.open} · ${this.t.unread(count)}` : this.isOpen ? this.t.close : this.t.open);
+  }
+
+  setConnectionBanner(text: string | undefined): void {
+    this.#connBanner.hidden = text === undefined;
+    this.#connBanner.textContent = text ?? '';
+  }
+
+  setStateBanner(text: string | undefined, kind: string): void {
+    this.#stateBanner.hidden = text === undefined;
+    this.#stateBanner.textContent = text ?? '';
+    this.#stateBanner.dataset.kind = kind;
+  }
+
+  /** Whether the customer may write; when not, the bar that starts a new conversation. */
+  setCanSend(canSend: boolean, ended: boolean, showHuman: boolean): void {
+    this.#input.disabled = !canSend;
+    for (const control of this.#composer.querySelectorAll('button')) control.disabled = !canSend;
+    this.#composer.classList.toggle('disabled', !canSend);
+    this.#input.placeholder = canSend ? this.t.placeholder : this.t.cannotWrite;
+    this.#endedBar.hidden = !(ended && !canSend);
+    this.#human.hidden = !showHuman;
+  }
+
+  focusInput(): void {
+    this.#input.focus();
+  }
+
+  showTyping(text: string): void {
+    this.#typingText.textContent = text;
+    const atEnd = this.#nearEnd();
+    this.#typing.hidden = false;
+    if (atEnd) this.scrollToEnd();
+    clearTimeout(this.#typingTimer);
+    this.#typingTimer = setTimeout(() => this.hideTyping(), 8000);
+  }
+
+  hideTyping(): void {
+    clearTimeout(this.#typingTimer);
+    this.#typing.hidden = true;
+  }
+
+  setSuggestions(questions: string[]): void {
+    this.#suggestions.replaceChildren(
+      ...questions.map((q) => {
+        const chip = h('button', { type: 'button', class: 'chip' }, q);
+        chip.addEventListener('click', () => this.actions.sendText(q));
+        return chip;
+      }),
+    );
+    this.#suggestions.hidden = questions.length === 0;
+  }
+
+  setEarlier(visible: boolean): void {
+    this.#earlier.hidden = !visible;
+  }
+
+  /** Puts an entry in the log in seq order (entries without a seq, still being sent, stay at the end). */
+  insert(node: HTMLElement, seq: number | undefined, scroll: boolean): void {
+    const atEnd = this.#nearEnd();
+    let before: Element | null = null;
+    if (seq !== undefined) {
+      for (const item of this.log.children) {
+        const other = (item as HTMLElement).dataset.seq;
+        if (other === undefined || Number(other) > seq) {
+          before = item;
+          break;
+        }
+      }
+    }
+    this.log.insertBefore(node, before);
+    for (const item of [node.previousElementSibling, node, node.nextElementSibling]) if (item) group(item as HTMLElement);
+    if (scroll || atEnd) this.scrollToEnd();
+  }
+
+  announce(text: string): void {
+    this.#live.append(h('p', {}, text));
+    while (this.#live.childElementCount > 5) this.#live.firstElementChild?.remove();
+  }
+
+  toast(text: string): void {
+    this.setConnectionBanner(text);
+    clearTimeout(this.#toastTimer);
+    this.#toastTimer = setTimeout(() => this.setConnectionBanner(undefined), 4000);
+  }
+
+  enlarge(src: string, alt: string): void {
+    this.#lightboxImg.src = src;
+    this.#lightboxImg.alt = alt;
+    this.#lightbox.hidden = false;
+    this.#lightbox.querySelector<HTMLElement>('.lightbox-close')?.focus();
+  }
+
+  #closeLightbox(): void {
+    this.#lightbox.hidden = true;
+    this.#lightboxImg.removeAttribute('src');
+    this.focusInput();
+  }
+
+  #nearEnd(): boolean {
+    const s = this.#scroll;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  }
+
+  scrollToEnd(): void {
+    this.#scroll.scrollTop = this.#scroll.scrollHeight;
+  }
+}
+
+/** Messages of one author in a row show the name once (on the first) and the avatar once (on the last). */
+function group(node: HTMLElement): void {
+  const author = node.dataset.author;
+  const same = (other: Element | null) => author !== undefined && (other as HTMLElement | null)?.dataset.author === author;
+  node.classList.toggle('grouped', same(node.previousElementSibling));
+  node.classList.toggle('followed', same(node.nextElementSibling));
+}
