@@ -7,13 +7,11 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { round, startProcess, type ServerProcess } from './support.js';
+import { accessToken, BENCH_CUSTOMER_SECRET, customerToken, round, startProcess, type ServerProcess } from './support.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CLIENTS = 1000;
-const CUSTOMER_SECRET = 'bench-customer-secret-0123456789abcdef';
 
 export interface LatencyOptions {
   durationSeconds: number;
@@ -31,7 +29,7 @@ export async function measureDelivery({ durationSeconds }: LatencyOptions) {
     HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
     // The benchmark is one client address sending far more than a person would: lift the per-address limits.
     PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000', MAX_CONNECTIONS_PER_CUSTOMER: '10000',
-    CUSTOMER_TOKEN_SECRET: CUSTOMER_SECRET,
+    CUSTOMER_TOKEN_SECRET: BENCH_CUSTOMER_SECRET,
   });
   const bareServer = await startProcess(join(ROOT, 'bench/bareWsServer.ts'), {});
   try {
@@ -159,19 +157,4 @@ function rssOf(server: ServerProcess): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
-async function accessToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/apigovernance/api/oauth/tokenByAkSk`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'X-Token-Expire': '3600' },
-    body: JSON.stringify({ app_key: 'bench', app_secret: 'bench-secret' }),
-  });
-  return ((await res.json()) as { AccessToken: string }).AccessToken;
-}
 
-function customerToken(customer: string): Promise<string> {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(customer)
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(CUSTOMER_SECRET));
-}

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { round, startProcess } from './support.js';
+import { accessToken, round, startProcess } from './support.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CONNECTIONS = 50;
@@ -24,7 +24,7 @@ export async function measurePushThroughput({ durationSeconds }: ThroughputOptio
   });
   const bare = await startProcess(join(ROOT, 'bench/bareServer.ts'), {});
   try {
-    const token = await issueToken(gateway.url);
+    const token = await accessToken(gateway.url);
     const headers = { 'content-type': 'application/json', 'x-app-key': 'bench', authorization: `Bearer ${token}` };
     const results = [];
     for (const perPush of [1, 20]) {
@@ -48,14 +48,6 @@ export async function measurePushThroughput({ durationSeconds }: ThroughputOptio
   }
 }
 
-async function issueToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/apigovernance/api/oauth/tokenByAkSk`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'X-Token-Expire': '3600' },
-    body: JSON.stringify({ app_key: 'bench', app_secret: 'bench-secret' }),
-  });
-  return ((await res.json()) as { AccessToken: string }).AccessToken;
-}
 
 let sequence = 0;
 

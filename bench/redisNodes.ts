@@ -12,15 +12,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { round, startProcess, type ServerProcess } from './support.js';
+import { accessToken, BENCH_CUSTOMER_SECRET, customerToken, round, startProcess, type ServerProcess } from './support.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const CONNECTIONS = 50;
 const CLIENTS = 300;
 const PUSHES_PER_SECOND = 200;
-const CUSTOMER_SECRET = 'bench-customer-secret-0123456789abcdef';
 
 export async function measureRedisNodes({ durationSeconds }: { durationSeconds: number }) {
   const redis = await startRedis();
@@ -32,7 +30,7 @@ export async function measureRedisNodes({ durationSeconds }: { durationSeconds: 
         dataDirs.map((dataDir) =>
           startProcess(join(ROOT, 'src/main.ts'), {
             HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
-            CUSTOMER_TOKEN_SECRET: CUSTOMER_SECRET, ...(setup.engine === 'redis' ? { REDIS_URL: redis.url } : {}),
+            CUSTOMER_TOKEN_SECRET: BENCH_CUSTOMER_SECRET, ...(setup.engine === 'redis' ? { REDIS_URL: redis.url } : {}),
             // The load comes from one address and one app key: the per-client limits would measure themselves.
             PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000',
           }),
@@ -179,16 +177,4 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   };
 }
 
-async function accessToken(url: string): Promise<string> {
-  const res = await fetch(`${url}/apigovernance/api/oauth/tokenByAkSk`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'X-Token-Expire': '3600' },
-    body: JSON.stringify({ app_key: 'bench', app_secret: 'bench-secret' }),
-  });
-  return ((await res.json()) as { AccessToken: string }).AccessToken;
-}
 
-function customerToken(customer: string): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(customer).setExpirationTime('1h')
-    .sign(new TextEncoder().encode(CUSTOMER_SECRET));
-}

@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { SignJWT } from 'jose';
 
 export interface ServerProcess {
   url: string;
@@ -37,3 +38,26 @@ export function startProcess(script: string, env: Record<string, string>): Promi
 }
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/** The app every benchmark's gateway accepts pushes from (AICC_APPS), and the secret its customer tokens use. */
+export const BENCH_APP = { key: 'bench', secret: 'bench-secret' };
+export const BENCH_CUSTOMER_SECRET = 'bench-customer-secret-0123456789abcdef';
+
+/** An AccessToken for BENCH_APP from a gateway's tokenByAkSk. */
+export async function accessToken(url: string): Promise<string> {
+  const res = await fetch(`${url}/apigovernance/api/oauth/tokenByAkSk`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'X-Token-Expire': '3600' },
+    body: JSON.stringify({ app_key: BENCH_APP.key, app_secret: BENCH_APP.secret }),
+  });
+  return ((await res.json()) as { AccessToken: string }).AccessToken;
+}
+
+/** A customer token signed with BENCH_CUSTOMER_SECRET. */
+export function customerToken(customer: string): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(customer)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(BENCH_CUSTOMER_SECRET));
+}

@@ -72,7 +72,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // Media ids (AICC resource ids, uploads' objectKeys) travel as a path parameter and may exceed Fastify's 100.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
