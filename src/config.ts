@@ -72,9 +72,11 @@ export interface AiccSettings {
   baseUrl: string;
   appKey: string;
   appSecret: string;
+  /** The web channel's Configuration ID. */
   channelId: string;
   locale: string;
   timeoutMs: number;
+  /** sendAsync (lower latency, same function) rather than send. */
   sendAsync: boolean;
   /** push: AICC pushes downlink to us; poll: we long-poll AICC for each active conversation. */
   downlink: 'push' | 'poll';

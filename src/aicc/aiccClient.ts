@@ -20,6 +20,7 @@ import {
   type TokenByAkSkAnswer,
   type UploadFileStreamAnswer,
 } from './api.js';
+import type { AiccSettings } from '../config.js';
 import type { DownLinkMsg } from './downlink.js';
 
 export type AiccErrorCode =
@@ -54,16 +55,9 @@ export interface AiccSession {
   token: string;
 }
 
-export interface AiccClientOptions {
-  baseUrl: string;
-  appKey: string;
-  appSecret: string;
-  /** The web channel's Configuration ID. */
-  channelId: string;
-  locale: string;
-  timeoutMs: number;
-  /** sendAsync (lower latency, same function) rather than send. */
-  sendAsync: boolean;
+/** The settings from AICC_* (see config.ts), plus how often to try and where to log. */
+export interface AiccClientOptions
+  extends Pick<AiccSettings, 'baseUrl' | 'appKey' | 'appSecret' | 'channelId' | 'locale' | 'timeoutMs' | 'sendAsync'> {
   /** Attempts for a call that is safe to repeat (including the first). */
   attempts?: number;
   log: FastifyBaseLogger;
