@@ -122,6 +122,28 @@ describe('uplink when AICC fails', () => {
     client.close();
   });
 
+  it('sends through the SDK: text, location, a file, the request for a human, typing and the read position', async () => {
+    const { client, heard } = await customer(rig, 'sdk-sender');
+    const text = await client.send({ kind: 'text', text: 'sent by the SDK' });
+    assert.match(text.clientMessageId, /^m-/);
+    await waitFor(() => statusOf(heard, text.seq).includes('sent'), 'the SDK text is sent');
+    const again = await client.send({ clientMessageId: text.clientMessageId, kind: 'text', text: 'sent by the SDK' });
+    assert.deepEqual([again.seq, again.duplicate, again.status], [text.seq, true, 'sent']);
+    await client.send({ kind: 'location', latitude: 31.23, longitude: 121.47, description: 'Shanghai' });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const upload = await client.upload(new Uint8Array(png), 'image/png', 'dot.png');
+    const file = await client.send({ kind: 'file', ...upload });
+    await waitFor(() => statusOf(heard, file.seq).includes('sent'), 'the SDK file is sent');
+    await client.typing();
+    const transfer = await client.transfer();
+    await waitFor(() => statusOf(heard, transfer.seq).includes('sent'), 'the transfer is sent');
+    await client.markRead(transfer.seq);
+    const sent = rig.sim.sends.filter((s) => s.request.from === 'sdk-sender').map((s) => `${s.request.controlType}/${s.request.mediaType ?? ''}`);
+    for (const kind of ['CHAT/TEXT', 'CHAT/LOCATE', 'CHAT/IMAGE', 'TRANS2AGENT/']) assert.ok(sent.includes(kind), `${kind} in ${sent}`);
+    assert.equal(rig.sim.sends.filter((s) => s.request.content === 'sent by the SDK').length, 1);
+    client.close();
+  });
+
   it('sends over the WebSocket too, acknowledging with the seq', async () => {
     const token = await customerToken('ws-sender');
     const socket = new WebSocket(`${rig.gw.url.replace('http', 'ws')}/v1/stream?token=${token}`);

@@ -3,7 +3,7 @@
 // what comes next (with the pure `afterClose` and `backoffDelay`).
 
 import { Emitter } from './emitter.js';
-import { endpoint, getJson, type Query } from './http.js';
+import { endpoint, getJson, type Body, type Query } from './http.js';
 import { afterClose, backoffDelay, CLOSE } from './reconnect.js';
 import { openSse } from './sse.js';
 import { describe, TokenSource } from './token.js';
@@ -18,6 +18,9 @@ import {
   type HelloFrame,
   type HistoryPage,
   type MessageFrame,
+  type OutgoingMessage,
+  type SendAnswer,
+  type UploadAnswer,
   type ServerFrame,
   type TransportName,
   type WebSocketConstructor,
@@ -131,9 +134,51 @@ export class GatewayClient extends Emitter<ClientEvents> {
     return this.#get<ConversationAnswer>('/v1/conversation', {});
   }
 
+  /**
+   * POST /v1/messages: the customer's message, up to AICC. It is stored first (every tab receives it as a `message`
+   * with sourceType CUSTOMER, pending); its fate follows as a STATUS message (sent, or failed with the reason).
+   * Sending again with the same clientMessageId is the retry: never shown twice, never sent twice once sent.
+   */
+  send(message: OutgoingMessage): Promise<SendAnswer> {
+    const clientMessageId = message.clientMessageId ?? newMessageId();
+    return this.#post<Omit<SendAnswer, 'clientMessageId'>>('/v1/messages', { json: { ...message, clientMessageId } }).then(
+      (answer) => ({ ...answer, clientMessageId }),
+    );
+  }
+
+  /** POST /v1/transfer: the customer asks for a human agent (TRANS2AGENT). */
+  transfer(clientMessageId = newMessageId()): Promise<SendAnswer> {
+    return this.#post<Omit<SendAnswer, 'clientMessageId'>>('/v1/transfer', { json: { clientMessageId } }).then((answer) => ({
+      ...answer,
+      clientMessageId,
+    }));
+  }
+
+  /** POST /v1/typing: the customer is typing (sent up at most every 2 s by the gateway). */
+  async typing(): Promise<void> {
+    await this.#post<void>('/v1/typing', { json: {} });
+  }
+
+  /** POST /v1/read: the customer has seen everything up to `seq`. */
+  async markRead(seq: number): Promise<void> {
+    await this.#post<void>('/v1/read', { json: { seq } });
+  }
+
+  /** POST /v1/uploads: a file for AICC; send the answer with `send({ kind: 'file', ...answer })`. */
+  upload(bytes: Blob | ArrayBuffer | Uint8Array, type: string, fileName: string): Promise<UploadAnswer> {
+    return this.#post<UploadAnswer>(`/v1/uploads?name=${encodeURIComponent(fileName)}`, { bytes, type });
+  }
+
   #get<T>(path: string, query: Query): Promise<T> {
     if (!this.#fetch) return Promise.reject(new TypeError('no fetch here: pass options.fetch'));
     return getJson<T>(this.#fetch, endpoint(this.#url, path, query), this.#tokens);
+  }
+
+  #post<T>(pathAndQuery: string, body: Body): Promise<T> {
+    if (!this.#fetch) return Promise.reject(new TypeError('no fetch here: pass options.fetch'));
+    const [path, search] = pathAndQuery.split('?') as [string, string | undefined];
+    const url = endpoint(this.#url, path, Object.fromEntries(new URLSearchParams(search ?? '')));
+    return getJson<T>(this.#fetch, url, this.#tokens, body);
   }
 
   async #open(): Promise<void> {
@@ -294,4 +339,10 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (!(heartbeatMs > 0)) return;
     attempt.watchdog = setTimeout(() => this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat for two intervals'), 2 * heartbeatMs);
   }
+}
+
+/** A clientMessageId: random, 1–64 characters of [A-Za-z0-9._:-] as the gateway requires. */
+function newMessageId(): string {
+  const random = globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return `m-${random}`;
 }

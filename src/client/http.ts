@@ -1,5 +1,5 @@
-// The gateway's URLs, and its two JSON endpoints for customers (GET /v1/messages, GET /v1/conversation), called
-// with `Authorization: Bearer`. A 401 gets one more try with a fresh token when `getToken` can give one.
+// The gateway's URLs, and its JSON endpoints for customers (history, conversation, and sending: POST /v1/…),
+// called with `Authorization: Bearer`. A 401 gets one more try with a fresh token when `getToken` can give one.
 
 import { describe, type TokenSource } from './token.js';
 import { GatewayClientError, type FetchFunction } from './types.js';
@@ -20,20 +20,25 @@ export function endpoint(base: string, path: string, query: Query = {}, scheme: 
   return url;
 }
 
-export async function getJson<T>(fetchFn: FetchFunction, url: URL, tokens: TokenSource): Promise<T> {
+/** A request body: JSON (an object) or raw bytes with their content type (uploads). */
+export type Body = { json: unknown } | { bytes: Blob | ArrayBuffer | Uint8Array; type: string };
+
+export async function getJson<T>(fetchFn: FetchFunction, url: URL, tokens: TokenSource, body?: Body): Promise<T> {
+  const method = body ? 'POST' : 'GET';
   let token = await tokens.fresh();
-  let res = await request(fetchFn, url, token);
+  let res = await request(fetchFn, url, token, body);
   if (res.status === 401 && tokens.canRefresh) {
     await res.body?.cancel().catch(() => undefined);
     tokens.refused(token);
     token = await tokens.fresh();
-    res = await request(fetchFn, url, token);
+    res = await request(fetchFn, url, token, body);
   }
   const text = await res.text().catch(() => '');
   if (!res.ok) {
     const code = res.status === 401 ? 'TOKEN_REFUSED' : 'HTTP';
-    throw new GatewayClientError(code, `GET ${url.pathname} answered ${res.status}: ${resultDesc(text)}`, { status: res.status });
+    throw new GatewayClientError(code, `${method} ${url.pathname} answered ${res.status}: ${resultDesc(text)}`, { status: res.status });
   }
+  if (res.status === 204 || text === '') return undefined as T;
   try {
     return JSON.parse(text) as T;
   } catch (error) {
@@ -44,11 +49,23 @@ export async function getJson<T>(fetchFn: FetchFunction, url: URL, tokens: Token
   }
 }
 
-async function request(fetchFn: FetchFunction, url: URL, token: string): Promise<Response> {
+async function request(fetchFn: FetchFunction, url: URL, token: string, body?: Body): Promise<Response> {
+  const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` };
+  const init: RequestInit = { headers };
+  if (body) {
+    init.method = 'POST';
+    if ('json' in body) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body.json);
+    } else {
+      headers['content-type'] = body.type;
+      init.body = body.bytes as BodyInit;
+    }
+  }
   try {
-    return await fetchFn(url.href, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
+    return await fetchFn(url.href, init);
   } catch (error) {
-    throw new GatewayClientError('HTTP', `GET ${url.pathname} failed: ${describe(error)}`, { cause: error });
+    throw new GatewayClientError('HTTP', `${init.method ?? 'GET'} ${url.pathname} failed: ${describe(error)}`, { cause: error });
   }
 }
 

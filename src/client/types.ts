@@ -234,3 +234,26 @@ export interface ClientOptions {
   /** Refresh a JWT that expires within this margin before using it. Default 30 s. */
   tokenRefreshMarginMs?: number;
 }
+
+/** What the customer sends (POST /v1/messages); clientMessageId is made up when not given. */
+export type OutgoingMessage = { clientMessageId?: string } & (
+  | { kind: 'text'; text: string }
+  | { kind: 'location'; latitude: number; longitude: number; description: string }
+  | ({ kind: 'file' } & UploadAnswer)
+);
+
+/** The gateway's answer to a send: the message's seq in the log, and its status so far. */
+export interface SendAnswer {
+  clientMessageId: string;
+  seq: number;
+  status: 'pending' | 'sent' | 'failed';
+  duplicate: boolean;
+}
+
+export interface UploadAnswer {
+  objectKey: string;
+  mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT';
+  fileType: string;
+  fileName: string;
+  size: number;
+}
