@@ -7,20 +7,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, jwtVerify } from 'jose';
 import { GatewayError } from '../errors.js';
+import type { IssuedTokenAnswer } from './api.js';
 
 const AUDIENCE = 'aicc-gateway:pushMsg';
 const SECRET_FILE = 'token-secret';
 const VERIFIED_CACHE_SIZE = 1024;
 
-export interface IssuedToken {
-  AccessToken: string;
-  ApplyType: 'Bearer';
-  CreateTime: string;
-  Expires: string;
-  Scope: string;
-  AppKey: string;
-  UserID: string;
-}
+export type IssuedToken = IssuedTokenAnswer;
 
 export interface AccessTokens {
   /** Checks app credentials in constant time; throws UNAUTHORIZED without saying which part was wrong. */

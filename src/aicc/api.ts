@@ -48,6 +48,9 @@ export interface TokenByAkSkAnswer {
   UserID?: string;
 }
 
+/** The answer as an issuer gives it: every field present (ours in accessTokens.ts, the simulator's). */
+export type IssuedTokenAnswer = Required<TokenByAkSkAnswer> & { ApplyType: 'Bearer' };
+
 export interface ResultAnswer {
   resultCode: string;
   resultDesc?: string;

@@ -2,17 +2,11 @@
 // x-app-key) and the per-customer ccmessaging-token (applyToken), which AICC replaces during a session by
 // returning a newer one in a response header (protocol notes, sections 4 and 5).
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../aicc/accessTokens.js';
+import type { IssuedTokenAnswer } from '../aicc/api.js';
 
-export interface IssuedAccessToken {
-  AccessToken: string;
-  ApplyType: 'Bearer';
-  CreateTime: string;
-  Expires: string;
-  Scope: string;
-  AppKey: string;
-  UserID: 'Anonymous';
-}
+export type IssuedAccessToken = IssuedTokenAnswer;
 
 /** API Fabric's AccessTokens: opaque, kept in memory, valid for one app key until they expire. */
 export class AccessTokenStore {
@@ -98,8 +92,5 @@ export class CustomerTokenStore {
   }
 }
 
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
+/** Constant time whatever the lengths (the gateway's own comparison). */
+const sameText = constantTimeEqual;
