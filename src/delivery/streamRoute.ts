@@ -62,7 +62,8 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     }
   }
 
-  async function open(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number) {
+  /** Registers the session at once (a close that comes while it starts then finds it), then starts it. */
+  function begin(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number): StreamSession {
     count(identity.customerId, 1);
     const session = new StreamSession(transport, {
       engine: options.engine,
@@ -81,13 +82,16 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     });
     sessions.add(session);
     request.log.info({ customerId: identity.customerId, since }, 'stream opened');
+    return session;
+  }
+
+  async function start(session: StreamSession, request: FastifyRequest): Promise<void> {
     try {
       await session.start();
     } catch (err) {
       request.log.error({ err }, 'stream could not start');
       session.close(CLOSE.INTERNAL, 'the stream could not start; resume');
     }
-    return session;
   }
 
   app.route({
@@ -95,15 +99,24 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     url: STREAM_PATH,
     // Server-Sent Events: a GET without an upgrade.
     handler: async (request, reply) => {
+      // The client may leave at any await below (token check, hello, replay): listen from the start, so a close
+      // during set-up ends whatever was set up so far instead of leaving a session that counts until the token
+      // expires (and locks the customer out at MAX_CONNECTIONS_PER_CUSTOMER).
+      let session: StreamSession | undefined;
+      let gone = request.raw.socket.destroyed;
+      reply.raw.once('close', () => {
+        gone = true;
+        session?.close();
+      });
       if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
         throw new GatewayError('INVALID_PARAMETER', 'ask for a WebSocket upgrade, or for Accept: text/event-stream');
       }
       const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+      if (gone) return reply.hijack();
       const since = sinceOf(request.query, request.headers['last-event-id']);
       admit(identity.customerId);
-      const transport = sseTransport(reply);
-      const session = await open(transport, request, identity, since);
-      reply.raw.once('close', () => session.close());
+      session = begin(sseTransport(reply), request, identity, since);
+      await start(session, request);
     },
     wsHandler: async (socket: WebSocket, request) => {
       // Listen at once (ws drops frames nobody listens for): what the client sends while its token is checked
@@ -126,12 +139,13 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
         socket.close(code, (err as Error).message.slice(0, 120));
         return;
       }
+      if (socket.readyState !== socket.OPEN) return;
       const transport = webSocketTransport(socket);
-      const session = await open(transport, request, identity, since);
+      const session = begin(transport, request, identity, since);
+      socket.once('close', () => session.close());
+      await start(session, request);
       handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames);
       for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
-      socket.once('close', () => session.close());
-      if (socket.readyState !== socket.OPEN) session.close();
     },
   });
 };
