@@ -15,7 +15,7 @@ import { customerRoutes } from './delivery/customerRoutes.js';
 import { startRetention, type Retention } from './delivery/retention.js';
 import { streamRoute } from './delivery/streamRoute.js';
 import type { StreamSession } from './delivery/streamSession.js';
-import { installAnswers } from './http/answers.js';
+import { answerClientError, answerFrameworkError, installAnswers } from './http/answers.js';
 import { MediaCache } from './delivery/mediaCache.js';
 import { mediaRoute } from './delivery/mediaRoute.js';
 import { createConversationServices } from './uplink/index.js';
@@ -64,6 +64,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
   const customerTokens = createCustomerTokens({
     customerSecret: config.customerTokenSecret,
+    audience: config.customerTokenAudience,
+    requireAudience: config.customerTokenRequireAudience,
     visitorSecret: tokenSecret,
     visitorTtlSeconds: config.visitorTokenTtlSeconds,
   });
@@ -78,6 +80,9 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     schemaErrorFormatter: describeValidationErrors,
+    // The router's and the HTTP parser's refusals in our shape too ({resultCode, resultDesc}).
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     return503OnClosing: true,
     // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),

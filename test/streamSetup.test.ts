@@ -61,6 +61,8 @@ before(async () => {
   engine = await LocalEngine.open({ dataDir: tempDir(), durability: 'relaxed', busyTimeoutMs: 1000, log });
   const real = createCustomerTokens({
     customerSecret: CUSTOMER_TOKEN_SECRET,
+    audience: 'aicc-gateway',
+    requireAudience: false,
     visitorSecret: new TextEncoder().encode('visitor-secret-for-this-test-0123456789'),
     visitorTtlSeconds: 600,
   });
