@@ -142,7 +142,8 @@ export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): Normalize
 
 /** Why `id` cannot be a customer id (a push's `to`, a token's `sub`), or undefined when it can. */
 export function idProblem(id: string): string | undefined {
-  if (id.length === 0 || id.length > MAX_ID_LENGTH) return `must be 1 to ${MAX_ID_LENGTH} characters`;
+  // Counted in code points, as the schema's maxLength counts.
+  if (id.length === 0 || (id.length > MAX_ID_LENGTH && [...id].length > MAX_ID_LENGTH)) return `must be 1 to ${MAX_ID_LENGTH} characters`;
   if (INVISIBLE.test(id)) return 'must not start or end with whitespace, nor hold control or invisible characters';
   return undefined;
 }

@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
-import { idProblem } from '../aicc/downlink.js';
+import { MAX_ID_LENGTH, idProblem } from '../aicc/downlink.js';
 import { GatewayError } from '../errors.js';
 
 const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
@@ -89,6 +89,9 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
         throw refuse('the customer token is not valid');
       }
       const customerId = payload.sub!;
+      if (!customerId.trim() || [...customerId].length > MAX_ID_LENGTH) {
+        throw refuse(`the customer token's sub must be 1 to ${MAX_ID_LENGTH} characters`);
+      }
       // The same rule as a push's `to`: an id that differs by an invisible character would be another, unread log.
       const problem = idProblem(customerId);
       if (problem) throw new GatewayError('INVALID_PARAMETER', `the customer token's sub ${problem}`);

@@ -125,7 +125,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       done(null, body),
     );
     uploads.post('/v1/uploads', { bodyLimit: options.uploadMaxBytes }, async (request, reply) => {
-      const { aicc } = await ready(request);
+      const { aicc, uplink, customerId } = await ready(request);
       const mime = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const kind = UPLOAD_TYPES[mime];
       const bytes = request.body as Buffer;
@@ -138,6 +138,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       });
       // The customer sees their own file from the cache, without a download from AICC.
       options.cache.put(objectKey, bytes, mime);
+      await uplink.uploaded(customerId, { objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name });
       return reply.status(201).send({ objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name, size: bytes.length });
     });
   });

@@ -39,8 +39,21 @@ export class Uplink {
 
   /** Stores the message and sends it up in the background; a retry with the same clientMessageId is not doubled. */
   async send(customerId: string, clientMessageId: string, input: UplinkInput): Promise<Accepted> {
+    if (input.kind === 'file') {
+      // Naming an id does not make it the customer's: only their own uploads may be sent (and so shown).
+      const grant = await this.options.engine.mediaGrant(customerId, input.objectKey);
+      if (grant?.origin !== 'upload') {
+        throw new GatewayError('INVALID_PARAMETER', 'objectKey: not a file this customer uploaded (POST /v1/uploads)');
+      }
+    }
     const entry = customerMessage(customerId, this.options.channelId, clientMessageId, input);
     return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)));
+  }
+
+  /** The customer uploaded this file: they may fetch it (GET /v1/media/:id) and send it. */
+  async uploaded(customerId: string, upload: { objectKey: string; mediaType: string; fileType: string; fileName: string }): Promise<void> {
+    const { objectKey, ...rest } = upload;
+    await this.options.engine.grantMedia(customerId, [{ mediaId: objectKey, origin: 'upload', ...rest }]);
   }
 
   /** The customer asks for a human: stored (the conversation shows "queuing"), then TRANS2AGENT. */

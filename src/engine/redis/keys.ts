@@ -11,6 +11,8 @@ export const keys = {
   log: (customerId: string) => `aicc:{${tagOf(customerId)}}:log`,
   /** String holding the seq a dedupe key was stored under; it expires with the history (HISTORY_TTL). */
   dedupe: (customerId: string, dedupeKey: string) => `aicc:{${tagOf(customerId)}}:d:${dedupeKey}`,
+  /** Hash: media id -> MediaGrant JSON, the media the customer may fetch; expires HISTORY_TTL after the last grant. */
+  media: (customerId: string) => `aicc:{${tagOf(customerId)}}:media`,
   /** Pub/sub channel of the customer's new entries and typing. */
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
