@@ -93,8 +93,10 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   installRequestLog(app);
   installJsonBody(app);
   installSecurityHeaders(app, { tls: config.tls !== undefined });
+  // One limiter for a client's HTTP requests and its stream frames: the WebSocket is no way around the limit.
+  const clientLimiter = createRateLimiter({ limit: config.clientRateLimit, windowMs: 1000 });
   installClientLimits(app, {
-    customer: createRateLimiter({ limit: config.clientRateLimit, windowMs: 1000 }),
+    customer: clientLimiter,
     token: createRateLimiter({ limit: config.tokenRateLimit, windowMs: 60_000 }),
     tokenPath: TOKEN_PATH,
   });
@@ -132,6 +134,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     allowedOrigins: config.allowedOrigins,
     metrics,
     clientFrames: uplinkFrames(uplink),
+    frameLimiter: clientLimiter,
   });
   await app.register(customerRoutes, {
     engine,

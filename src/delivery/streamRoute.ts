@@ -9,6 +9,8 @@ import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { originAllowed } from '../http/cors.js';
+import type { RateLimiter } from '../http/rateLimit.js';
+import { FrameGate } from './frameGate.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, StreamSession, type Transport } from './streamSession.js';
 
@@ -35,6 +37,8 @@ export interface StreamRouteOptions {
   allowedOrigins: readonly string[];
   /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
   clientFrames?: ClientFrameHandler;
+  /** The limiter the client's HTTP requests count against (CLIENT_RATE_LIMIT); its frames count against it too. */
+  frameLimiter?: RateLimiter;
 }
 
 /** Handles one frame from the customer; what it returns (if anything) is sent back on the same connection. */
@@ -144,7 +148,9 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       const session = begin(transport, request, identity, since);
       socket.once('close', () => session.close());
       await start(session, request);
-      handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames);
+      const gate = new FrameGate(options.frameLimiter, request.ip);
+      handle = (text, isBinary) =>
+        void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames, gate);
       for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
     },
   });
@@ -157,6 +163,7 @@ async function onClientFrame(
   isBinary: boolean,
   customerId: string,
   handler: ClientFrameHandler | undefined,
+  gate: FrameGate,
 ): Promise<void> {
   let frame: { type?: unknown } & Record<string, unknown>;
   try {
@@ -171,11 +178,18 @@ async function onClientFrame(
   if (frame.type === 'ping') {
     reply = { type: 'pong', ts: Date.now() };
   } else if (handler) {
-    try {
-      reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);
-    } catch (err) {
-      const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
-      reply = { type: 'error', ...ref, reason: err instanceof GatewayError ? err.message : 'the frame could not be handled' };
+    const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
+    const refused = await gate.admit();
+    if (refused) {
+      reply = { type: 'error', ...ref, reason: refused };
+    } else {
+      try {
+        reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);
+      } catch (err) {
+        reply = { type: 'error', ...ref, reason: err instanceof GatewayError ? err.message : 'the frame could not be handled' };
+      } finally {
+        gate.release();
+      }
     }
   } else {
     reply = { type: 'error', reason: `unknown frame type: ${String(frame.type).slice(0, 40)}` };

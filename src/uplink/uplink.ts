@@ -3,12 +3,15 @@
 // first (every tab shows them at once, as pending), then sent; their fate is stored as a status entry.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccError, type AiccClient } from '../aicc/aiccClient.js';
+import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
 import type { SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
-import { customerMessage, STATUS_CONTROL_TYPE, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import {
+  customerMessage, sameMessage, STATUS_CONTROL_TYPE, statusEntry, transferRequest, type UplinkInput, type UplinkStatus,
+} from './messages.js';
+import { PerCustomerQueue } from './serial.js';
 import type { AiccSessions } from './sessions.js';
 
 export interface UplinkOptions {
@@ -34,6 +37,7 @@ const STATUS_LOOKAHEAD = 500;
 export class Uplink {
   private readonly inFlight = new Set<string>();
   private readonly lastTyping = new Map<string, number>();
+  private readonly serial = new PerCustomerQueue();
 
   constructor(private readonly options: UplinkOptions) {}
 
@@ -68,8 +72,7 @@ export class Uplink {
     if (now - (this.lastTyping.get(customerId) ?? 0) < TYPING_INTERVAL_MS) return;
     this.lastTyping.set(customerId, now);
     if (!this.options.sessions.peek(customerId)) return; // no conversation yet: nobody to tell
-    this.options.sessions
-      .call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false })
+    this.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false })
       .catch((err: Error) => this.options.log.debug({ customerId, err: { message: err.message } }, 'typing not sent'));
   }
 
@@ -84,7 +87,7 @@ export class Uplink {
       .map((e) => String(e.message.messageCode ?? e.message.timestamp));
     this.options.sessions.setReadSeq(customerId, seq);
     if (ids.length === 0) return;
-    await this.options.sessions.call(
+    await this.call(
       customerId,
       (session) => this.options.aicc.send(session, { controlType: 'READ', content: ids.join(',') }),
       { connect: false },
@@ -93,7 +96,7 @@ export class Uplink {
 
   async leaveMessage(customerId: string, caller: string, text: string): Promise<void> {
     await this.upstream(() =>
-      this.options.sessions.call(customerId, (session) => this.options.aicc.leaveMessage(session, caller, text), { connect: false }),
+      this.call(customerId, (session) => this.options.aicc.leaveMessage(session, caller, text), { connect: false }),
     );
   }
 
@@ -109,7 +112,7 @@ export class Uplink {
 
   async saveSurvey(customerId: string, evaluation: number, comment: string): Promise<void> {
     await this.upstream(() =>
-      this.options.sessions.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, evaluation, comment), {
+      this.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, evaluation, comment), {
         connect: false,
       }),
     );
@@ -117,12 +120,15 @@ export class Uplink {
 
   private async storeAndDeliver(
     entry: NormalizedMessage,
-    deliver: (session: import('../aicc/aiccClient.js').AiccSession) => Promise<void>,
+    deliver: (session: AiccSession) => Promise<void>,
   ): Promise<Accepted> {
     const { customerId } = entry;
     const [outcome] = await this.options.engine.append([entry]);
     const { seq, duplicate } = outcome!;
     const key = `${customerId}\u0000${seq}`;
+    if (duplicate && !sameMessage(outcome!.message, entry.message)) {
+      throw new GatewayError('CONFLICT', `clientMessageId was already used for another message (seq ${seq}); use a new one`);
+    }
     if (duplicate) {
       // A retry: never send twice what AICC took; send again what failed.
       if (this.inFlight.has(key)) return { seq, status: 'pending', duplicate };
@@ -130,8 +136,7 @@ export class Uplink {
       if (status === 'sent') return { seq, status, duplicate };
     }
     this.inFlight.add(key);
-    void this.options.sessions
-      .call(customerId, deliver, { connect: true })
+    void this.call(customerId, deliver, { connect: true })
       .then(
         () => {
           this.options.onResult?.('sent');
@@ -146,6 +151,11 @@ export class Uplink {
       )
       .finally(() => this.inFlight.delete(key));
     return { seq, status: 'pending', duplicate };
+  }
+
+  /** The customer's AICC session call, one at a time per customer (uplink/serial.ts: token rotation). */
+  private call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
+    return this.serial.run(customerId, () => this.options.sessions.call(customerId, fn, options));
   }
 
   private async record(status: NormalizedMessage): Promise<void> {
