@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { signAuthV2 } from '../src/aicc/authV2.js';
 import { MAX_VALUE_DEPTH, parseLocation, parseReadIds } from '../src/aicc/downlink.js';
+import { deriveSigningKeys } from '../src/secrets/keys.js';
 import { downLinkMsg, pushBody, PUSH_KEY } from './support/fixtures.js';
 import {
   CUSTOMER_TOKEN_SECRET, PUSH_ACCESS_KEY, customerToken, startGateway, type InProcessGateway,
@@ -27,6 +28,8 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 200);
 const PUSH_PATH = '/apiaccess/ccmessaging/pushMsg';
 const WEBHOOK_PATH = '/webhooks/v1/messages';
 const TOKEN_SECRET = 'hostile-input-token-secret-0123456789abcdef';
+/** The key the gateway signs AccessTokens with, derived from TOKEN_SECRET: forgeries below differ from real tokens in one way only. */
+const { accessTokens: ACCESS_TOKEN_KEY, visitorTokens: VISITOR_TOKEN_KEY } = deriveSigningKeys(TOKEN_SECRET);
 const BODY_LIMIT = 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -610,8 +613,8 @@ describe('raw bytes', () => {
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const unsigned = (header: Obj, payload: Obj, signature = '') => `${b64url(header)}.${b64url(payload)}.${signature}`;
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (payload: Obj, secret: string, alg = 'HS256') =>
-  new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+const sign = (payload: Obj, secret: string | Uint8Array, alg = 'HS256') =>
+  new SignJWT(payload).setProtectedHeader({ alg, typ: 'JWT' }).sign(typeof secret === 'string' ? new TextEncoder().encode(secret) : secret);
 
 /** Variants of a real token: cut short, one character changed in each part, parts swapped or dropped. */
 function spoiled(token: string): string[] {
@@ -642,17 +645,19 @@ describe('credentials', () => {
       ...algNone(claims, real.split('.')[2]!).map((t): [string, string, string] => ['alg none', 'app1', t]),
       ...spoiled(real).map((t): [string, string, string] => ['spoiled', 'app1', t]),
       ['another secret', 'app1', await sign(claims, 'not-the-gateway-secret-0123456789abcdef')],
-      ['expired', 'app1', await sign({ ...claims, iat: now() - 700, exp: now() - 60 }, TOKEN_SECRET)],
-      ['not yet valid', 'app1', await sign({ ...claims, nbf: now() + 600 }, TOKEN_SECRET)],
-      ['no audience', 'app1', await sign({ ...claims, aud: undefined }, TOKEN_SECRET)],
-      ['visitor audience', 'app1', await sign({ ...claims, aud: 'aicc-gateway:visitor' }, TOKEN_SECRET)],
-      ['HS512 with the right secret', 'app1', await sign(claims, TOKEN_SECRET, 'HS512')],
-      ['an app not configured', 'app9', await sign({ ...claims, sub: 'app9' }, TOKEN_SECRET)],
+      ['expired', 'app1', await sign({ ...claims, iat: now() - 700, exp: now() - 60 }, ACCESS_TOKEN_KEY)],
+      ['not yet valid', 'app1', await sign({ ...claims, nbf: now() + 600 }, ACCESS_TOKEN_KEY)],
+      ['no audience', 'app1', await sign({ ...claims, aud: undefined }, ACCESS_TOKEN_KEY)],
+      ['visitor audience', 'app1', await sign({ ...claims, aud: 'aicc-gateway:visitor' }, ACCESS_TOKEN_KEY)],
+      ['HS512 with the right secret', 'app1', await sign(claims, ACCESS_TOKEN_KEY, 'HS512')],
+      ['an app not configured', 'app9', await sign({ ...claims, sub: 'app9' }, ACCESS_TOKEN_KEY)],
       ['app2 token for app1', 'app1', await gw.token('app2')],
       ['app1 token for app2', 'app2', real],
       ['a visitor token', visitor.visitorId, visitor.token],
       ['a customer token', 'app1', await customerToken('app1')],
-      ['an empty sub', '', await sign({ ...claims, sub: '' }, TOKEN_SECRET)],
+      ['an empty sub', '', await sign({ ...claims, sub: '' }, ACCESS_TOKEN_KEY)],
+      ['signed with the visitor key', 'app1', await sign(claims, VISITOR_TOKEN_KEY)],
+      ['signed with the bare TOKEN_SECRET', 'app1', await sign(claims, TOKEN_SECRET)],
     ];
     for (const [name, appKey, token] of cases) {
       const answer = await send('POST', PUSH_PATH, raw, { 'content-type': 'application/json', 'x-app-key': appKey, authorization: `Bearer ${token}` });
@@ -688,7 +693,8 @@ describe('credentials', () => {
       ['visitor audience signed with the customer secret', await sign({ ...claims, aud: 'aicc-gateway:visitor' }, CUSTOMER_TOKEN_SECRET)],
       ['HS512 with the customer secret', await sign(claims, CUSTOMER_TOKEN_SECRET, 'HS512')],
       ['a pushMsg AccessToken', await gw.token('app1')],
-      ['pushMsg audience signed with the gateway secret', await sign({ ...claims, aud: 'aicc-gateway:pushMsg' }, TOKEN_SECRET)],
+      ['pushMsg audience signed with the gateway secret', await sign({ ...claims, aud: 'aicc-gateway:pushMsg' }, ACCESS_TOKEN_KEY)],
+      ['visitor audience signed with the AccessToken key', await sign({ ...claims, aud: 'aicc-gateway:visitor' }, ACCESS_TOKEN_KEY)],
       ['garbage', 'not-a-jwt'],
     ];
     for (const [name, token] of cases) {

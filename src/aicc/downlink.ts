@@ -4,10 +4,8 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
+import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
 
-/** Ids and names: AICC's own limits are 24–32 characters; 128 leaves room without inviting abuse. */
-export const MAX_ID_LENGTH = 128;
-export const MAX_CONTENT_LENGTH = 65_536;
 export const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
 export const MAX_VALUE_DEPTH = 64;

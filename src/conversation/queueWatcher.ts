@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine } from '../engine/types.js';
 import { ephemeral } from '../uplink/messages.js';
-import type { AiccSessions } from '../uplink/sessions.js';
+import type { AiccSessions } from './sessions.js';
 
 export const QUEUE_CONTROL_TYPE = 'QUEUE';
 

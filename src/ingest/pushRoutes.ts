@@ -8,9 +8,11 @@ import type { PushSignatureVerifier } from '../aicc/authV2.js';
 import { PushBodySchema, normalizePush, type PushBody } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
+import { bearerToken } from '../http/bearer.js';
 import type { RateLimiter } from '../http/rateLimit.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Metrics } from '../observability/metrics.js';
+import { appendAndPublish } from './appendAndPublish.js';
 
 export const PUSH_MSG_PATH = '/apiaccess/ccmessaging/pushMsg';
 export const WEBHOOK_PATH = '/webhooks/v1/messages';
@@ -28,8 +30,6 @@ export interface PushRoutesOptions {
   metrics?: Metrics;
   now?: () => number;
 }
-
-const BEARER = /^Bearer (\S+)$/;
 
 export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, options) => {
   const { engine, tokens, verifier, timestampSkewMs, metrics } = options;
@@ -58,10 +58,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       }
     });
     const messages = normalizePush(body);
-    const durable = messages.filter((m) => !m.ephemeral);
-    const ephemeral = messages.filter((m) => m.ephemeral);
-    const stored = await engine.append(durable);
-    await engine.publishEphemeral(ephemeral);
+    const { durable, ephemeral, stored } = await appendAndPublish(engine, messages);
     const fresh = stored.filter((s) => !s.duplicate).length;
     if (metrics) {
       metrics.pushes.inc({ door });
@@ -85,7 +82,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       const authorization = header(request, 'authorization');
       if (!appKey) throw new GatewayError('UNAUTHORIZED', 'the x-app-key header is missing');
       if (!authorization) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
-      const token = BEARER.exec(authorization.trim())?.[1];
+      const token = bearerToken(authorization);
       if (!token) throw new GatewayError('UNAUTHORIZED', 'the Authorization header must be "Bearer <AccessToken>"');
       await tokens.verify(token, appKey);
       limit(`app:${appKey}`, reply);

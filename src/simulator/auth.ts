@@ -3,7 +3,7 @@
 // returning a newer one in a response header (protocol notes, sections 4 and 5).
 
 import { randomBytes } from 'node:crypto';
-import { constantTimeEqual } from '../aicc/accessTokens.js';
+import { constantTimeEqual } from '../secrets/compare.js';
 import type { IssuedTokenAnswer } from '../aicc/api.js';
 
 export type IssuedAccessToken = IssuedTokenAnswer;

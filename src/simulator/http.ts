@@ -4,6 +4,7 @@
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AICC_PATHS, CCMESSAGING_TOKEN_HEADER, RESULT } from '../aicc/api.js';
+import { bearerToken } from '../http/bearer.js';
 import type { SimContext } from './context.js';
 
 /** API Fabric's answer to a missing, unknown or expired AccessToken (protocol notes, 4). */
@@ -15,7 +16,6 @@ export const AUTH_FAIL = {
 
 const MAX_TOKEN_TTL_SECONDS = 3600;
 const DEFAULT_TOKEN_TTL_SECONDS = 600;
-const BEARER = /^Bearer (\S+)$/;
 
 export function createHttp(ctx: SimContext): FastifyInstance {
   // Uploads are base64 in JSON: 4/3 of the largest file, plus room for the rest of the body.
@@ -47,7 +47,7 @@ export function createHttp(ctx: SimContext): FastifyInstance {
     const path = request.url.split('?')[0];
     if (path === AICC_PATHS.tokenByAkSk) return;
     const appKey = header(request, 'x-app-key');
-    const token = BEARER.exec(header(request, 'authorization')?.trim() ?? '')?.[1];
+    const token = bearerToken(header(request, 'authorization'));
     if (!appKey || !token || !ctx.accessTokens.verify(token, appKey)) return reply.code(403).send(AUTH_FAIL);
   });
 

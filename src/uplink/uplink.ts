@@ -9,7 +9,7 @@ import type { NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import { customerMessage, STATUS_CONTROL_TYPE, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
-import type { AiccSessions } from './sessions.js';
+import type { AiccSessions } from '../conversation/sessions.js';
 
 export interface UplinkOptions {
   engine: Engine;
