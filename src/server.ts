@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAccessTokens } from './aicc/accessTokens.js';
+import { AICC_PATHS } from './aicc/api.js';
 import { createAuthV2Verifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
 import { observeAppends } from './engine/observe.js';
@@ -29,7 +30,7 @@ import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
-import { TOKEN_PATH, tokenRoute } from './ingest/tokenRoute.js';
+import { tokenRoute } from './ingest/tokenRoute.js';
 import { installClientLimits, installSecurityHeaders } from './http/limits.js';
 import { createMetrics, type Metrics, type Transport } from './observability/metrics.js';
 import { metricsRoute } from './observability/metricsRoute.js';
@@ -100,7 +101,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   installClientLimits(app, {
     customer: createRateLimiter({ limit: config.clientRateLimit, windowMs: RATE_WINDOW_MS.client }),
     token: createRateLimiter({ limit: config.tokenRateLimit, windowMs: RATE_WINDOW_MS.token }),
-    tokenPath: TOKEN_PATH,
+    tokenPath: AICC_PATHS.tokenByAkSk,
   });
   installCors(app, config.allowedOrigins);
   // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.

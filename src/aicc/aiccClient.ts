@@ -8,6 +8,7 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import {
   AICC_PATHS,
   CCMESSAGING_TOKEN_HEADER,
+  NOT_QUEUING_RESULTS,
   RESULT,
   type ApplyTokenAnswer,
   type DownloadFileStreamAnswer,
@@ -158,8 +159,7 @@ export class AiccClient {
         idempotent: true,
       });
     } catch (err) {
-      // 5: the session ended; 160021: already with an agent; 160022: moved to IVR (protocol notes, 5).
-      if (err instanceof AiccError && ['5', '160021', '160022', '160004'].includes(err.resultCode ?? '')) return undefined;
+      if (err instanceof AiccError && NOT_QUEUING_RESULTS.includes(err.resultCode ?? '')) return undefined;
       throw err;
     }
   }

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AccessTokens } from '../aicc/accessTokens.js';
 import type { PushSignatureVerifier } from '../aicc/authV2.js';
+import { PUSH_PATHS } from '../aicc/api.js';
 import { PushBodySchema, normalizePush, type PushBody } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
@@ -13,9 +14,6 @@ import type { RateLimiter } from '../http/rateLimit.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Metrics } from '../observability/metrics.js';
 import { appendAndPublish } from './appendAndPublish.js';
-
-export const PUSH_MSG_PATH = '/apiaccess/ccmessaging/pushMsg';
-export const WEBHOOK_PATH = '/webhooks/v1/messages';
 
 export interface PushRoutesOptions {
   engine: Engine;
@@ -74,7 +72,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     return SUCCESS;
   }
 
-  typed.post(PUSH_MSG_PATH, {
+  typed.post(PUSH_PATHS.pushMsg, {
     schema: { body: PushBodySchema },
     // Headers are checked before the body is read, so an unauthenticated caller costs us nothing more.
     onRequest: async (request, reply) => {
@@ -90,7 +88,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     handler: (request, reply) => accept(request, reply, request.body, 'pushMsg'),
   });
 
-  typed.post(WEBHOOK_PATH, {
+  typed.post(PUSH_PATHS.webhook, {
     schema: { body: PushBodySchema },
     // The signature covers the raw body, so it is checked once the body is read but before it is validated.
     preValidation: async (request, reply) => {

@@ -7,8 +7,9 @@ import { AiccError, type AiccClient } from '../aicc/aiccClient.js';
 import type { SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine, LogEntry } from '../engine/types.js';
+import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
-import { customerMessage, STATUS_CONTROL_TYPE, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import { customerMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
 import type { AiccSessions } from '../conversation/sessions.js';
 
 export interface UplinkOptions {
