@@ -6,7 +6,7 @@ import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
 import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
 
-export const MAX_MESSAGES_PER_PUSH = 1000;
+const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
 export const MAX_VALUE_DEPTH = 64;
 
@@ -47,7 +47,7 @@ export type PushBody = Static<typeof PushBodySchema>;
 
 export const CONTROL_TYPES = ['CONNECT', 'CHAT', 'DISCONNECT', 'TRANS2AGENT', 'READ', 'INPUT'] as const;
 export const MEDIA_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'LOCATE', 'DOCUMENT'] as const;
-export const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
+const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
 
 export interface Location {
   latitude: number;

@@ -16,7 +16,7 @@ export interface WidgetRoutesOptions {
 }
 
 /** The demo page's policy: nothing inline, nothing from elsewhere; media and the stream from the gateway only. */
-export const DEMO_CSP = [
+const DEMO_CSP = [
   "default-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",

@@ -34,7 +34,7 @@ export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
   });
 }
 
-export function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
+function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
   if (error instanceof GatewayError) {
     return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message }, code: error.code };
   }

@@ -6,8 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../secrets/compare.js';
 import type { IssuedTokenAnswer } from '../aicc/api.js';
 
-export type IssuedAccessToken = IssuedTokenAnswer;
-
 /** API Fabric's AccessTokens: opaque, kept in memory, valid for one app key until they expire. */
 export class AccessTokenStore {
   private readonly tokens = new Map<string, { appKey: string; expiresAtMs: number }>();
@@ -19,7 +17,7 @@ export class AccessTokenStore {
   ) {}
 
   /** Undefined when the credentials are wrong. */
-  issue(appKey: string, appSecret: string, ttlSeconds: number): IssuedAccessToken | undefined {
+  issue(appKey: string, appSecret: string, ttlSeconds: number): IssuedTokenAnswer | undefined {
     if (!sameText(appKey, this.appKey) || !sameText(appSecret, this.appSecret)) return undefined;
     this.sweep();
     const token = randomBytes(24).toString('base64url');

@@ -8,7 +8,7 @@ import { bearerToken } from '../http/bearer.js';
 import type { SimContext } from './context.js';
 
 /** API Fabric's answer to a missing, unknown or expired AccessToken (protocol notes, 4). */
-export const AUTH_FAIL = {
+const AUTH_FAIL = {
   errorCode: 'APIFABRIC.0403',
   exceptionInfo:
     'auth fail! illegal or expired token info. please apply or refresh the access token from the server!',

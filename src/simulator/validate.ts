@@ -8,7 +8,7 @@ const MEDIA_TYPES: readonly SendMediaType[] = [
   'TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'FILE_IMAGE', 'FILE_VIDEO', 'WEBCARD', 'LOCATE',
 ];
 /** TEXT content: at most 1 KB (protocol notes, 5), counted in UTF-8 bytes. */
-export const MAX_TEXT_BYTES = 1024;
+const MAX_TEXT_BYTES = 1024;
 
 export interface SendCheckContext {
   /** The user the ccmessaging-token belongs to. */
