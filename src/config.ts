@@ -281,7 +281,7 @@ function credentialList(env: Env, name: string, shape: string): Map<string, stri
 function pushKeyList(env: Env): Map<string, string> {
   const keys = credentialList(env, 'AICC_PUSH_KEYS', 'accessKey:pushKey');
   for (const [accessKey, pushKey] of keys) {
-    // AICC's web-channel settings accept only a 43-character alphanumeric push key (protocol notes, section 2).
+    // AICC's web-channel settings accept only a 43-character alphanumeric push key (docs/aicc.md §2).
     if (!PUSH_KEY_PATTERN.test(pushKey)) {
       throw new ConfigError(`AICC_PUSH_KEYS: the push key of "${accessKey}" must be exactly 43 letters or digits`);
     }

@@ -20,7 +20,7 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** A fresh browser profile of its own (Chromium needs one; see STACK.md, pitfall 10), removed on close. */
+/** A fresh browser profile of its own (Debian's Chromium wants a fresh --user-data-dir, so a persistent context on a temp dir), removed on close. */
 export async function launchChromium(options: { width: number; height: number; mobile?: boolean }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'aicc-widget-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -1,4 +1,4 @@
-// AICC's customer-side HTTP API (../shared/spec/aicc-protocol-notes.md, sections 4–6): the paths, the request
+// AICC's customer-side HTTP API (docs/aicc.md §4–§6): the paths, the request
 // and answer shapes, and the result codes. Shared by our AiccClient (the gateway calling AICC) and our AICC
 // simulator (playing AICC's part), so both speak one contract. Field names are AICC's, spelling included
 // (`satisfication`, `configMaxcWaitTime`).

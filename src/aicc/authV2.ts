@@ -1,7 +1,7 @@
 // Verifies (and, for our simulator and tests, creates) the auth-v2 signature of AICC's webhook push,
 // `Authorization: auth-v2/{accessKey}/{timestamp}/{SignedHeaders}/{signature}`.
 //
-// AICC documents only the header's first four parts and the 43-character push key (protocol notes, section 3);
+// AICC documents only the header's first four parts and the 43-character push key (docs/aicc.md §3);
 // the string-to-sign is not public. This is OUR scheme, documented in the README: HMAC-SHA256 with the push
 // key over the canonical string below, hex encoded. Byte-compatibility with AICC's own signer is unconfirmed;
 // a different scheme plugs in by implementing PushSignatureVerifier.

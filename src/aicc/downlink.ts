@@ -1,5 +1,5 @@
 // AICC's DownLinkMsg and push body: the TypeBox schemas (the shape, checked by Fastify before our code runs)
-// and the normalisation that applies our readings of the spec (../shared/spec/pushMsg.md) on top of the shape.
+// and the normalisation that applies our readings of the spec (docs/aicc.md §1) on top of the shape.
 
 import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
@@ -10,8 +10,8 @@ const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
 export const MAX_VALUE_DEPTH = 64;
 
-// The push table says `long`; AICC's send and poll pages use strings for the same field (protocol notes,
-// "Uncertain" 8). We take both and keep a number inside.
+// The push table says `long`; AICC's send and poll pages use strings for the same field (docs/aicc.md §7,
+// item 8). We take both and keep a number inside.
 const Timestamp = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,16}$' })]);
 const NullableText = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 
@@ -162,7 +162,7 @@ export function parseReadIds(content: string | null): string[] {
 }
 
 /**
- * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (protocol notes, 6),
+ * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (docs/aicc.md §6),
  * so without a code a message is identified by what a retry necessarily repeats.
  */
 function dedupeKeyOf(msg: DownLinkMsg, controlType: string, timestamp: number): string {

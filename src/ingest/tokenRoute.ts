@@ -1,5 +1,5 @@
 // POST /apigovernance/api/oauth/tokenByAkSk: API Fabric's token endpoint, played by the gateway so that AICC
-// (or anything pushing on its behalf) can obtain the AccessToken that pushMsg requires (protocol notes, 4).
+// (or anything pushing on its behalf) can obtain the AccessToken that pushMsg requires (docs/aicc.md §4).
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

@@ -1,6 +1,6 @@
 // The simulator's two kinds of credentials: API Fabric's AccessTokens (tokenByAkSk, checked on every call with
 // x-app-key) and the per-customer ccmessaging-token (applyToken), which AICC replaces during a session by
-// returning a newer one in a response header (protocol notes, sections 4 and 5).
+// returning a newer one in a response header (docs/aicc.md §4 and §5).
 
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../secrets/compare.js';

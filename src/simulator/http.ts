@@ -1,13 +1,13 @@
 // The simulator's HTTP edge, played as API Fabric plays it in front of AICC: the outage switch, tokenByAkSk,
 // the Bearer + x-app-key check on every other call, the ccmessaging-token check of per-customer calls, and one
-// error handler that answers any failure in AICC's shapes (protocol notes, sections 4 and 5).
+// error handler that answers any failure in AICC's shapes (docs/aicc.md §4 and §5).
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AICC_PATHS, CCMESSAGING_TOKEN_HEADER, RESULT } from '../aicc/api.js';
 import { bearerToken } from '../http/bearer.js';
 import type { SimContext } from './context.js';
 
-/** API Fabric's answer to a missing, unknown or expired AccessToken (protocol notes, 4). */
+/** API Fabric's answer to a missing, unknown or expired AccessToken (docs/aicc.md §4). */
 const AUTH_FAIL = {
   errorCode: 'APIFABRIC.0403',
   exceptionInfo:

@@ -1,7 +1,7 @@
 // How downlink events leave the simulator: pushed to the gateway (pushMsg with a Bearer token from the gateway's
 // own tokenByAkSk, or the auth-v2 signed webhook), or queued for the customer's long poll. Pushes of one
 // customer go out one at a time, in order: a failed push is retried with backoff before the next one is tried.
-// AICC documents no retry policy (protocol notes, 6); ours is exponential, capped, and gives up after
+// AICC documents no retry policy (docs/aicc.md §6); ours is exponential, capped, and gives up after
 // pushMaxAttempts (the event is then dropped and recorded in `failures`, as a real pusher would have to).
 
 import { setTimeout as sleep } from 'node:timers/promises';

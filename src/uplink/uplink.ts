@@ -170,7 +170,7 @@ function upstreamOf(input: UplinkInput, messageCode: string): Pick<SendMsgReques
     case 'text':
       return { controlType: 'CHAT', mediaType: 'TEXT', content: input.text, messageCode };
     case 'location':
-      // AICC documents no uplink location type; we send the downlink's LOCATE form (pushMsg.md), which AICC's
+      // AICC documents no uplink location type; we send the downlink's LOCATE form (docs/aicc.md §1), which AICC's
       // own pushes use. A tenant whose AICC refuses it would need a TEXT fallback.
       return { controlType: 'CHAT', mediaType: 'LOCATE', content: `${input.latitude}/${input.longitude}/${input.description}`, messageCode };
     case 'file':
