@@ -222,7 +222,12 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (next.kind === 'stop') {
       this.#state = 'closed';
       this.emit('disconnected', { code, reason, willReconnect: false });
-      const message = next.error === 'TOKEN_REFUSED' ? `the gateway refused the token (${reason})` : `the gateway could not read a frame (${reason})`;
+      const message =
+        next.error === 'TOKEN_REFUSED'
+          ? `the gateway refused the token (${reason})`
+          : next.error === 'REFUSED'
+            ? `the gateway refused the connection (${code}: ${reason})`
+            : `the gateway could not read a frame (${reason})`;
       this.emit('error', new GatewayClientError(next.error, message));
       return;
     }

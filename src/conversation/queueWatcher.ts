@@ -4,10 +4,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine } from '../engine/types.js';
+import type { QueueMessage } from '../protocol/index.js';
 import { ephemeral } from '../uplink/messages.js';
 import type { AiccSessions } from '../uplink/sessions.js';
 
-export const QUEUE_CONTROL_TYPE = 'QUEUE';
+export const QUEUE_CONTROL_TYPE = 'QUEUE' satisfies QueueMessage['controlType'];
 
 export class QueueWatcher {
   private readonly watching = new Map<string, NodeJS.Timeout>();

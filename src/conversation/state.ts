@@ -1,19 +1,7 @@
 // The conversation state of one customer, derived from the events AICC pushes (and, later, what the customer
 // sends). One pure function: the state before, one message, the state after.
 
-import type { StoredMessage } from '../aicc/downlink.js';
-
-export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
-
-export interface ConversationState {
-  phase: Phase;
-  /** The agent's display name while an agent is connected. */
-  agentNickname?: string;
-  /** Whether the customer may write now: false only once the conversation has ended without offline messages. */
-  canSend: boolean;
-  /** The seq of the message that set this state; 0 for the initial state. */
-  seq: number;
-}
+import type { ConversationState, DownLinkMsg, Phase } from '../protocol/index.js';
 
 export const INITIAL_STATE: ConversationState = { phase: 'bot', canSend: true, seq: 0 };
 
@@ -23,7 +11,7 @@ const QUEUING_TEXT = /queu|排队/i;
 const AGENT_CONNECTED_TEXT = /connected to (an )?agent|已接通|坐席已接入|转接成功/i;
 
 /** The state after `message`, or the same object when the message does not change it. */
-export function nextState(state: ConversationState, message: StoredMessage, seq: number): ConversationState {
+export function nextState(state: ConversationState, message: DownLinkMsg, seq: number): ConversationState {
   const phase = nextPhase(state.phase, message);
   const agentNickname =
     phase === 'agent' ? agentName(message) ?? (state.phase === 'agent' ? state.agentNickname : undefined) : undefined;
@@ -36,7 +24,7 @@ export function nextState(state: ConversationState, message: StoredMessage, seq:
   };
 }
 
-function nextPhase(phase: Phase, message: StoredMessage): Phase {
+function nextPhase(phase: Phase, message: DownLinkMsg): Phase {
   const { controlType, sourceType } = message;
   const text = typeof message.content === 'string' ? message.content : '';
   switch (controlType) {
@@ -65,7 +53,7 @@ function nextPhase(phase: Phase, message: StoredMessage): Phase {
   }
 }
 
-function agentName(message: StoredMessage): string | undefined {
+function agentName(message: DownLinkMsg): string | undefined {
   const name = message.senderNickname;
   return message.sourceType === 'AGENT' && typeof name === 'string' && name.trim() ? name.trim() : undefined;
 }

@@ -2,7 +2,7 @@
 // keeps each of the customer's messages' delivery (✓ sent, ✓✓ read, failed with Retry), the banners from the
 // conversation state and the connection, the typing indicator, suggestions, and the unread badge.
 
-import { createClient, GatewayClient, type ConversationState, type GatewayClient as Client, type StoredMessage } from '../client/index.js';
+import { createClient, GatewayClient, type ConversationState, type GatewayClient as Client, type MessageEntry } from '../client/index.js';
 import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
 import type { Strings } from './i18n.js';
@@ -26,7 +26,7 @@ export class Chat {
   #api: Client | undefined;
   #token = '';
   #started: Promise<void> | undefined;
-  readonly #entries = new Map<number, StoredMessage>();
+  readonly #entries = new Map<number, MessageEntry>();
   readonly #nodes = new Map<number, HTMLLIElement>();
   readonly #pending = new Map<string, Pending>();
   readonly #retrying = new Set<number>();
@@ -114,7 +114,7 @@ export class Chat {
   }
 
   /** One stored entry, from the history page or the stream; each seq once. */
-  #apply(entry: StoredMessage, live: boolean): void {
+  #apply(entry: MessageEntry, live: boolean): void {
     if (this.#entries.has(entry.seq)) return;
     this.#entries.set(entry.seq, entry);
     const shown = display(entry.message);
@@ -141,7 +141,7 @@ export class Chat {
     this.#refreshUnread();
   }
 
-  #addBubble(entry: StoredMessage, shown: Extract<Display, { kind: 'bubble' }>, live: boolean): void {
+  #addBubble(entry: MessageEntry, shown: Extract<Display, { kind: 'bubble' }>, live: boolean): void {
     const at = Number(entry.message.timestamp) || entry.storedAt;
     const node = bubble(entry.seq, shown, at, this.#bubbles);
     if (shown.author === 'customer') {

@@ -2,7 +2,7 @@
 // customer's own), a notice in the middle (system text, an agent joining, the end), a status for one of the
 // customer's messages (STATUS entries and READ receipts), or nothing. The view applies what these say.
 
-import type { ConversationState, DownLinkMsg, StoredMessage } from '../client/index.js';
+import type { ConversationState, DownLinkMsg, MessageEntry } from '../client/index.js';
 
 export type Author = 'customer' | 'agent' | 'bot';
 
@@ -158,7 +158,7 @@ export function bannerOf(state: ConversationState, queuePosition: number | null)
 }
 
 /** Messages that count for the unread badge: what others wrote. */
-export function countsAsUnread(entry: StoredMessage): boolean {
+export function countsAsUnread(entry: MessageEntry): boolean {
   const shown = display(entry.message);
   return shown.kind === 'bubble' && shown.author !== 'customer';
 }
