@@ -102,9 +102,13 @@ export class GatewayClient extends Emitter<ClientEvents> {
     return this.#lastSeq;
   }
 
-  /** Starts connecting; when waiting to reconnect, reconnects now. */
-  connect(): void {
+  /**
+   * Starts connecting; when waiting to reconnect, reconnects now. `since`: the app already has everything up to
+   * this seq (a history page it read first), so resume after it rather than after `lastSeq` when it is higher.
+   */
+  connect(since?: number): void {
     if (this.#state === 'connecting' || this.#state === 'connected') return;
+    if (since !== undefined && since > this.#lastSeq) this.#lastSeq = since;
     if (this.#state === 'closed') this.#backoffStep = 0;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
