@@ -6,43 +6,31 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { GatewayClientError } from '../src/client/index.js';
-import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { CHROMIUM_ARGS } from '../src/widget/screenshots.js';
 import { errorText, notSentText, stringsFor } from '../src/widget/i18n.js';
-import { APPS, freePort, startGateway, type InProcessGateway } from './support/gateway.js';
+import { startRig, type Rig } from './support/rig.js';
 
-const AICC = { appKey: 'gw-at-aicc', appSecret: 'gw-at-aicc-secret', channelId: '202105284494222653' };
 const zh = stringsFor('zh-CN');
 const en = stringsFor('en');
 
 describe('widget errors', () => {
-  let gw: InProcessGateway;
-  let sim: Simulator;
+  let rig: Rig;
   let browser: Browser;
   before(async () => {
-    const port = await freePort();
-    sim = await createSimulator({
-      ...AICC, push: 'pushMsg', gatewayUrl: `http://127.0.0.1:${port}`, gatewayAppKey: 'app1', gatewayAppSecret: APPS.app1,
-      stepMs: 150, queueLength: 2, pollTimeoutMs: 300, pushRetryBaseMs: 20,
-    });
-    gw = await startGateway({
-      PORT: String(port), AICC_BASE_URL: sim.url, AICC_APP_KEY: AICC.appKey, AICC_APP_SECRET: AICC.appSecret,
-      AICC_CHANNEL_ID: AICC.channelId, AICC_TIMEOUT_MS: '2000', VISITOR_RATE_LIMIT: '1000',
-    });
+    rig = await startRig({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();
-    await gw?.close();
-    await sim?.close();
+    await rig?.close();
   });
 
   it('shows a zh-CN customer why a message was not sent in Chinese, from the STATUS errorCode', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     try {
       const page = await context.newPage();
-      await page.goto(`${gw.url}/`);
-      sim.setDown(true);
+      await page.goto(`${rig.gw.url}/`);
+      rig.sim.setDown(true);
       await page.locator('.input').fill('有人吗');
       await page.locator('.input').press('Enter');
       const mine = page.locator('.msg-customer', { hasText: '有人吗' });
@@ -52,7 +40,7 @@ describe('widget errors', () => {
       assert.ok(chinese.includes(reason), `in Chinese: ${reason}`);
       assert.doesNotMatch(reason, /[A-Za-z]{3,}/, 'no English reason from the log');
     } finally {
-      sim.setDown(false);
+      rig.sim.setDown(false);
       await context.close();
     }
   });
