@@ -1,7 +1,7 @@
 // The SDK's public types. What the wire carries is the protocol's (src/protocol/), re-exported here for the SDK's
 // users; `export type` keeps the bundle free of anything but the SDK itself.
 
-import type { ConversationState, DownLinkMsg, HelloFrame, MessageEntry, SendMessage } from '../protocol/index.js';
+import type { HelloFrame, MessageEntry, QueueFrame, SendMessage, StateFrame, TypingFrame } from '../protocol/index.js';
 
 export type * from '../protocol/frames.js';
 export type * from '../protocol/messages.js';
@@ -23,19 +23,10 @@ export interface DisconnectedEvent {
   willReconnect: boolean;
 }
 
-export interface StateEvent {
-  seq: number;
-  state: ConversationState;
-}
-
-export interface TypingEvent {
-  message: DownLinkMsg;
-}
-
-export interface QueueEvent {
-  position: number | null;
-  estimateWaitSeconds: number | null;
-}
+/** The events that carry a frame: the frame without its `type`. */
+export type StateEvent = Omit<StateFrame, 'type'>;
+export type TypingEvent = Omit<TypingFrame, 'type'>;
+export type QueueEvent = Omit<QueueFrame, 'type'>;
 
 /** The codes of the errors the SDK reports (`error` events, rejected `history()`/`conversation()` calls). */
 export type ClientErrorCode =
