@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { normalizeDownLinkMsg, type DownLinkMsg } from '../src/aicc/downlink.js';
+import { normalizeDownLinkMsg, type RawDownLinkMsg } from '../src/aicc/downlink.js';
 import { createCustomerTokens, type CustomerTokens } from '../src/delivery/identity.js';
 import { streamRoute } from '../src/delivery/streamRoute.js';
 import type { StreamSession } from '../src/delivery/streamSession.js';
@@ -63,7 +63,7 @@ before(async () => {
     customerSecret: CUSTOMER_TOKEN_SECRET,
     audience: 'aicc-gateway',
     requireAudience: false,
-    visitorSecret: new TextEncoder().encode('visitor-secret-for-this-test-0123456789'),
+    visitorKey: new TextEncoder().encode('visitor-secret-for-this-test-0123456789'),
     visitorTtlSeconds: 600,
   });
   const customerTokens: CustomerTokens = {
@@ -140,7 +140,7 @@ describe('SSE set-up, abandoned at each stage', () => {
   for (const stage of ['token check', 'hello', 'replay'] as const) {
     it(`a client that hangs up during the ${stage} leaves no session and no lockout`, async () => {
       const customerId = `setup-${stage.replace(' ', '-')}-${process.pid}`;
-      await engine.append([1, 2, 3].map((n) => normalizeDownLinkMsg(downLinkMsg({ to: customerId, content: `m${n}` }) as DownLinkMsg, 0)));
+      await engine.append([1, 2, 3].map((n) => normalizeDownLinkMsg(downLinkMsg({ to: customerId, content: `m${n}` }) as RawDownLinkMsg, 0)));
       const token = await customerToken(customerId);
       await hangUpAt(stage, token);
 

@@ -1,12 +1,15 @@
 // Who a customer is. Two kinds of token, both JWTs whose `sub` is the customer id AICC uses as `to`:
 // verified customers' tokens, signed by the company's backend with CUSTOMER_TOKEN_SECRET, and anonymous
-// visitors' tokens, which the gateway issues itself with its own secret and a visitor audience. A customer
-// token that names an audience must name ours: the company may sign other services' JWTs with the same secret.
+// visitors' tokens, which the gateway issues itself with its own visitor key (src/secrets/) and a visitor audience.
+// A customer token that names an audience must name ours: the company may sign other services' JWTs with the
+// same secret.
 
 import { randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
-import { MAX_ID_LENGTH, idProblem } from '../aicc/downlink.js';
+import { idProblem } from '../aicc/downlink.js';
 import { GatewayError } from '../errors.js';
+import { bearerToken } from '../http/bearer.js';
+import { MAX_ID_LENGTH } from '../limits.js';
 
 const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
 
@@ -38,7 +41,7 @@ export interface CustomerTokenOptions {
   audience: string;
   /** Refuse customer tokens without `aud` too (CUSTOMER_TOKEN_REQUIRE_AUDIENCE=on). */
   requireAudience: boolean;
-  visitorSecret: Uint8Array;
+  visitorKey: Uint8Array;
   visitorTtlSeconds: number;
 }
 
@@ -55,7 +58,7 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
       .setAudience(VISITOR_AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(exp)
-      .sign(options.visitorSecret);
+      .sign(options.visitorKey);
     return { visitorId, token, expiresAt: exp * 1000 };
   }
 
@@ -71,7 +74,7 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
       // The (unverified) audience only picks the key to verify with; the signature decides.
       const isVisitor = audience === VISITOR_AUDIENCE;
       const expected = isVisitor ? VISITOR_AUDIENCE : audience !== undefined || options.requireAudience ? options.audience : undefined;
-      const key = isVisitor ? options.visitorSecret : customerKey;
+      const key = isVisitor ? options.visitorKey : customerKey;
       if (!key) throw refuse('customer tokens are not enabled on this gateway (CUSTOMER_TOKEN_SECRET)');
       let payload;
       try {
@@ -109,8 +112,7 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
 
 /** The token of a request: `Authorization: Bearer …`, or `?token=` where headers cannot be set (WebSocket, EventSource). */
 export function tokenOf(headers: Record<string, string | string[] | undefined>, query: unknown): string | undefined {
-  const authorization = headers.authorization;
-  const bearer = typeof authorization === 'string' ? /^Bearer (\S+)$/.exec(authorization.trim())?.[1] : undefined;
+  const bearer = bearerToken(headers.authorization);
   if (bearer) return bearer;
   const fromQuery = (query as { token?: unknown } | undefined)?.token;
   return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;

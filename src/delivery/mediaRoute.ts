@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine, MediaGrant } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
+import { MEDIA_ID_MAX_LENGTH } from '../limits.js';
 import { tokenOf, type CustomerTokens } from './identity.js';
 import { contentTypeOf, type MediaCache } from './mediaCache.js';
 
@@ -23,7 +24,7 @@ export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, { e
   app.get('/v1/media/:id', async (request, reply) => {
     const { customerId } = await customerTokens.verify(tokenOf(request.headers, request.query));
     const id = (request.params as { id: string }).id;
-    if (!id || id.length > 512) throw new GatewayError('INVALID_PARAMETER', 'the media id is missing or too long');
+    if (!id || id.length > MEDIA_ID_MAX_LENGTH) throw new GatewayError('INVALID_PARAMETER', 'the media id is missing or too long');
     // An id is not a capability: the grant is checked before the cache, so a file cached for one customer is
     // never served to another who only names it.
     const grant = await engine.mediaGrant(customerId, id);
@@ -73,7 +74,7 @@ function fileTypeOf(id: string, grant: MediaGrant): string {
 }
 
 /** One byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`); several ranges are answered whole. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return undefined;

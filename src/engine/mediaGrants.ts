@@ -3,7 +3,7 @@
 // a customer's `kind: "file"` message names an id, it does not make it theirs. Both engines record the grants
 // of AICC's messages as they append them, with this one rule.
 
-import type { StoredMessage } from '../aicc/downlink.js';
+import type { DownLinkMsg } from '../protocol/index.js';
 import type { MediaGrant } from './types.js';
 
 const MEDIA_TYPES = new Set(['IMAGE', 'VIDEO', 'AUDIO', 'DOCUMENT', 'FILE']);
@@ -11,7 +11,7 @@ const MEDIA_TYPES = new Set(['IMAGE', 'VIDEO', 'AUDIO', 'DOCUMENT', 'FILE']);
 const NOT_FROM_AICC = new Set(['CUSTOMER', 'GATEWAY']);
 
 /** The grant a stored message carries: a media message from AICC names a resource the customer may fetch. */
-export function mediaGrantOf(message: StoredMessage): MediaGrant | undefined {
+export function mediaGrantOf(message: DownLinkMsg): MediaGrant | undefined {
   if (NOT_FROM_AICC.has(message.sourceType) || !MEDIA_TYPES.has(String(message.mediaType))) return undefined;
   if (typeof message.content !== 'string' || message.content === '') return undefined;
   return {

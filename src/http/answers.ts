@@ -5,7 +5,8 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
 import { noteForLog } from './requestLog.js';
-import { ERROR_CODES, GatewayError, type ErrorCode, type ResultAnswer } from '../errors.js';
+import type { ResultAnswer } from '../aicc/api.js';
+import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
 
 /** Fastify's own refusals, mapped to ours. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; desc?: string }> = {
@@ -55,7 +56,7 @@ export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
   });
 }
 
-export function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
+function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
   if (error instanceof GatewayError) {
     return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message }, code: error.code };
   }
