@@ -20,6 +20,7 @@ import type { StreamSession } from './delivery/streamSession.js';
 import { answerClientError, answerFrameworkError, installAnswers } from './http/answers.js';
 import { MediaCache } from './delivery/mediaCache.js';
 import { mediaRoute } from './delivery/mediaRoute.js';
+import { createMediaUrls } from './delivery/mediaUrls.js';
 import { createConversationServices } from './conversation/services.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
@@ -36,7 +37,7 @@ import { createMetrics, type Metrics, type Transport } from './observability/met
 import { metricsRoute } from './observability/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
-import { PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
+import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
 import { openSigningKeys } from './secrets/open.js';
 
 export interface Gateway {
@@ -152,7 +153,11 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
-  await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
+  await app.register(mediaRoute, {
+    engine, customerTokens, cache: mediaCache, aicc,
+    urls: createMediaUrls({ key: keys.mediaUrls, ttlSeconds: MEDIA_URL_TTL_SECONDS }),
+    resourcePolicy: config.allowedOrigins.includes('*') ? 'cross-origin' : 'same-site',
+  });
   // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
   await app.register(widgetRoutes);
   const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });

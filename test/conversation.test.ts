@@ -48,17 +48,17 @@ describe('media', () => {
     assert.equal(whole.headers.get('content-type'), 'image/png');
     assert.equal(Number(whole.headers.get('content-length')), expected.length);
     assert.deepEqual(Buffer.from(await whole.arrayBuffer()), expected);
-    const slice = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: 'bytes=4-11' } });
+    const slice = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=4-11' } });
     assert.equal(slice.status, 206);
     assert.equal(slice.headers.get('content-range'), `bytes 4-11/${expected.length}`);
     assert.deepEqual(Buffer.from(await slice.arrayBuffer()), expected.subarray(4, 12));
-    const tail = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: 'bytes=-5' } });
+    const tail = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=-5' } });
     assert.deepEqual(Buffer.from(await tail.arrayBuffer()), expected.subarray(expected.length - 5));
-    const beyond = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: `bytes=${expected.length}-` } });
+    const beyond = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, range: `bytes=${expected.length}-` } });
     assert.equal(beyond.status, 416);
     const stranger = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${await customerToken('someone-else')}` } });
     assert.equal(stranger.status, 404);
-    const traversal = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent('../../token-secret')}?token=${token}`);
+    const traversal = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent('../../token-secret')}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(traversal.status, 404);
   });
 
@@ -74,7 +74,7 @@ describe('media', () => {
     const sent = await http('POST', '/v1/messages', { clientMessageId: 'pic-1', kind: 'file', ...upload });
     await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'the picture is sent');
     assert.ok(rig.sim.sends.some((s) => s.request.mediaType === 'IMAGE' && s.request.content === upload.objectKey));
-    const back = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(upload.objectKey)}?token=${token}`);
+    const back = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(upload.objectKey)}`, { headers: { authorization: `Bearer ${token}` } });
     assert.deepEqual(Buffer.from(await back.arrayBuffer()), Buffer.from(png));
     const refused = await fetch(`${rig.gw.url}/v1/uploads`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-msdownload' }, body: 'MZ',

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createMediaUrls } from '../src/delivery/mediaUrls.js';
 import { makePng } from '../src/simulator/files.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { customerToken } from './support/gateway.js';
@@ -82,5 +83,60 @@ describe('media ownership', () => {
     assert.equal(claim.status, 400);
     assert.equal((await media(objectKey, alice)).status, 404);
     assert.equal((await media(objectKey, carol)).status, 200, 'the uploader keeps hers');
+  });
+});
+
+describe('media URLs', () => {
+  it('a signed link opens one file for its customer, without a token, with a sandboxing CSP', async () => {
+    const bob = await customerToken('link-bob');
+    const alice = await customerToken('link-alice');
+    const png = makePng(8, 8, 6);
+    const first = await upload(bob, png);
+    const second = await upload(bob, makePng(8, 8, 7));
+    const res = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(first.objectKey)}/link`, { headers: { authorization: `Bearer ${bob}` } });
+    assert.equal(res.status, 200);
+    const link = (await res.json()) as { url: string; expiresAt: number };
+    assert.ok(link.expiresAt > Date.now() && link.expiresAt <= Date.now() + 15 * 60_000, 'minutes, not hours');
+    assert.doesNotMatch(link.url, /token/);
+    const opened = await fetch(`${rig.gw.url}${link.url}`);
+    assert.equal(opened.status, 200);
+    assert.deepEqual(Buffer.from(await opened.arrayBuffer()), png);
+    assert.equal(opened.headers.get('content-security-policy'), "default-src 'none'; sandbox");
+    assert.equal(opened.headers.get('cross-origin-resource-policy'), 'cross-origin'); // ALLOWED_ORIGINS=* here
+
+    // The same signature for another id, for another customer, or altered: refused.
+    const url = new URL(link.url, rig.gw.url);
+    const other = new URL(url);
+    other.pathname = `/v1/media/${encodeURIComponent(second.objectKey)}`;
+    const asAlice = new URL(url);
+    asAlice.searchParams.set('customer', 'link-alice');
+    const altered = new URL(url);
+    altered.searchParams.set('signature', `${url.searchParams.get('signature')!.slice(0, -2)}AA`);
+    const later = new URL(url);
+    later.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
+    for (const forged of [other, asAlice, altered, later]) {
+      const refused = await fetch(forged);
+      assert.equal(refused.status, 401, forged.href);
+      assert.equal(refused.headers.get('content-security-policy'), "default-src 'none'; sandbox", 'refusals carry it too');
+    }
+    // A token in the URL is refused outright; in the header it still works.
+    const inQuery = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(first.objectKey)}?token=${bob}`);
+    assert.equal(inQuery.status, 401);
+    assert.match(((await inQuery.json()) as { resultDesc: string }).resultDesc, /link/);
+    // No link for media that is not the asker's.
+    const stranger = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(first.objectKey)}/link`, { headers: { authorization: `Bearer ${alice}` } });
+    assert.equal(stranger.status, 404);
+  });
+
+  it('expires: a link signed for a moment is refused after it', () => {
+    let now = 1_800_000_000_000;
+    const urls = createMediaUrls({ key: new Uint8Array(32).fill(7), ttlSeconds: 600, now: () => now });
+    const { query, expiresAt } = urls.sign('bob', 'sim/upload/a.png');
+    assert.equal(expiresAt, now + 600_000);
+    assert.equal(urls.verify(query, 'sim/upload/a.png'), 'bob');
+    now += 600_000;
+    assert.throws(() => urls.verify(query, 'sim/upload/a.png'), /expired/);
+    const otherKey = createMediaUrls({ key: new Uint8Array(32).fill(8), ttlSeconds: 600, now: () => now - 1 });
+    assert.throws(() => otherKey.verify(query, 'sim/upload/a.png'), /not valid/);
   });
 });

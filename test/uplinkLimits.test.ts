@@ -4,6 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AiccClient } from '../src/aicc/aiccClient.js';
+import { loadConfig } from '../src/config.js';
+import { AiccSessions } from '../src/conversation/sessions.js';
+import { createLogger } from '../src/logger.js';
+import { Uplink } from '../src/uplink/uplink.js';
 import { customerToken } from './support/gateway.js';
 import { startRig, type Rig } from './support/rig.js';
 import { connectWs, waitFor, type Frame } from './support/streams.js';
@@ -123,5 +128,49 @@ describe('many sends at once for one customer while AICC rotates its token', () 
     assert.ok(answers.every((a) => a.status === 202));
     const stored = await eventually(() => storedBy(rig, customerId), (s) => s.statuses.length === total, 'every message has its status');
     assert.deepEqual([...new Set(stored.statuses)], ['sent'], `${stored.statuses.filter((s) => s === 'failed').length} failed`);
+  });
+});
+
+describe('per-customer memory that only grew', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ push: 'pushMsg' });
+  });
+  after(() => rig.close());
+
+  function aiccClient(): AiccClient {
+    const { appKey, appSecret, channelId } = rig.sim.settings;
+    const config = loadConfig({ AICC_BASE_URL: rig.sim.url, AICC_APP_KEY: appKey, AICC_APP_SECRET: appSecret, AICC_CHANNEL_ID: channelId });
+    return new AiccClient({ ...config.aicc!, log: createLogger('silent') });
+  }
+
+  it('AICC sessions: the idle are forgotten, and beyond the bound the least recently active', async () => {
+    const aicc = aiccClient();
+    let now = Date.now();
+    const sessions = new AiccSessions(aicc, undefined, { maxEntries: 5, idleMs: 60_000, now: () => now });
+    try {
+      for (let i = 0; i < 12; i++) await sessions.call(`bounded-${i}`, async (session) => session, { connect: false });
+      assert.equal(sessions.size, 5);
+      assert.ok(sessions.peek('bounded-11') && !sessions.peek('bounded-0'), 'the newest kept, the oldest gone');
+      await sessions.call('bounded-7', async (session) => session, { connect: false }); // active again
+      now += 61_000;
+      await sessions.call('bounded-new', async (session) => session, { connect: false });
+      assert.equal(sessions.size, 1, 'every session idle past idleMs is gone');
+      assert.ok(sessions.peek('bounded-new'));
+    } finally {
+      await aicc.close();
+    }
+  });
+
+  it('typing throttles: at most 10,000 customers remembered, however many type', async () => {
+    const engine = rig.gw.gateway.engine;
+    const aicc = aiccClient();
+    const uplink = new Uplink({ engine, aicc, sessions: new AiccSessions(aicc), channelId: 'c', log: createLogger('silent') });
+    try {
+      for (let i = 0; i < 25_000; i++) uplink.typing(`typist-${i}`);
+      assert.ok(uplink.typingTracked <= 10_000, `${uplink.typingTracked} remembered`);
+    } finally {
+      await aicc.close();
+    }
   });
 });

@@ -21,6 +21,7 @@ import {
   type OutgoingMessage,
   type SendAnswer,
   type UploadAnswer,
+  type MediaLink,
   type ServerFrame,
   type TransportName,
   type WebSocketConstructor,
@@ -171,6 +172,18 @@ export class GatewayClient extends Emitter<ClientEvents> {
   /** POST /v1/uploads: a file for AICC; send the answer with `send({ kind: 'file', ...answer })`. */
   upload(bytes: Blob | ArrayBuffer | Uint8Array, type: string, fileName: string): Promise<UploadAnswer> {
     return this.#post<UploadAnswer>(`/v1/uploads?name=${encodeURIComponent(fileName)}`, { bytes, type });
+  }
+
+  /**
+   * GET /v1/media/:id/link: an absolute URL for <img src>, <audio> or a download link that opens this one
+   * picture, recording or document for a few minutes, with no token in it. Ask again once it has expired.
+   */
+  async mediaLink(id: string): Promise<MediaLink> {
+    const link = await this.#get<MediaLink>(`/v1/media/${encodeURIComponent(id)}/link`, {});
+    const [path, search] = link.url.split('?') as [string, string | undefined];
+    const url = endpoint(this.#url, path);
+    url.search = search ?? '';
+    return { url: url.href, expiresAt: link.expiresAt };
   }
 
   #get<T>(path: string, query: Query): Promise<T> {

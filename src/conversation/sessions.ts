@@ -1,6 +1,8 @@
 // Each customer's AICC session on this node: the ccmessaging-token from applyToken, and whether the
 // conversation has been CONNECTed. The first message of a conversation connects it; a conversation that
-// ended needs a new CONNECT. A refused token is applied for again once.
+// ended needs a new CONNECT. A refused token is applied for again once. Bounded: sessions idle for longer than
+// `idleMs` are forgotten (the next call applies for a token again), and beyond `maxEntries` the least recently
+// active go first.
 
 import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
 
@@ -12,22 +14,44 @@ interface Entry {
   lastActivity: number;
 }
 
+export interface SessionBounds {
+  /** Sessions kept at most (default 100,000). */
+  maxEntries?: number;
+  /** A session without a call for this long is forgotten (default 12 h). */
+  idleMs?: number;
+  now?: () => number;
+}
+
 export class AiccSessions {
+  /** Least recently active first: each call moves its customer to the end. */
   private readonly entries = new Map<string, Entry>();
   private readonly applying = new Map<string, Promise<Entry>>();
   private readonly connecting = new Map<string, Promise<void>>();
+  private readonly maxEntries: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly aicc: AiccClient,
     /** Told when a conversation is connected (poll mode starts polling then). */
     private readonly onConnected: (customerId: string, session: AiccSession) => void = () => {},
-  ) {}
+    bounds: SessionBounds = {},
+  ) {
+    this.maxEntries = bounds.maxEntries ?? 100_000;
+    this.idleMs = bounds.idleMs ?? 12 * 3_600_000;
+    this.now = bounds.now ?? Date.now;
+  }
+
+  /** Sessions this node keeps now. */
+  get size(): number {
+    return this.entries.size;
+  }
 
   /** Runs `fn` with the customer's session; a refused ccmessaging-token is applied for again, once. */
   async call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
     for (let retried = false; ; retried = true) {
       const entry = await this.entry(customerId);
-      entry.lastActivity = Date.now();
+      this.touch(customerId, entry);
       try {
         if (options.connect) await this.connect(customerId, entry);
         return await fn(entry.session);
@@ -63,14 +87,31 @@ export class AiccSessions {
       pending = this.aicc
         .applyToken(customerId)
         .then((session) => {
-          const entry: Entry = { session, connected: false, readSeq: 0, lastActivity: Date.now() };
+          const entry: Entry = { session, connected: false, readSeq: 0, lastActivity: this.now() };
           this.entries.set(customerId, entry);
+          this.sweep();
           return entry;
         })
         .finally(() => this.applying.delete(customerId));
       this.applying.set(customerId, pending);
     }
     return pending;
+  }
+
+  private touch(customerId: string, entry: Entry): void {
+    entry.lastActivity = this.now();
+    if (this.entries.get(customerId) !== entry) return; // forgotten meanwhile (a refused token): not brought back
+    this.entries.delete(customerId);
+    this.entries.set(customerId, entry);
+  }
+
+  /** Drops, from the least recently active, the idle and whatever is over the bound. */
+  private sweep(): void {
+    const cutoff = this.now() - this.idleMs;
+    for (const [customerId, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries && entry.lastActivity > cutoff) break;
+      this.entries.delete(customerId);
+    }
   }
 
   private async connect(customerId: string, entry: Entry): Promise<void> {

@@ -1,15 +1,19 @@
 // GET /v1/media/:id: a picture, recording or document of the customer's own conversation, fetched from AICC
 // once (downloadFileStream), then served from the disk cache with its type, its length and byte ranges. Only
 // media the customer holds a grant for (AICC sent it to them, or they uploaded it: engine/mediaGrants.ts).
+// GET /v1/media/:id/link: a signed URL for one media id (delivery/mediaUrls.ts), for <img src> and the like,
+// so that no customer token travels in a URL.
 
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine, MediaGrant } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
+import { bearerToken } from '../http/bearer.js';
 import { MEDIA_ID_MAX_LENGTH } from '../limits.js';
-import { tokenOf, type CustomerTokens } from './identity.js';
+import type { CustomerTokens } from './identity.js';
 import { contentTypeOf, type MediaCache } from './mediaCache.js';
+import type { MediaUrls } from './mediaUrls.js';
 
 
 export interface MediaRouteOptions {
@@ -18,17 +22,49 @@ export interface MediaRouteOptions {
   cache: MediaCache;
   /** Absent when the gateway has no AICC to download from (only cached uploads can be served then). */
   aicc: AiccClient | undefined;
+  urls: MediaUrls;
+  /** Cross-Origin-Resource-Policy of media answers: cross-origin when any page may embed them (ALLOWED_ORIGINS=*). */
+  resourcePolicy: 'cross-origin' | 'same-site';
 }
 
-export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, { engine, customerTokens, cache, aicc }) => {
-  app.get('/v1/media/:id', async (request, reply) => {
-    const { customerId } = await customerTokens.verify(tokenOf(request.headers, request.query));
-    const id = (request.params as { id: string }).id;
+export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, options) => {
+  const { engine, customerTokens, cache, aicc, urls } = options;
+  // On every answer of these routes, refusals included: whatever the bytes are (an SVG, an HTML file uploaded
+  // as text), opened directly they run nothing, and only pages the policy allows may embed them.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-security-policy', "default-src 'none'; sandbox");
+    reply.header('cross-origin-resource-policy', options.resourcePolicy);
+    return payload;
+  });
+
+  /** The media id of the path, and the grant that lets `customerId` have it (404 without one). */
+  async function granted(customerId: string, params: unknown): Promise<{ id: string; grant: MediaGrant }> {
+    const id = (params as { id: string }).id;
     if (!id || id.length > MEDIA_ID_MAX_LENGTH) throw new GatewayError('INVALID_PARAMETER', 'the media id is missing or too long');
     // An id is not a capability: the grant is checked before the cache, so a file cached for one customer is
     // never served to another who only names it.
     const grant = await engine.mediaGrant(customerId, id);
     if (!grant) throw new GatewayError('NOT_FOUND', 'no such media in this conversation');
+    return { id, grant };
+  }
+
+  app.get('/v1/media/:id/link', async (request) => {
+    const { customerId } = await customerTokens.verify(bearerToken(request.headers.authorization));
+    const { id } = await granted(customerId, request.params);
+    const { query, expiresAt } = urls.sign(customerId, id);
+    return { url: `/v1/media/${encodeURIComponent(id)}?${new URLSearchParams({ ...query })}`, expiresAt };
+  });
+
+  app.get('/v1/media/:id', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    if (query.token !== undefined) {
+      throw new GatewayError('UNAUTHORIZED', 'customer tokens are not taken in media URLs: use GET /v1/media/:id/link, or Authorization: Bearer');
+    }
+    const customerId =
+      query.signature !== undefined
+        ? urls.verify(query, (request.params as { id: string }).id)
+        : (await customerTokens.verify(bearerToken(request.headers.authorization))).customerId;
+    const { id, grant } = await granted(customerId, request.params);
 
     const media = await cache.getOrFetch(id, async () => {
       if (!aicc) throw new GatewayError('UPLINK_DISABLED', 'media cannot be fetched: AICC_BASE_URL is not set');

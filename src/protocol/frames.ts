@@ -127,6 +127,13 @@ export interface UploadAnswer {
   size: number;
 }
 
+/** GET /v1/media/:id/link: a URL that opens one media id, without a token, until `expiresAt` (ms). `url` is
+ *  the path and query under the gateway's base URL. */
+export interface MediaLink {
+  url: string;
+  expiresAt: number;
+}
+
 /** GET /v1/messages. */
 export interface HistoryPage {
   customerId: string;

@@ -30,6 +30,8 @@ export interface Accepted {
 
 /** Typing is sent up at most this often per customer. */
 const TYPING_INTERVAL_MS = 2000;
+/** Customers whose last typing is remembered; only the last TYPING_INTERVAL_MS matter, so few are needed. */
+const TYPING_TRACKED = 10_000;
 /** How far after a message its status entry is looked for when a retry arrives. */
 const STATUS_LOOKAHEAD = 500;
 
@@ -53,6 +55,11 @@ export class Uplink {
     return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)));
   }
 
+  /** Customers whose typing is being throttled now (bounded by TYPING_TRACKED). */
+  get typingTracked(): number {
+    return this.lastTyping.size;
+  }
+
   /** The customer uploaded this file: they may fetch it (GET /v1/media/:id) and send it. */
   async uploaded(customerId: string, upload: { objectKey: string; mediaType: string; fileType: string; fileName: string }): Promise<void> {
     const { objectKey, ...rest } = upload;
@@ -69,7 +76,13 @@ export class Uplink {
   typing(customerId: string): void {
     const now = Date.now();
     if (now - (this.lastTyping.get(customerId) ?? 0) < TYPING_INTERVAL_MS) return;
+    // Oldest first (re-inserted on each use): drop what throttles nothing any more, and beyond the bound the oldest.
+    this.lastTyping.delete(customerId);
     this.lastTyping.set(customerId, now);
+    for (const [id, at] of this.lastTyping) {
+      if (now - at < TYPING_INTERVAL_MS && this.lastTyping.size <= TYPING_TRACKED) break;
+      this.lastTyping.delete(id);
+    }
     if (!this.options.sessions.peek(customerId)) return; // no conversation yet: nobody to tell
     this.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false })
       .catch((err: Error) => this.options.log.debug({ customerId, err: { message: err.message } }, 'typing not sent'));

@@ -4,7 +4,7 @@
 
 import type { GatewayClient } from '../client/index.js';
 import type { ConversationState, MessageEntry, SendMessage } from '../protocol/index.js';
-import { conversationClient, mediaUrl } from './api.js';
+import { conversationClient } from './api.js';
 import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
 import { errorText, notSentText, type Strings } from './i18n.js';
@@ -14,6 +14,9 @@ import { newClientMessageId, type Session } from './session.js';
 import { SeenPosition } from './unread.js';
 
 const HISTORY_PAGE = 100;
+/** A media link is asked for again when it has less than this left (a page may load a picture a while after). */
+const MEDIA_LINK_MARGIN_MS = 60_000;
+const MEDIA_LINKS_KEPT = 500;
 
 interface Pending {
   body: SendMessage;
@@ -26,6 +29,8 @@ export class Chat {
   panel!: Panel;
   /** The one SDK client: history, the stream, and everything the customer sends. */
   #client: GatewayClient | undefined;
+  /** Signed media URLs by id, reused while they have a while left; the oldest go beyond MEDIA_LINKS_KEPT. */
+  readonly #links = new Map<string, { url: Promise<string>; expiresAt: number }>();
   /** True once the stream was started: typing and read positions are worth sending only then. */
   #streaming = false;
   #token = '';
@@ -56,7 +61,7 @@ export class Chat {
     this.#bubbles = {
       t,
       time: new Intl.DateTimeFormat(config.lang, { hour: '2-digit', minute: '2-digit' }),
-      media: (id) => mediaUrl(this.config.gateway, id, this.#token),
+      media: (id) => this.#mediaUrl(id),
       enlarge: (src, alt) => this.panel.enlarge(src, alt),
     };
   }
@@ -73,6 +78,26 @@ export class Chat {
       console.warn('aicc-chat: could not start', error);
     });
     return this.#started;
+  }
+
+  #mediaUrl(id: string): Promise<string> {
+    const known = this.#links.get(id);
+    if (known && known.expiresAt - Date.now() > MEDIA_LINK_MARGIN_MS) return known.url;
+    const client = this.#client;
+    if (!client) return Promise.reject(new Error('not connected'));
+    // Until the answer says otherwise, the link is taken as good for the margin (concurrent asks share it).
+    const entry = { url: Promise.resolve(''), expiresAt: Date.now() + 2 * MEDIA_LINK_MARGIN_MS };
+    entry.url = client.mediaLink(id).then((link) => {
+      entry.expiresAt = link.expiresAt;
+      return link.url;
+    });
+    entry.url.catch(() => {
+      if (this.#links.get(id) === entry) this.#links.delete(id);
+    });
+    this.#links.delete(id);
+    this.#links.set(id, entry);
+    if (this.#links.size > MEDIA_LINKS_KEPT) this.#links.delete(this.#links.keys().next().value!);
+    return entry.url;
   }
 
   async #connect(): Promise<void> {
