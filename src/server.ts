@@ -24,6 +24,7 @@ import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { healthRoutes } from './http/healthRoutes.js';
+import { installDrain } from './http/drain.js';
 import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
@@ -78,7 +79,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     schemaErrorFormatter: describeValidationErrors,
-    return503OnClosing: true,
+    // Off: while draining, http/drain.ts answers in the documented shape (and the SSE stream in its own way).
+    return503OnClosing: false,
     // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
@@ -94,6 +96,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     tokenPath: TOKEN_PATH,
   });
   installCors(app, config.allowedOrigins);
+  // After CORS, so a page on another origin can read the 503 too.
+  installDrain(app);
   // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.
   await app.register(openApi);
   await app.register(healthRoutes, { engine });
