@@ -59,7 +59,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     log,
     onUplink: (result) => metrics.uplink.inc({ result }),
   });
-  const { engine, uplink, aicc } = conversation;
+  const { engine, uplink, aicc, agentHours } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, secret: tokenSecret });
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
@@ -137,7 +137,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     customerTokens,
     visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: 60_000 }) : undefined,
   });
-  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
   // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
   await app.register(widgetRoutes);

@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { AiccClient } from '../aicc/aiccClient.js';
 import type { AiccSettings } from '../config.js';
+import { AgentHours } from '../conversation/agentHours.js';
 import { QueueWatcher } from '../conversation/queueWatcher.js';
 import { observeAppends } from '../engine/observe.js';
 import type { AppendOutcome, Engine } from '../engine/types.js';
@@ -16,6 +17,8 @@ export interface ConversationServices {
   engine: Engine;
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
+  /** What AICC's answers said of the agents' working hours; absent without AICC. */
+  agentHours: AgentHours | undefined;
   close(): Promise<void>;
 }
 
@@ -27,7 +30,7 @@ export function createConversationServices(options: {
   onUplink?: (result: 'sent' | 'failed') => void;
 }): ConversationServices {
   const { settings, log } = options;
-  if (!settings) return { engine: options.engine, aicc: undefined, uplink: undefined, close: async () => {} };
+  if (!settings) return { engine: options.engine, aicc: undefined, uplink: undefined, agentHours: undefined, close: async () => {} };
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
   let pollLoops: PollLoops | undefined;
@@ -48,12 +51,16 @@ export function createConversationServices(options: {
   const engine = observeAppends(options.engine, [onStateChanges]);
   queueWatcher = new QueueWatcher({ engine, aicc, sessions, intervalMs: settings.queuePollMs, log });
   if (settings.downlink === 'poll') pollLoops = new PollLoops({ engine, aicc, sessions, idleMs: settings.pollIdleMs, log });
-  const uplink = new Uplink({ engine, aicc, sessions, channelId: settings.channelId, log, ...(options.onUplink ? { onResult: options.onUplink } : {}) });
+  const agentHours = new AgentHours();
+  const uplink = new Uplink({
+    engine, aicc, sessions, channelId: settings.channelId, log, agentHours, ...(options.onUplink ? { onResult: options.onUplink } : {}),
+  });
 
   return {
     engine,
     aicc,
     uplink,
+    agentHours,
     async close() {
       queueWatcher?.stopAll();
       pollLoops?.stopAll();
