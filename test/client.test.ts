@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { buildClient } from '../src/client/build.js';
+import { buildClient } from '../tools/buildClient.js';
 import {
   afterClose,
   backoffDelay,

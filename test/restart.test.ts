@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../src/widget/screenshots.js';
+import { CHROMIUM_ARGS } from '../tools/screenshots.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { baseEnv, customerToken, freePort, spawnGateway, tempDir, type ChildGateway, type Client } from './support/gateway.js';
 import { startProxy } from './support/proxy.js';

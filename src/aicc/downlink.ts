@@ -1,19 +1,17 @@
 // AICC's DownLinkMsg and push body: the TypeBox schemas (the shape, checked by Fastify before our code runs)
-// and the normalisation that applies our readings of the spec (../shared/spec/pushMsg.md) on top of the shape.
+// and the normalisation that applies our readings of the spec (docs/aicc.md §1) on top of the shape.
 
 import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
+import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
 
-/** Ids and names: AICC's own limits are 24–32 characters; 128 leaves room without inviting abuse. */
-export const MAX_ID_LENGTH = 128;
-export const MAX_CONTENT_LENGTH = 65_536;
-export const MAX_MESSAGES_PER_PUSH = 1000;
+const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
 export const MAX_VALUE_DEPTH = 64;
 
-// The push table says `long`; AICC's send and poll pages use strings for the same field (protocol notes,
-// "Uncertain" 8). We take both and keep a number inside.
+// The push table says `long`; AICC's send and poll pages use strings for the same field (docs/aicc.md §7,
+// item 8). We take both and keep a number inside.
 const Timestamp = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,16}$' })]);
 const NullableText = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 
@@ -49,7 +47,7 @@ export type PushBody = Static<typeof PushBodySchema>;
 
 export const CONTROL_TYPES = ['CONNECT', 'CHAT', 'DISCONNECT', 'TRANS2AGENT', 'READ', 'INPUT'] as const;
 export const MEDIA_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'LOCATE', 'DOCUMENT'] as const;
-export const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
+const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
 
 export interface Location {
   latitude: number;
@@ -164,7 +162,7 @@ export function parseReadIds(content: string | null): string[] {
 }
 
 /**
- * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (protocol notes, 6),
+ * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (docs/aicc.md §6),
  * so without a code a message is identified by what a retry necessarily repeats.
  */
 function dedupeKeyOf(msg: DownLinkMsg, controlType: string, timestamp: number): string {

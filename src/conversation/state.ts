@@ -1,7 +1,9 @@
 // The conversation state of one customer, derived from the events AICC pushes (and, later, what the customer
 // sends). One pure function: the state before, one message, the state after.
 
+import { RESULT } from '../aicc/api.js';
 import type { StoredMessage } from '../aicc/downlink.js';
+import { STATUS_CONTROL_TYPE } from './controlTypes.js';
 
 export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
 
@@ -44,10 +46,10 @@ function nextPhase(phase: Phase, message: StoredMessage): Phase {
       return message.isOfflineStatus === true ? 'offline' : 'ended';
     case 'TRANS2AGENT':
       return 'queuing';
-    case 'STATUS':
+    case STATUS_CONTROL_TYPE:
       // The gateway's record that AICC refused the customer's message or transfer as outside working hours:
       // no agent now, but the customer may leave a message.
-      return message.status === 'failed' && message.resultCode === '12' ? 'offline' : phase;
+      return message.status === 'failed' && message.resultCode === RESULT.OUTSIDE_WORKING_HOURS ? 'offline' : phase;
     case 'CONNECT':
       if (sourceType === 'AGENT') return 'agent';
       // The customer (re)connecting opens a new conversation, which starts with the bot.

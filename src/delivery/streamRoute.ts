@@ -12,7 +12,7 @@ import { originAllowed } from '../http/cors.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, StreamSession, type Transport } from './streamSession.js';
 
-export const STREAM_PATH = '/v1/stream';
+const STREAM_PATH = '/v1/stream';
 
 const WS_CLOSE_FOR: Partial<Record<GatewayError['code'], number>> = {
   UNAUTHORIZED: CLOSE.UNAUTHORIZED,

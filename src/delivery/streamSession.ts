@@ -4,6 +4,7 @@
 // store to catch up, so memory per connection stays bounded however far behind the client is.
 
 import type { FastifyBaseLogger } from 'fastify';
+import { QUEUE_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
 import type { Metrics, Transport as TransportKind } from '../observability/metrics.js';
 
@@ -118,7 +119,7 @@ export class StreamSession {
       // Typing and queue positions are worth sending only now; a client too slow to take them loses nothing.
       if (this.transport.bufferedBytes() >= this.options.bufferBytes) return;
       const { message } = event;
-      if (message.controlType === 'QUEUE') {
+      if (message.controlType === QUEUE_CONTROL_TYPE) {
         this.send({ type: 'queue', position: message.position, estimateWaitSeconds: message.estimateWaitSeconds });
       } else {
         this.send({ type: 'typing', message });

@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { NormalizedMessage, StoredMessage } from '../aicc/downlink.js';
+import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 
 export type UplinkInput =
   | { kind: 'text'; text: string }
@@ -11,9 +12,6 @@ export type UplinkInput =
   | { kind: 'file'; objectKey: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT'; fileName: string; size: number; fileType: string };
 
 export type UplinkStatus = 'sent' | 'failed';
-
-/** Our own controlType for status entries; never pushed by AICC. */
-export const STATUS_CONTROL_TYPE = 'STATUS';
 
 export function customerMessage(customerId: string, channelId: string, clientMessageId: string, input: UplinkInput): NormalizedMessage {
   const now = Date.now();

@@ -5,9 +5,9 @@
 
 import type { Logger } from 'pino';
 import type { StoredMessage } from '../../aicc/downlink.js';
-import { LocalHub } from '../local/hub.js';
+import { Hub } from '../hub.js';
 import type { EngineListener, LogEntry } from '../types.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisConnection } from '../../redis/connection.js';
 import { keys } from './keys.js';
 
 /** What travels on a customer's channel: new entries (in commit order) or one typing message. */
@@ -16,7 +16,7 @@ export type ChannelPayload = { c: string; e: LogEntry[] } | { c: string; x: Stor
 const RESUBSCRIBE_CHUNK = 500;
 
 export class RedisFanout {
-  private readonly hub = new LocalHub();
+  private readonly hub = new Hub();
   /** Listeners per customer; a customer is subscribed while its count is above 0. */
   private readonly counts = new Map<string, number>();
   private wasReady = false;

@@ -1,24 +1,26 @@
 // Builds the customer-to-AICC side from the configuration: the AiccClient, the customers' AICC sessions, the
-// uplink, queue watching and (in poll mode) polling, and wraps the engine so that they hear of every state
-// change stored on this node. Without AICC_BASE_URL there is no uplink and the engine is returned as it is.
+// uplink, queue watching and (in poll mode) polling. They use the engine the composition root made, and
+// `onAppended` is what the root registers on it so they hear of every state change stored on this node.
+// Without AICC_BASE_URL there is no uplink and nothing to hear.
 
 import type { FastifyBaseLogger } from 'fastify';
 import { AiccClient } from '../aicc/aiccClient.js';
 import type { AiccSettings } from '../config.js';
-import { AgentHours } from '../conversation/agentHours.js';
-import { QueueWatcher } from '../conversation/queueWatcher.js';
-import { observeAppends } from '../engine/observe.js';
-import type { AppendOutcome, Engine } from '../engine/types.js';
-import { PollLoops } from './pollLoop.js';
+import type { AppendObserver } from '../engine/observe.js';
+import type { Engine } from '../engine/types.js';
+import { PollLoops } from '../ingest/pollLoop.js';
+import { Uplink } from '../uplink/uplink.js';
+import { AgentHours } from './agentHours.js';
+import { QueueWatcher } from './queueWatcher.js';
 import { AiccSessions } from './sessions.js';
-import { Uplink } from './uplink.js';
 
 export interface ConversationServices {
-  engine: Engine;
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
   /** What AICC's answers said of the agents' working hours; absent without AICC. */
   agentHours: AgentHours | undefined;
+  /** Starts and stops queue watching and polling as conversations change phase. */
+  onAppended: AppendObserver;
   close(): Promise<void>;
 }
 
@@ -29,27 +31,13 @@ export function createConversationServices(options: {
   /** Told of each customer message's fate at AICC (for metrics). */
   onUplink?: (result: 'sent' | 'failed') => void;
 }): ConversationServices {
-  const { settings, log } = options;
-  if (!settings) return { engine: options.engine, aicc: undefined, uplink: undefined, agentHours: undefined, close: async () => {} };
+  const { settings, engine, log } = options;
+  if (!settings) return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, close: async () => {} };
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
   let pollLoops: PollLoops | undefined;
   const sessions = new AiccSessions(aicc, (customerId) => pollLoops?.start(customerId));
-  let queueWatcher: QueueWatcher | undefined;
-
-  const onStateChanges = (outcomes: AppendOutcome[]) => {
-    for (const { customerId, state, duplicate } of outcomes) {
-      if (!state || duplicate) continue;
-      if (state.phase === 'queuing') queueWatcher?.start(customerId);
-      else queueWatcher?.stop(customerId);
-      if (state.phase === 'ended' || state.phase === 'offline') {
-        sessions.markEnded(customerId);
-        pollLoops?.stop(customerId);
-      }
-    }
-  };
-  const engine = observeAppends(options.engine, [onStateChanges]);
-  queueWatcher = new QueueWatcher({ engine, aicc, sessions, intervalMs: settings.queuePollMs, log });
+  const queueWatcher = new QueueWatcher({ engine, aicc, sessions, intervalMs: settings.queuePollMs, log });
   if (settings.downlink === 'poll') pollLoops = new PollLoops({ engine, aicc, sessions, idleMs: settings.pollIdleMs, log });
   const agentHours = new AgentHours();
   const uplink = new Uplink({
@@ -57,12 +45,22 @@ export function createConversationServices(options: {
   });
 
   return {
-    engine,
     aicc,
     uplink,
     agentHours,
+    onAppended(outcomes) {
+      for (const { customerId, state, duplicate } of outcomes) {
+        if (!state || duplicate) continue;
+        if (state.phase === 'queuing') queueWatcher.start(customerId);
+        else queueWatcher.stop(customerId);
+        if (state.phase === 'ended' || state.phase === 'offline') {
+          sessions.markEnded(customerId);
+          pollLoops?.stop(customerId);
+        }
+      }
+    },
     async close() {
-      queueWatcher?.stopAll();
+      queueWatcher.stopAll();
       pollLoops?.stopAll();
       await aicc.close();
     },
