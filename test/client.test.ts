@@ -22,7 +22,7 @@ import {
   type GatewayClientError,
   type HelloFrame,
   type StateEvent,
-  type StoredMessage,
+  type MessageEntry,
   type TransportEvent,
   type TypingEvent,
 } from '../src/client/index.js';
@@ -54,7 +54,7 @@ after(() => gw.close());
 /** Everything a client emitted, in arrays a test can wait on. */
 function record(client: GatewayClient) {
   const log = {
-    messages: [] as StoredMessage[],
+    messages: [] as MessageEntry[],
     hellos: [] as HelloFrame[],
     states: [] as StateEvent[],
     typing: [] as TypingEvent[],

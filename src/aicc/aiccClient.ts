@@ -22,7 +22,7 @@ import {
   type UploadFileStreamAnswer,
 } from './api.js';
 import type { AiccSettings } from '../config.js';
-import type { DownLinkMsg } from './downlink.js';
+import type { RawDownLinkMsg } from './downlink.js';
 
 export type AiccErrorCode =
   | 'OUTSIDE_WORKING_HOURS' // resultCode 12
@@ -117,7 +117,7 @@ export class AiccClient {
   }
 
   /** A long poll: AICC answers at once when it has messages, else after its own timeout (5 s by default). */
-  async poll(session: AiccSession): Promise<DownLinkMsg[]> {
+  async poll(session: AiccSession): Promise<RawDownLinkMsg[]> {
     const answer = await this.call<PollAnswer>({
       path: AICC_PATHS.poll,
       method: 'GET',
@@ -192,7 +192,7 @@ export class AiccClient {
     });
   }
 
-  async history(session: AiccSession, limit: number, offset: number): Promise<DownLinkMsg[]> {
+  async history(session: AiccSession, limit: number, offset: number): Promise<RawDownLinkMsg[]> {
     const answer = await this.call<QueryHistoryAnswer>({
       path: AICC_PATHS.queryHistoryChatMessage,
       body: { channelId: this.options.channelId, userId: session.userId, limit, offset, channel: 'WEB' },

@@ -3,7 +3,7 @@
 // simulator (playing AICC's part), so both speak one contract. Field names are AICC's, spelling included
 // (`satisfication`, `configMaxcWaitTime`).
 
-import type { DownLinkMsg } from './downlink.js';
+import type { RawDownLinkMsg } from './downlink.js';
 
 export const AICC_PATHS = {
   tokenByAkSk: '/apigovernance/api/oauth/tokenByAkSk',
@@ -105,7 +105,7 @@ export interface SendMsgRequest {
 }
 
 export interface PollAnswer extends ResultAnswer {
-  downlinkMessages?: DownLinkMsg[];
+  downlinkMessages?: RawDownLinkMsg[];
 }
 
 export interface UploadFileStreamRequest {
@@ -193,5 +193,5 @@ export interface QueryHistoryRequest {
   channel: 'WEB';
 }
 export interface QueryHistoryAnswer extends ResultAnswer {
-  messageList?: DownLinkMsg[];
+  messageList?: RawDownLinkMsg[];
 }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
 import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
+import type { DownLinkMsg, Location } from '../protocol/index.js';
 
 const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
@@ -42,32 +43,13 @@ export const PushBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
-export type DownLinkMsg = Static<typeof DownLinkMsgSchema>;
+/** A DownLinkMsg as AICC sends it, before normalizeDownLinkMsg (the stored and delivered form is protocol's `DownLinkMsg`). */
+export type RawDownLinkMsg = Static<typeof DownLinkMsgSchema>;
 export type PushBody = Static<typeof PushBodySchema>;
 
 export const CONTROL_TYPES = ['CONNECT', 'CHAT', 'DISCONNECT', 'TRANS2AGENT', 'READ', 'INPUT'] as const;
 export const MEDIA_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'LOCATE', 'DOCUMENT'] as const;
 const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
-
-export interface Location {
-  latitude: number;
-  longitude: number;
-  description: string;
-}
-
-/** A DownLinkMsg as we store and deliver it: as pushed, enums in upper case, plus what we parsed from it. */
-export interface StoredMessage extends Record<string, unknown> {
-  channel: string;
-  from: string;
-  to: string;
-  controlType: string;
-  sourceType: string;
-  mediaType: string | null;
-  content: string | null;
-  timestamp: number | string;
-  location?: Location;
-  readIds?: string[];
-}
 
 export interface NormalizedMessage {
   customerId: string;
@@ -78,7 +60,7 @@ export interface NormalizedMessage {
   /** False when controlType, mediaType or sourceType is outside the documented values (kept, but flagged). */
   known: boolean;
   timestamp: number;
-  message: StoredMessage;
+  message: DownLinkMsg;
 }
 
 /** Normalises every message of a push, or throws for the first one that breaks a rule: all or nothing. */
@@ -86,7 +68,7 @@ export function normalizePush(body: PushBody): NormalizedMessage[] {
   return body.messages.map((msg, index) => normalizeDownLinkMsg(msg, index));
 }
 
-export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): NormalizedMessage {
+export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): NormalizedMessage {
   const refuse = (field: string, why: string): never => {
     throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: ${why}`);
   };
@@ -106,7 +88,7 @@ export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): Normalize
     if (mediaType !== 'TEXT' && content!.trim() === '') refuse('content', `must name the ${mediaType} resource`);
   }
 
-  const message: StoredMessage = {
+  const message: DownLinkMsg = {
     ...msg,
     controlType,
     sourceType,
@@ -165,7 +147,7 @@ export function parseReadIds(content: string | null): string[] {
  * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (docs/aicc.md §6),
  * so without a code a message is identified by what a retry necessarily repeats.
  */
-function dedupeKeyOf(msg: DownLinkMsg, controlType: string, timestamp: number): string {
+function dedupeKeyOf(msg: RawDownLinkMsg, controlType: string, timestamp: number): string {
   if (msg.messageCode) return `code:${msg.messageCode}`;
   const digest = createHash('sha256')
     .update(JSON.stringify([msg.from, msg.to, timestamp, controlType, msg.content ?? null]))

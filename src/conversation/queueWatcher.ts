@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine } from '../engine/types.js';
+import type { QueueMessage } from '../protocol/index.js';
 import { ephemeral } from '../uplink/messages.js';
 import { QUEUE_CONTROL_TYPE } from './controlTypes.js';
 import type { AiccSessions } from './sessions.js';

@@ -2,20 +2,8 @@
 // sends). One pure function: the state before, one message, the state after.
 
 import { RESULT } from '../aicc/api.js';
-import type { StoredMessage } from '../aicc/downlink.js';
+import type { ConversationState, DownLinkMsg, Phase } from '../protocol/index.js';
 import { STATUS_CONTROL_TYPE } from './controlTypes.js';
-
-export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
-
-export interface ConversationState {
-  phase: Phase;
-  /** The agent's display name while an agent is connected. */
-  agentNickname?: string;
-  /** Whether the customer may write now: false only once the conversation has ended without offline messages. */
-  canSend: boolean;
-  /** The seq of the message that set this state; 0 for the initial state. */
-  seq: number;
-}
 
 export const INITIAL_STATE: ConversationState = { phase: 'bot', canSend: true, seq: 0 };
 
@@ -25,7 +13,7 @@ const QUEUING_TEXT = /queu|排队/i;
 const AGENT_CONNECTED_TEXT = /connected to (an )?agent|已接通|坐席已接入|转接成功/i;
 
 /** The state after `message`, or the same object when the message does not change it. */
-export function nextState(state: ConversationState, message: StoredMessage, seq: number): ConversationState {
+export function nextState(state: ConversationState, message: DownLinkMsg, seq: number): ConversationState {
   const phase = nextPhase(state.phase, message);
   const agentNickname =
     phase === 'agent' ? agentName(message) ?? (state.phase === 'agent' ? state.agentNickname : undefined) : undefined;
@@ -38,7 +26,7 @@ export function nextState(state: ConversationState, message: StoredMessage, seq:
   };
 }
 
-function nextPhase(phase: Phase, message: StoredMessage): Phase {
+function nextPhase(phase: Phase, message: DownLinkMsg): Phase {
   const { controlType, sourceType } = message;
   const text = typeof message.content === 'string' ? message.content : '';
   switch (controlType) {
@@ -67,7 +55,7 @@ function nextPhase(phase: Phase, message: StoredMessage): Phase {
   }
 }
 
-function agentName(message: StoredMessage): string | undefined {
+function agentName(message: DownLinkMsg): string | undefined {
   const name = message.senderNickname;
   return message.sourceType === 'AGENT' && typeof name === 'string' && name.trim() ? name.trim() : undefined;
 }

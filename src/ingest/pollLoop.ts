@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { AiccClient } from '../aicc/aiccClient.js';
-import { DownLinkMsgSchema, normalizeDownLinkMsg, type DownLinkMsg, type NormalizedMessage } from '../aicc/downlink.js';
+import { DownLinkMsgSchema, normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
 import type { AiccSessions } from '../conversation/sessions.js';
 import { appendAndPublish } from './appendAndPublish.js';
@@ -58,7 +58,7 @@ export class PollLoops {
         log.info({ customerId }, 'poll stopped: the conversation is idle');
         return;
       }
-      let received: DownLinkMsg[];
+      let received: RawDownLinkMsg[];
       const started = Date.now();
       try {
         received = await sessions.call(customerId, (session) => aicc.poll(session), { connect: false });
