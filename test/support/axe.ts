@@ -17,6 +17,15 @@ interface Violation {
 
 /** Every axe violation a customer would be hurt by, described; empty when the page passes. */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // Colours are judged as the customer sees them once the panel has risen, not halfway through its fade-in.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   // Evaluated through the DevTools protocol, so the page's strict Content-Security-Policy stays as it is.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
