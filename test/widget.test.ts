@@ -248,6 +248,7 @@ describe('the chat widget', () => {
       await gw.push(pushBody([downLinkMsg({ to: visitorId, controlType: 'DISCONNECT', sourceType: 'SYSTEM', isOfflineStatus: true, content: null, mediaType: null })]));
       await banner(page).filter({ hasText: 'No agent is available right now' }).waitFor();
       assert.ok(!(await page.locator('.input').isDisabled()), 'the customer may still write');
+      await page.locator('.away .leave-offer').waitFor();
       await assertAccessible(page, 'offline');
     } finally {
       await context.close();

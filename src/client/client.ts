@@ -14,6 +14,7 @@ import {
   type ClientEvents,
   type ClientOptions,
   type ConnectionState,
+  type AgentsAnswer,
   type ConversationAnswer,
   type FetchFunction,
   type HelloFrame,
@@ -171,6 +172,16 @@ export class GatewayClient extends Emitter<ClientEvents> {
       ...answer,
       clientMessageId,
     }));
+  }
+
+  /** GET /v1/agents: whether agents are at work now, as far as the gateway has heard from AICC. */
+  agents(): Promise<AgentsAnswer> {
+    return this.#get<AgentsAnswer>('/v1/agents', {});
+  }
+
+  /** POST /v1/leave-message: a message for the agents when none is available (outside working hours, offline). */
+  async leaveMessage(message: string, phone?: string): Promise<void> {
+    await this.#post<unknown>('/v1/leave-message', { json: phone ? { message, phone } : { message } });
   }
 
   /** POST /v1/typing: the customer is typing (sent up at most every 2 s by the gateway). */

@@ -228,6 +228,11 @@ export class Panel {
     this.#suggestions.hidden = questions.length === 0;
   }
 
+  /** What the panel shows above the conversation (the greeting). */
+  setIntro(node: HTMLElement): void {
+    this.#scroll.insertBefore(node, this.log);
+  }
+
   setEarlier(visible: boolean): void {
     this.#earlier.hidden = !visible;
   }
