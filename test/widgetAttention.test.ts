@@ -1,7 +1,8 @@
 // The widget before and beyond the conversation, in real Chromium: it greets (the site's words, or ours per
 // language), says before the customer writes when no agent works now (AICC answered resultCode 12) and takes a
 // message for them, and when the agent writes while the chat is closed, the tab title counts it and a browser
-// notification (asked for only on a click) opens the chat.
+// notification (asked for only on a click) opens the chat. Behind a proxy that breaks WebSockets, it chats over
+// SSE by itself.
 
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -12,6 +13,7 @@ import { CHROMIUM_ARGS } from '../tools/screenshots.js';
 import { stringsFor } from '../src/widget/i18n.js';
 import { assertAccessible } from './support/axe.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
+import { startProxy } from './support/proxy.js';
 import { customer, startRig, statusOf, type Rig } from './support/rig.js';
 import { waitFor } from './support/streams.js';
 
@@ -128,6 +130,41 @@ describe('the widget greets', () => {
     } finally {
       await context.close();
       await site.close();
+    }
+  });
+});
+
+describe('behind a proxy that refuses WebSockets', () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await startRig({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' });
+  });
+  after(async () => {
+    await rig?.close();
+  });
+
+  it('falls back to SSE by itself and plays the conversation, every message once', async () => {
+    const proxy = await startProxy([rig.gw.url]);
+    const context = await browser.newContext({ locale: 'en-US' });
+    try {
+      const page = await context.newPage();
+      const upgrades: string[] = [];
+      page.on('websocket', (socket) => upgrades.push(socket.url()));
+      await page.goto(`${proxy.url}/`);
+      await page.locator('.input').fill('Hello through the proxy');
+      await page.locator('.input').press('Enter');
+      await page.locator('.msg-bot').first().waitFor();
+      await page.locator('.chip', { hasText: 'Talk to a human' }).click();
+      await page.locator('.msg-agent .text', { hasText: 'Hello, this is Lily' }).waitFor();
+      await page.locator('.msg-customer .tick-read').first().waitFor();
+      assert.ok(proxy.refusedUpgrades >= 3 && upgrades.length >= 3, `WebSockets were tried and refused (${proxy.refusedUpgrades})`);
+      const seqs = await page.locator('.log > li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.seq)));
+      assert.equal(new Set(seqs).size, seqs.length, `each seq once: ${seqs}`);
+      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in order');
+      assert.ok(await page.locator('.banner-conn').isHidden(), 'no connection trouble shown once SSE carries the chat');
+    } finally {
+      await context.close();
+      await proxy.close();
     }
   });
 });
