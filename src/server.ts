@@ -27,6 +27,7 @@ import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
 import { createRateLimiter } from './http/rateLimit.js';
 import { healthRoutes } from './http/healthRoutes.js';
+import { installDrain } from './http/drain.js';
 import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
@@ -69,7 +70,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     onUplink: (result) => metrics.uplink.inc({ result }),
   });
   engine.onAppended(conversation.onAppended);
-  const { uplink, aicc } = conversation;
+  const { uplink, aicc, agentHours } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
@@ -94,7 +95,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     // The router's and the HTTP parser's refusals in our shape too ({resultCode, resultDesc}).
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
-    return503OnClosing: true,
+    // Off: while draining, http/drain.ts answers in the documented shape (and the SSE stream in its own way).
+    return503OnClosing: false,
     // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
@@ -112,6 +114,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     tokenPath: AICC_PATHS.tokenByAkSk,
   });
   installCors(app, config.allowedOrigins);
+  // After CORS, so a page on another origin can read the 503 too.
+  installDrain(app);
   // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.
   await app.register(openApi);
   await app.register(healthRoutes, { engine });
@@ -152,7 +156,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     customerTokens,
     visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
-  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(mediaRoute, {
     engine, customerTokens, cache: mediaCache, aicc,
     urls: createMediaUrls({ key: keys.mediaUrls, ttlSeconds: MEDIA_URL_TTL_SECONDS }),

@@ -10,12 +10,15 @@ import type { AppendObserver } from '../engine/observe.js';
 import type { Engine } from '../engine/types.js';
 import { PollLoops } from '../ingest/pollLoop.js';
 import { Uplink } from '../uplink/uplink.js';
+import { AgentHours } from './agentHours.js';
 import { QueueWatcher } from './queueWatcher.js';
 import { AiccSessions } from './sessions.js';
 
 export interface ConversationServices {
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
+  /** What AICC's answers said of the agents' working hours; absent without AICC. */
+  agentHours: AgentHours | undefined;
   /** Starts and stops queue watching and polling as conversations change phase. */
   onAppended: AppendObserver;
   close(): Promise<void>;
@@ -29,18 +32,22 @@ export function createConversationServices(options: {
   onUplink?: (result: 'sent' | 'failed') => void;
 }): ConversationServices {
   const { settings, engine, log } = options;
-  if (!settings) return { aicc: undefined, uplink: undefined, onAppended: () => {}, close: async () => {} };
+  if (!settings) return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, close: async () => {} };
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
   let pollLoops: PollLoops | undefined;
   const sessions = new AiccSessions(aicc, (customerId) => pollLoops?.start(customerId));
   const queueWatcher = new QueueWatcher({ engine, aicc, sessions, intervalMs: settings.queuePollMs, log });
   if (settings.downlink === 'poll') pollLoops = new PollLoops({ engine, aicc, sessions, idleMs: settings.pollIdleMs, log });
-  const uplink = new Uplink({ engine, aicc, sessions, channelId: settings.channelId, log, ...(options.onUplink ? { onResult: options.onUplink } : {}) });
+  const agentHours = new AgentHours();
+  const uplink = new Uplink({
+    engine, aicc, sessions, channelId: settings.channelId, log, agentHours, ...(options.onUplink ? { onResult: options.onUplink } : {}),
+  });
 
   return {
     aicc,
     uplink,
+    agentHours,
     onAppended(outcomes) {
       for (const { customerId, state, duplicate } of outcomes) {
         if (!state || duplicate) continue;

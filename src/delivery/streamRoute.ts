@@ -52,7 +52,9 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   const { sessions } = options;
 
   // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
+  let draining = false;
   app.addHook('preClose', async () => {
+    draining = true;
     for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
   });
 
@@ -105,6 +107,8 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   app.route({
     method: 'GET',
     url: STREAM_PATH,
+    // While draining, a stream request is answered here, not with http/drain.ts's 503 (see drainAnswer).
+    config: { drainsItself: true },
     // Server-Sent Events: a GET without an upgrade.
     handler: async (request, reply) => {
       // The client may leave at any await below (token check, hello, replay): listen from the start, so a close
@@ -116,7 +120,12 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
         gone = true;
         session?.close();
       });
-      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+      const wantsSse = String(request.headers.accept ?? '').includes('text/event-stream');
+      if (draining) {
+        if (wantsSse) return drainAnswer(reply);
+        throw new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down; try again');
+      }
+      if (!wantsSse) {
         throw new GatewayError('INVALID_PARAMETER', 'ask for a WebSocket upgrade, or for Accept: text/event-stream');
       }
       const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
@@ -217,7 +226,7 @@ function webSocketTransport(socket: WebSocket): Transport {
   };
 }
 
-function sseTransport(reply: FastifyReply): Transport {
+function sseTransport(reply: FastifyReply, extraHeaders: Record<string, string> = {}): Transport {
   const res = reply.raw;
   // Headers set on the reply so far (CORS, security) go out with the hijacked response too.
   const headers = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, v]) => v !== undefined)) as Record<
@@ -231,6 +240,7 @@ function sseTransport(reply: FastifyReply): Transport {
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
+    ...extraHeaders,
   });
   res.write('retry: 2000\n\n');
   const write = (json: string, eventId?: number, event?: string) => {
@@ -249,6 +259,16 @@ function sseTransport(reply: FastifyReply): Transport {
       res.end();
     },
   };
+}
+
+/**
+ * A stream request that reaches a draining gateway (on a kept-alive connection) gets what an open stream got:
+ * an empty 200 stream with the `close` frame "going away", and `Connection: close`. An EventSource then
+ * reconnects after `retry` on a new connection, to a node that serves; any error status would make it give up.
+ */
+function drainAnswer(reply: FastifyReply): void {
+  const transport = sseTransport(reply, { connection: 'close' });
+  transport.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
 }
 
 /** `since` from the query, or from Last-Event-ID (an EventSource resuming); the larger wins. */

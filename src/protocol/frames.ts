@@ -143,6 +143,15 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/**
+ * GET /v1/agents: whether agents are at work now, as AICC's latest answer on the gateway said (a transfer it took,
+ * or resultCode 12 outside working hours); null when it has not heard lately.
+ */
+export interface AgentsAnswer {
+  available: boolean | null;
+  heardAt: number | null;
+}
+
 /** GET /v1/conversation. */
 export interface ConversationAnswer {
   customerId: string;

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
 import type { SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
+import type { AgentHours } from '../conversation/agentHours.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
@@ -20,6 +21,8 @@ export interface UplinkOptions {
   channelId: string;
   log: FastifyBaseLogger;
   onResult?: (result: UplinkStatus) => void;
+  /** Told what AICC's answers say of the agents' working hours. */
+  agentHours?: AgentHours;
 }
 
 export interface Accepted {
@@ -152,11 +155,13 @@ export class Uplink {
       .then(
         () => {
           this.options.onResult?.('sent');
+          if (entry.message.controlType === 'TRANS2AGENT') this.options.agentHours?.heard(true);
           return this.record(statusEntry(customerId, seq, 'sent'));
         },
         (err: unknown) => {
           this.options.onResult?.('failed');
           const failure = describeFailure(err);
+          if (failure.code === 'OUTSIDE_WORKING_HOURS') this.options.agentHours?.heard(false);
           this.options.log.warn({ customerId, seq, code: failure.code }, 'customer message not delivered to AICC');
           return this.record(statusEntry(customerId, seq, 'failed', failure));
         },
