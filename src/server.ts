@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createAccessTokens } from './aicc/accessTokens.js';
 import { createAuthV2Verifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
+import { observeAppendFailures } from './engine/observe.js';
 import { openEngine } from './engine/open.js';
 import type { Engine } from './engine/types.js';
 import websocket from '@fastify/websocket';
@@ -33,6 +34,8 @@ import { installClientLimits, installSecurityHeaders } from './http/limits.js';
 import { createMetrics, type Metrics, type Transport } from './observability/metrics.js';
 import { metricsRoute } from './observability/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
+import { OpsJournal } from './ops/journal.js';
+import { opsRoutes } from './ops/routes.js';
 import { widgetRoutes } from './widget/routes.js';
 
 export interface Gateway {
@@ -40,6 +43,8 @@ export interface Gateway {
   engine: Engine;
   retention: Retention;
   metrics: Metrics;
+  /** What the operator page shows of this node's recent past. */
+  journal: OpsJournal;
   /** The customer streams open now. */
   streams: ReadonlySet<StreamSession>;
   /** Stops accepting, lets requests under way finish, then closes the store. */
@@ -51,12 +56,21 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const opened = await openEngine(config, log.child({ part: 'store' }));
   const { tokenSecret } = opened;
   const streams = new Set<StreamSession>();
-  const metrics = createMetrics({ connectedClients: () => countByTransport(streams) });
+  const journal = new OpsJournal();
+  const metrics = createMetrics({ connectedClients: () => countByTransport(streams), ping: () => opened.engine.ping() });
   const conversation = createConversationServices({
     settings: config.aicc,
-    engine: opened.engine,
+    engine: observeAppendFailures(opened.engine, (err) => {
+      metrics.storeWriteFailures.inc();
+      journal.recordStoreFailure(err);
+    }),
     log,
-    onUplink: (result) => metrics.uplink.inc({ result }),
+    onUplink: (result, failure) => {
+      metrics.uplink.inc({ result });
+      if (!failure) return;
+      metrics.uplinkFailures.inc({ reason: failure.code });
+      journal.recordUplinkFailure(failure);
+    },
   });
   const { engine, uplink, aicc } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
@@ -107,6 +121,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     messageMaxChars: config.messageMaxChars,
     rateLimiter: createRateLimiter({ limit: config.pushRateLimit, windowMs: 1000 }),
     metrics,
+    onPush: (record) => journal.recordPush(record),
   });
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, perMessageDeflate: false },
@@ -137,6 +152,18 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
   // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
   await app.register(widgetRoutes);
+  // GET /ops: the operator page, only when OPS_TOKEN is set (otherwise the path does not exist).
+  if (config.opsToken) {
+    await app.register(opsRoutes, {
+      token: config.opsToken,
+      journal,
+      engine,
+      connections: () => streams,
+      session: (customerId) => conversation.session(customerId),
+      settings: config.inForce,
+      engineKind: config.redisUrl ? 'redis' : 'local',
+    });
+  }
   const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });
 
   if (config.apps.size === 0) {
@@ -150,6 +177,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     app,
     engine,
     metrics,
+    journal,
     retention,
     streams,
     async close() {

@@ -1,4 +1,4 @@
-// Wraps an engine so that the gateway's own parts (queue watching, AICC sessions, polling) hear of every
+// Engine wrappers. observeAppends: the gateway's own parts (queue watching, AICC sessions, polling) hear of every
 // append that this node makes: pushes from AICC and what customers send.
 
 import type { AppendOutcome, Engine } from './types.js';
@@ -7,6 +7,7 @@ export type AppendObserver = (outcomes: AppendOutcome[]) => void;
 
 export function observeAppends(engine: Engine, observers: AppendObserver[]): Engine {
   return {
+    ...forward(engine),
     async append(messages) {
       const outcomes = await engine.append(messages);
       for (const observe of observers) {
@@ -18,6 +19,27 @@ export function observeAppends(engine: Engine, observers: AppendObserver[]): Eng
       }
       return outcomes;
     },
+  };
+}
+
+/** Wraps an engine so that every append it could not take is told (metrics, the operator page), then rethrown. */
+export function observeAppendFailures(engine: Engine, onFailure: (err: Error) => void): Engine {
+  return {
+    ...forward(engine),
+    async append(messages) {
+      try {
+        return await engine.append(messages);
+      } catch (err) {
+        onFailure(err as Error);
+        throw err;
+      }
+    },
+  };
+}
+
+function forward(engine: Engine): Engine {
+  return {
+    append: (messages) => engine.append(messages),
     publishEphemeral: (messages) => engine.publishEphemeral(messages),
     subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
     readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),

@@ -10,12 +10,14 @@ import { observeAppends } from '../engine/observe.js';
 import type { AppendOutcome, Engine } from '../engine/types.js';
 import { PollLoops } from './pollLoop.js';
 import { AiccSessions } from './sessions.js';
-import { Uplink } from './uplink.js';
+import { Uplink, type UplinkOptions } from './uplink.js';
 
 export interface ConversationServices {
   engine: Engine;
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
+  /** The customer's AICC session on this node, without its token (the operator page). */
+  session(customerId: string): { userId: string; readSeq: number; lastActivity: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -23,11 +25,13 @@ export function createConversationServices(options: {
   settings: AiccSettings | undefined;
   engine: Engine;
   log: FastifyBaseLogger;
-  /** Told of each customer message's fate at AICC (for metrics). */
-  onUplink?: (result: 'sent' | 'failed') => void;
+  /** Told of each customer message's fate at AICC (metrics, the operator page). */
+  onUplink?: UplinkOptions['onResult'];
 }): ConversationServices {
   const { settings, log } = options;
-  if (!settings) return { engine: options.engine, aicc: undefined, uplink: undefined, close: async () => {} };
+  if (!settings) {
+    return { engine: options.engine, aicc: undefined, uplink: undefined, session: () => undefined, close: async () => {} };
+  }
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
   let pollLoops: PollLoops | undefined;
@@ -54,6 +58,10 @@ export function createConversationServices(options: {
     engine,
     aicc,
     uplink,
+    session(customerId) {
+      const known = sessions.peek(customerId);
+      return known && { userId: known.userId, readSeq: known.readSeq, lastActivity: known.lastActivity };
+    },
     async close() {
       queueWatcher?.stopAll();
       pollLoops?.stopAll();
