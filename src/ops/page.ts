@@ -20,6 +20,7 @@ const head = (title: string, script: boolean) => `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
 <link rel="stylesheet" href="/ops/ops.css">
+<link rel="icon" href="/ops/icon.svg" type="image/svg+xml">
 ${script ? '<script src="/ops/ops.js" defer></script>\n' : ''}</head>`;
 
 export function signInPage(wrongToken: boolean): string {
@@ -49,7 +50,12 @@ export function opsPage(): string {
 </header>
 <p id="cluster" class="cluster" hidden></p>
 <main>
-<section aria-labelledby="lookup-title">
+<section class="wide" aria-labelledby="refused-title">
+<h2 id="refused-title">Refused pushes</h2>
+<p class="hint">AICC pushes a refused push again; the reason says which message and which field.</p>
+<div id="refused"></div>
+</section>
+<section class="wide" aria-labelledby="lookup-title">
 <h2 id="lookup-title">Look up a customer</h2>
 <form id="lookup">
 <label for="customer">Customer id (AICC's <code>to</code>)</label>
@@ -58,16 +64,11 @@ export function opsPage(): string {
 </form>
 <div id="customer-result" aria-live="polite"></div>
 </section>
-<section aria-labelledby="refused-title">
-<h2 id="refused-title">Refused pushes</h2>
-<p class="hint">AICC pushes a refused push again; the reason says which message and which field.</p>
-<div id="refused"></div>
-</section>
-<section aria-labelledby="pushes-title">
+<section class="wide" aria-labelledby="pushes-title">
 <h2 id="pushes-title">Last pushes</h2>
 <div id="pushes"></div>
 </section>
-<section aria-labelledby="uplink-title">
+<section class="wide" aria-labelledby="uplink-title">
 <h2 id="uplink-title">Messages AICC did not take</h2>
 <div id="uplink"></div>
 </section>

@@ -23,6 +23,7 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
   const signInLimiter = createRateLimiter({ limit: SIGN_IN_PER_MINUTE, windowMs: 60_000 });
   const script = readFileSync(new URL('ops.js', ASSETS));
   const style = readFileSync(new URL('ops.css', ASSETS));
+  const icon = readFileSync(new URL('icon.svg', ASSETS));
   const secure = (request: FastifyRequest) => request.protocol === 'https';
 
   // The sign-in form posts application/x-www-form-urlencoded; only these routes read it.
@@ -85,5 +86,8 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
   );
   app.get('/ops/ops.css', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send(style),
+  );
+  app.get('/ops/icon.svg', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('content-type', 'image/svg+xml').header('cache-control', 'max-age=86400').send(icon),
   );
 };
