@@ -1,4 +1,4 @@
-// `npm run status [-- --url http://host:port] [--token METRICS_TOKEN]`: a running gateway's state at a glance,
+// `aicc-gateway status [--url http://host:port] [--token METRICS_TOKEN]` (`npm run status`): a running gateway's state at a glance,
 // read from its /readyz and /metrics. Exit code 0 when it is ready, 1 when not, 2 when it cannot be reached.
 
 import { parseArgs } from 'node:util';
@@ -66,8 +66,10 @@ function formatSeconds(value: number | undefined): string {
   return value < 1 ? `≤ ${Math.round(value * 1000)} ms` : `≤ ${value} s`;
 }
 
-async function main(): Promise<void> {
+/** `aicc-gateway status [--url http://host:port] [--token METRICS_TOKEN]`. */
+export async function runStatus(args: string[]): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: { url: { type: 'string' }, token: { type: 'string' } },
   });
   const url = (values.url ?? process.env.STATUS_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, '');
@@ -84,4 +86,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void main();
+if (import.meta.url === `file://${process.argv[1]}`) void runStatus(process.argv.slice(2));
