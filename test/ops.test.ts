@@ -16,6 +16,7 @@ import { CHROMIUM_ARGS } from '../src/widget/screenshots.js';
 import { JOURNAL_SIZES, Ring } from '../src/ops/journal.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { APPS, customerToken, freePort, startGateway, type InProcessGateway } from './support/gateway.js';
+import { startRedis } from './support/redis.js';
 
 const OPS_TOKEN = 'ops-token-for-the-tests-0123456789';
 const AICC = { appKey: 'gw-at-aicc', appSecret: 'gw-at-aicc-secret-value', channelId: '202105284494222653' };
@@ -43,6 +44,31 @@ describe('GET /ops without OPS_TOKEN', () => {
       assert.equal(res.body.resultCode, '5');
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('the operator page in a cluster (two nodes on one Redis)', () => {
+  it('shows on each node what that node saw, and says so', async () => {
+    const redis = await startRedis();
+    const nodes = [await startGateway({ REDIS_URL: redis.url, OPS_TOKEN }), await startGateway({ REDIS_URL: redis.url, OPS_TOKEN })];
+    try {
+      const [a, b] = nodes as [InProcessGateway, InProcessGateway];
+      assert.equal((await a.push(pushBody([downLinkMsg()]), { 'x-app-key': 'app1', authorization: 'Bearer forged' })).status, 401);
+      assert.equal((await b.push(pushBody([downLinkMsg({ to: 'cluster-customer' })]))).status, 200);
+      const [stateA, stateB] = await Promise.all(nodes.map(async (n) => (await n.request('GET', '/ops/api/state', undefined, bearer)).body));
+      assert.equal(stateA.node.cluster, true);
+      assert.equal(stateB.node.cluster, true);
+      assert.notEqual(stateA.node.id, stateB.node.id);
+      assert.deepEqual([stateA.refused.length, stateA.pushes.length], [1, 1]);
+      assert.deepEqual([stateB.refused.length, stateB.pushes.length], [0, 1]);
+      // The customer's log is the cluster's: either node looks it up.
+      const lookedUp = (await a.request('GET', '/ops/api/customers/cluster-customer', undefined, bearer)).body;
+      assert.equal(lookedUp.entries.length, 1);
+      assert.equal(lookedUp.entries[0].seq, 1);
+    } finally {
+      for (const node of nodes) await node.close();
+      await redis.stop();
     }
   });
 });

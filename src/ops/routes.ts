@@ -8,7 +8,7 @@ import { GatewayError, SUCCESS } from '../errors.js';
 import { createRateLimiter } from '../http/rateLimit.js';
 import { createOpsAuth } from './auth.js';
 import { OPS_CSP, opsPage, signInPage } from './page.js';
-import { customerSnapshot, nodeSnapshot, type OpsSources } from './snapshot.js';
+import { customerSnapshot, nodeId, nodeSnapshot, type OpsSources } from './snapshot.js';
 
 export interface OpsRoutesOptions extends OpsSources {
   token: string;
@@ -71,9 +71,9 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
     reply.status(303).header('set-cookie', auth.signOutCookie(secure(request))).header('location', '/ops').send(),
   );
 
-  app.get('/ops/api/state', { schema: { hide: true }, onRequest: guard }, async () => ({
+  app.get('/ops/api/state', { schema: { hide: true }, onRequest: guard }, async (request) => ({
     ...SUCCESS,
-    ...(await nodeSnapshot(options)),
+    ...(await nodeSnapshot(options, nodeId(request.socket.localPort))),
   }));
 
   app.get<{ Params: { id: string } }>('/ops/api/customers/:id', { schema: { hide: true }, onRequest: guard }, async (request) => ({

@@ -20,9 +20,15 @@ export interface OpsSources {
   engineKind: 'local' | 'redis';
 }
 
-/** Identifies the node in a cluster: the operator opens /ops on each node to see each one's journal. */
-export const NODE_ID = `${hostname()}:${process.pid}`;
 const STARTED_AT = Date.now();
+
+/**
+ * Names the node in a cluster as Prometheus's `instance` would (host and the port the request came in on), with
+ * the process id: the operator opens /ops on each node to see each one's journal.
+ */
+export function nodeId(localPort: number | undefined): string {
+  return `${hostname()}:${localPort ?? '?'} (pid ${process.pid})`;
+}
 
 /** Customers listed by name on the page, at most. */
 const LISTED_CUSTOMERS = 200;
@@ -31,7 +37,7 @@ const LOOKUP_ENTRIES = 50;
 /** A health check does not wait longer than this for the store. */
 const PING_TIMEOUT_MS = 2000;
 
-export async function nodeSnapshot(sources: OpsSources) {
+export async function nodeSnapshot(sources: OpsSources, node: string) {
   const { journal } = sources;
   const byCustomer = new Map<string, { customerId: string; websocket: number; sse: number }>();
   const byTransport = { websocket: 0, sse: 0 };
@@ -42,7 +48,7 @@ export async function nodeSnapshot(sources: OpsSources) {
     byCustomer.set(connection.customerId, row);
   }
   return {
-    node: { id: NODE_ID, startedAt: STARTED_AT, engine: sources.engineKind, cluster: sources.engineKind === 'redis' },
+    node: { id: node, startedAt: STARTED_AT, engine: sources.engineKind, cluster: sources.engineKind === 'redis' },
     pushes: journal.pushes.newestFirst(),
     refused: journal.refused.newestFirst(),
     uplinkFailures: journal.uplinkFailures.newestFirst(),
