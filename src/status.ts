@@ -41,9 +41,10 @@ export function summarize(samples: Sample[], ready: boolean, url: string): strin
     `  pushes accepted   ${sum('aicc_gateway_pushes_total')} (${byLabel('aicc_gateway_pushes_total', 'door')}); answer p99 ${formatSeconds(pushP99)}`,
     `  messages stored   ${sum('aicc_gateway_messages_total')} (${byLabel('aicc_gateway_messages_total', 'control_type')}); retries ignored ${sum('aicc_gateway_duplicate_messages_total')}`,
     `  refusals          ${byLabel('aicc_gateway_refusals_total', 'reason')}`,
+    `  pushes refused    ${byLabel('aicc_gateway_push_refusals_total', 'reason')}; store write failures ${sum('aicc_gateway_store_write_failures_total')}`,
     `  deliveries        live ${sum('aicc_gateway_deliveries_total', (l) => l.mode === 'live')}, replayed ${sum('aicc_gateway_deliveries_total', (l) => l.mode === 'replay')}; push to delivery p99 ${formatSeconds(p99)}`,
     `  slow consumers    ${sum('aicc_gateway_slow_consumers_total')} closed`,
-    `  uplink            ${byLabel('aicc_gateway_uplink_messages_total', 'result')}`,
+    `  uplink            ${byLabel('aicc_gateway_uplink_messages_total', 'result')}; failures ${byLabel('aicc_gateway_uplink_failures_total', 'reason')}`,
   ].join('\n');
 }
 
