@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { createSimulator, type Simulator } from '../src/simulator/index.js';
-import { CHROMIUM_ARGS } from '../src/widget/screenshots.js';
+import { CHROMIUM_ARGS } from '../tools/screenshots.js';
 import { JOURNAL_SIZES, Ring } from '../src/ops/journal.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { APPS, customerToken, freePort, startGateway, type InProcessGateway } from './support/gateway.js';

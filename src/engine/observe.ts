@@ -1,13 +1,21 @@
-// Engine wrappers. observeAppends: the gateway's own parts (queue watching, AICC sessions, polling) hear of every
-// append that this node makes: pushes from AICC and what customers send.
+// Wraps an engine so that the gateway's own parts (queue watching, AICC sessions, polling) hear of every
+// append that this node makes: pushes from AICC and what customers send. The composition root makes the one
+// wrapped engine every route uses, and the parts register on it (they write through it too, so the wrapper
+// exists before they do).
 
 import type { AppendOutcome, Engine } from './types.js';
 
 export type AppendObserver = (outcomes: AppendOutcome[]) => void;
 
-export function observeAppends(engine: Engine, observers: AppendObserver[]): Engine {
+export interface ObservedEngine extends Engine {
+  /** Adds a part that hears of every append made through this engine from now on. */
+  onAppended(observer: AppendObserver): void;
+}
+
+export function observeAppends(engine: Engine, initial: readonly AppendObserver[] = []): ObservedEngine {
+  const observers = [...initial];
   return {
-    ...forward(engine),
+    onAppended: (observer) => void observers.push(observer),
     async append(messages) {
       const outcomes = await engine.append(messages);
       for (const observe of observers) {
@@ -19,13 +27,20 @@ export function observeAppends(engine: Engine, observers: AppendObserver[]): Eng
       }
       return outcomes;
     },
+    publishEphemeral: (messages) => engine.publishEphemeral(messages),
+    subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
+    readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),
+    readBefore: (customerId, beforeSeq, limit) => engine.readBefore(customerId, beforeSeq, limit),
+    conversation: (customerId) => engine.conversation(customerId),
+    purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
+    ping: () => engine.ping(),
+    close: () => engine.close(),
   };
 }
 
 /** Wraps an engine so that every append it could not take is told (metrics, the operator page), then rethrown. */
 export function observeAppendFailures(engine: Engine, onFailure: (err: Error) => void): Engine {
   return {
-    ...forward(engine),
     async append(messages) {
       try {
         return await engine.append(messages);
@@ -34,12 +49,6 @@ export function observeAppendFailures(engine: Engine, onFailure: (err: Error) =>
         throw err;
       }
     },
-  };
-}
-
-function forward(engine: Engine): Engine {
-  return {
-    append: (messages) => engine.append(messages),
     publishEphemeral: (messages) => engine.publishEphemeral(messages),
     subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
     readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),

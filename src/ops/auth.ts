@@ -4,7 +4,8 @@
 
 import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { constantTimeEqual } from '../aicc/accessTokens.js';
+import { bearerToken } from '../http/bearer.js';
+import { constantTimeEqual } from '../secrets/compare.js';
 
 export const OPS_COOKIE = 'aicc_ops';
 /** A person stays signed in this long (seconds). */
@@ -25,10 +26,8 @@ export function createOpsAuth(token: string): OpsAuth {
   const attributes = (secure: boolean) => `Path=/ops; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
   return {
     allows(request) {
-      const authorization = request.headers.authorization;
-      if (authorization !== undefined) {
-        const bearer = /^Bearer (\S+)$/.exec(authorization.trim())?.[1] ?? '';
-        return constantTimeEqual(bearer, token);
+      if (request.headers.authorization !== undefined) {
+        return constantTimeEqual(bearerToken(request.headers.authorization) ?? '', token);
       }
       const cookie = readCookie(request.headers.cookie, OPS_COOKIE);
       return cookie !== undefined && constantTimeEqual(cookie, session);

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import type { SettingInForce } from '../config.js';
 import type { ConversationSummary, Engine, LogEntry } from '../engine/types.js';
-import { STATUS_CONTROL_TYPE } from '../uplink/messages.js';
+import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import type { OpsJournal } from './journal.js';
 
 export interface OpsSources {

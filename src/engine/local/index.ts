@@ -14,7 +14,7 @@ import { GatewayError } from '../../errors.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
 import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { openDatabase } from './database.js';
-import { LocalHub } from './hub.js';
+import { Hub } from '../hub.js';
 import type { WriterData, WriterReply, WriterRequest, WrittenMessage } from './writer.js';
 
 export interface LocalEngineOptions {
@@ -44,7 +44,7 @@ export class LocalEngine implements Engine {
   private readonly queue: Pending[] = [];
   private commitUnderWay: Promise<void> | undefined;
   private closing = false;
-  private readonly hub = new LocalHub();
+  private readonly hub = new Hub();
   private readonly reader: Database.Database;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;
   private readonly selectBefore: Database.Statement<[string, number, number], Row>;
