@@ -66,6 +66,23 @@ describe('the operator page in a cluster (two nodes on one Redis)', () => {
       const lookedUp = (await a.request('GET', '/ops/api/customers/cluster-customer', undefined, bearer)).body;
       assert.equal(lookedUp.entries.length, 1);
       assert.equal(lookedUp.entries[0].seq, 1);
+
+      // Redis goes away: the push is refused with 500/13 (AICC retries), and the node's health, metrics and
+      // journal say so.
+      await redis.kill();
+      const failed = await a.push(pushBody([downLinkMsg({ to: 'cluster-customer' })]));
+      assert.equal(failed.status, 500);
+      assert.equal(failed.body.resultCode, '13');
+      const health = (await a.request('GET', '/ops/api/state', undefined, bearer)).body;
+      assert.equal(health.store.ready, false);
+      assert.equal(health.store.writeFailures, 1);
+      assert.ok(health.store.lastWriteFailure.message);
+      assert.equal(health.refused[0].resultCode, '13');
+      const metrics = String((await a.request('GET', '/metrics')).body);
+      assert.match(metrics, /^aicc_gateway_store_write_failures_total 1$/m);
+      assert.match(metrics, /^aicc_gateway_ready 0$/m);
+      assert.match(metrics, /^aicc_gateway_push_refusals_total\{door="pushMsg",reason="STORE_UNAVAILABLE"\} 1$/m);
+      await redis.restart();
     } finally {
       for (const node of nodes) await node.close();
       await redis.stop();
