@@ -26,6 +26,10 @@ export interface Config {
   pushTimestampSkewMs: number;
   bodyLimit: number;
   logLevel: LogLevel;
+  /** auto: readable lines on a terminal unless `production`, JSON otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** NODE_ENV=production. */
+  production: boolean;
   durability: Durability;
   /** How long a write waits for a locked database before the push fails (and AICC retries). */
   storeBusyTimeoutMs: number;
@@ -71,6 +75,10 @@ export interface Config {
   tls: { cert: string; key: string } | undefined;
   /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
   metricsToken: string | undefined;
+  /** When set, GET /ops (the operator page) opens with it; unset, the page is off. */
+  opsToken: string | undefined;
+  /** Every setting's value in force, secrets as set/unset only (for the operator page). */
+  inForce: readonly SettingInForce[];
 }
 
 export interface AiccSettings {
@@ -89,6 +97,94 @@ export interface AiccSettings {
   pollIdleMs: number;
 }
 
+type Env = Record<string, string | undefined>;
+
+/** One environment variable: its default as it would be written in the environment, and what it means. */
+export interface Setting {
+  /** Undefined: unset by default (`unset` says what that means). */
+  default?: string;
+  /** What an unset value means, when there is no default. */
+  unset?: string;
+  help: string;
+  /** A secret: never logged, shown only as set or unset (the operator page, --help). */
+  secret?: true;
+  group: 'gateway' | 'customers' | 'aicc' | 'limits' | 'operations';
+}
+
+/**
+ * Every variable the gateway reads, in the order of the README's tables. The parser below takes its defaults from
+ * here and `aicc-gateway --help` prints it, so a variable cannot be documented in one and missed in the other.
+ */
+export const SETTINGS = {
+  HOST: { default: '0.0.0.0', help: 'address to listen on', group: 'gateway' },
+  PORT: { default: '8080', help: 'port to listen on (0: any free port)', group: 'gateway' },
+  DATA_DIR: { default: './data', help: 'where the SQLite store and the token signing secret live', group: 'gateway' },
+  AICC_APPS: { unset: 'none', help: 'apps allowed to obtain tokens: appKey:appSecret[,appKey2:appSecret2]', secret: true, group: 'gateway' },
+  AICC_PUSH_KEYS: { unset: 'none', help: 'keys for the signed webhook: accessKey:pushKey[,...] (a push key is 43 letters or digits)', secret: true, group: 'gateway' },
+  TOKEN_TTL_MAX: { default: '3600', help: 'longest AccessToken lifetime (s) a caller may ask for with X-Token-Expire', group: 'gateway' },
+  TOKEN_SECRET: { unset: 'generated once, kept in DATA_DIR/token-secret', help: 'secret (32+ characters) that signs AccessTokens; the same on every node', secret: true, group: 'gateway' },
+  PUSH_TIMESTAMP_SKEW_MS: { default: '300000', help: 'a push whose timestamp is further than this from our clock is refused as a replay (0: off)', group: 'gateway' },
+  BODY_LIMIT: { default: '1048576', help: 'largest request body in bytes (413 above it)', group: 'gateway' },
+  LOG_LEVEL: { default: 'info', help: 'fatal, error, warn, info, debug, trace or silent', group: 'gateway' },
+  LOG_FORMAT: { default: 'auto', help: 'json, pretty (readable lines), or auto: pretty on a terminal unless NODE_ENV=production', group: 'gateway' },
+  DURABILITY: { default: 'full', help: 'full: every commit is fsync\'d; relaxed: survives a crash of the gateway, not a power cut', group: 'gateway' },
+  STORE_BUSY_TIMEOUT_MS: { default: '5000', help: 'how long a write waits for a locked database before the push fails with 500', group: 'gateway' },
+  REDIS_URL: { unset: 'SQLite in DATA_DIR', help: 'the Redis engine for several nodes: redis://, rediss://, redis-sentinel://, redis-cluster://', secret: true, group: 'gateway' },
+  CUSTOMER_TOKEN_SECRET: { unset: 'only anonymous visitors', help: 'HS256 secret (32+ characters) with which your backend signs customer tokens', secret: true, group: 'customers' },
+  CUSTOMER_TOKEN_AUDIENCE: { default: 'aicc-gateway', help: 'the audience (aud) a customer token that names one must name', group: 'customers' },
+  CUSTOMER_TOKEN_REQUIRE_AUDIENCE: { default: 'off', help: 'on (safer): refuse customer tokens without that aud; off keeps tokens without aud working', group: 'customers' },
+  VISITORS: { default: 'on', help: 'off removes POST /v1/visitors (sites where every customer logs in)', group: 'customers' },
+  VISITOR_TOKEN_TTL: { default: '86400', help: 'lifetime (s) of a visitor token', group: 'customers' },
+  VISITOR_RATE_LIMIT: { default: '20', help: 'new visitors per client address per minute', group: 'customers' },
+  HISTORY_TTL: { default: '7d', help: 'messages older than this are purged (30m, 12h, 7d, ...)', group: 'customers' },
+  HEARTBEAT_MS: { default: '25000', help: 'a stream with nothing to send sends a heartbeat at least this often', group: 'customers' },
+  STREAM_BUFFER_BYTES: { default: '1048576', help: 'bytes a stream may have waiting for a slow client', group: 'customers' },
+  SLOW_CONSUMER_MS: { default: '10000', help: 'a client over its buffer this long is closed with 4008 (it resumes)', group: 'customers' },
+  ALLOWED_ORIGINS: { default: '*', help: 'origins whose pages may call /v1/* (CORS), comma-separated', group: 'customers' },
+  AICC_BASE_URL: { unset: 'receive-only; the uplink endpoints answer 503', help: 'where the gateway calls AICC for the customer\'s side (API Fabric)', group: 'aicc' },
+  AICC_APP_KEY: { unset: 'none', help: 'the gateway\'s own API Fabric app key (required with AICC_BASE_URL)', group: 'aicc' },
+  AICC_APP_SECRET: { unset: 'none', help: 'the gateway\'s own API Fabric app secret (required with AICC_BASE_URL)', secret: true, group: 'aicc' },
+  AICC_CHANNEL_ID: { unset: 'none', help: 'the web channel\'s Configuration ID (required with AICC_BASE_URL)', group: 'aicc' },
+  AICC_LOCALE: { default: 'en', help: 'locale for applyToken', group: 'aicc' },
+  AICC_SEND_ASYNC: { default: 'on', help: 'use sendAsync (lower latency) rather than send', group: 'aicc' },
+  AICC_TIMEOUT_MS: { default: '10000', help: 'timeout of one AICC call; calls safe to repeat are retried with backoff', group: 'aicc' },
+  AICC_DOWNLINK: { default: 'push', help: 'poll: long-poll AICC for each active conversation (tenants without push)', group: 'aicc' },
+  QUEUE_POLL_MS: { default: '3000', help: 'while a customer queues, how often the queue position is asked for', group: 'aicc' },
+  POLL_IDLE_MS: { default: '600000', help: 'poll mode: a conversation idle this long stops being polled', group: 'aicc' },
+  UPLOAD_MAX_BYTES: { default: '10485760', help: 'largest file a customer may upload', group: 'limits' },
+  MEDIA_CACHE_BYTES: { default: '536870912', help: 'disk the media cache (DATA_DIR/media) may use', group: 'limits' },
+  MAX_CONNECTIONS_PER_CUSTOMER: { default: '10', help: 'streams per customer (close 4009 / 429 beyond)', group: 'limits' },
+  PUSH_RATE_LIMIT: { default: '2000', help: 'pushes per second per app key / access key (429 beyond)', group: 'limits' },
+  CLIENT_RATE_LIMIT: { default: '50', help: 'customer requests per second per client address', group: 'limits' },
+  TOKEN_RATE_LIMIT: { default: '60', help: 'tokenByAkSk calls per minute per client address', group: 'limits' },
+  MESSAGE_MAX_CHARS: { default: String(MAX_CONTENT_LENGTH), help: 'longest content/simQuestions of a pushed message', group: 'limits' },
+  TRUST_PROXY: { default: 'off', help: 'on behind a reverse proxy: client addresses come from X-Forwarded-For', group: 'operations' },
+  TLS_CERT: { unset: 'plain HTTP', help: 'PEM certificate file: serve HTTPS/WSS directly (with TLS_KEY)', group: 'operations' },
+  TLS_KEY: { unset: 'plain HTTP', help: 'PEM key file (with TLS_CERT)', group: 'operations' },
+  METRICS_TOKEN: { unset: '/metrics is open', help: 'when set, GET /metrics requires Authorization: Bearer <METRICS_TOKEN>', secret: true, group: 'operations' },
+  OPS_TOKEN: { unset: 'the operator page is off', help: 'when set, GET /ops (the operator page) opens with it', secret: true, group: 'operations' },
+  NODE_ENV: { unset: 'development', help: 'production: logs stay JSON even on a terminal', group: 'operations' },
+  CONFIG_FILE: { unset: 'none', help: 'a JSON file with the same keys, e.g. {"PORT": 9000}; the environment wins', group: 'operations' },
+} as const satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export interface SettingInForce {
+  name: SettingName;
+  /** The value in force; for a secret only "set" or "unset". */
+  value: string;
+  secret: boolean;
+}
+
+/** The configuration as an operator may see it: every variable's value in force, secrets only as set or unset. */
+function inForce(merged: Env): SettingInForce[] {
+  return (Object.entries(SETTINGS) as [SettingName, Setting][]).map(([name, setting]) => {
+    const raw = merged[name]?.trim();
+    if (setting.secret) return { name, value: raw ? 'set' : 'unset', secret: true };
+    return { name, value: raw || setting.default || `(unset: ${setting.unset})`, secret: false };
+  });
+}
+
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -96,7 +192,6 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const PUSH_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
@@ -117,41 +212,45 @@ export function loadConfig(env: Env = process.env): Config {
 
 function readAll(merged: Env): Config {
   return {
-    host: text(merged, 'HOST', '0.0.0.0'),
-    port: integer(merged, 'PORT', 8080, 0, 65535),
-    dataDir: resolve(text(merged, 'DATA_DIR', './data')),
+    host: text(merged, 'HOST'),
+    port: integer(merged, 'PORT', 0, 65535),
+    dataDir: resolve(text(merged, 'DATA_DIR')),
     apps: credentialList(merged, 'AICC_APPS', 'key:secret'),
     pushKeys: pushKeyList(merged),
-    tokenTtlMax: integer(merged, 'TOKEN_TTL_MAX', 3600, 1, 86400 * 30),
+    tokenTtlMax: integer(merged, 'TOKEN_TTL_MAX', 1, 86400 * 30),
     tokenSecret: optionalSecret(merged, 'TOKEN_SECRET'),
-    pushTimestampSkewMs: integer(merged, 'PUSH_TIMESTAMP_SKEW_MS', 300_000, 0, Number.MAX_SAFE_INTEGER),
-    bodyLimit: integer(merged, 'BODY_LIMIT', 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    logLevel: oneOf(merged, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    durability: oneOf(merged, 'DURABILITY', 'full', ['full', 'relaxed'] as const),
-    storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
+    pushTimestampSkewMs: integer(merged, 'PUSH_TIMESTAMP_SKEW_MS', 0, Number.MAX_SAFE_INTEGER),
+    bodyLimit: integer(merged, 'BODY_LIMIT', 1024, 1024 * 1024 * 1024),
+    logLevel: oneOf(merged, 'LOG_LEVEL', LOG_LEVELS),
+    logFormat: oneOf(merged, 'LOG_FORMAT', ['auto', 'json', 'pretty'] as const),
+    production: merged.NODE_ENV === 'production',
+    durability: oneOf(merged, 'DURABILITY', ['full', 'relaxed'] as const),
+    storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 0, 600_000),
     redisUrl: redisUrl(merged),
     customerTokenSecret: optionalSecret(merged, 'CUSTOMER_TOKEN_SECRET'),
-    customerTokenAudience: text(merged, 'CUSTOMER_TOKEN_AUDIENCE', 'aicc-gateway'),
-    customerTokenRequireAudience: oneOf(merged, 'CUSTOMER_TOKEN_REQUIRE_AUDIENCE', 'off', ['on', 'off'] as const) === 'on',
-    visitors: oneOf(merged, 'VISITORS', 'on', ['on', 'off'] as const) === 'on',
-    visitorTokenTtlSeconds: integer(merged, 'VISITOR_TOKEN_TTL', 86_400, 60, 86_400 * 365),
-    visitorRateLimit: integer(merged, 'VISITOR_RATE_LIMIT', 20, 1, 1_000_000),
-    historyTtlMs: duration(merged, 'HISTORY_TTL', 7 * DAY_MS),
-    heartbeatMs: integer(merged, 'HEARTBEAT_MS', 25_000, 1000, 600_000),
-    streamBufferBytes: integer(merged, 'STREAM_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    slowConsumerMs: integer(merged, 'SLOW_CONSUMER_MS', 10_000, 10, 600_000),
-    trustProxy: oneOf(merged, 'TRUST_PROXY', 'off', ['on', 'off'] as const) === 'on',
+    customerTokenAudience: text(merged, 'CUSTOMER_TOKEN_AUDIENCE'),
+    customerTokenRequireAudience: oneOf(merged, 'CUSTOMER_TOKEN_REQUIRE_AUDIENCE', ['on', 'off'] as const) === 'on',
+    visitors: oneOf(merged, 'VISITORS', ['on', 'off'] as const) === 'on',
+    visitorTokenTtlSeconds: integer(merged, 'VISITOR_TOKEN_TTL', 60, 86_400 * 365),
+    visitorRateLimit: integer(merged, 'VISITOR_RATE_LIMIT', 1, 1_000_000),
+    historyTtlMs: duration(merged, 'HISTORY_TTL'),
+    heartbeatMs: integer(merged, 'HEARTBEAT_MS', 1000, 600_000),
+    streamBufferBytes: integer(merged, 'STREAM_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
+    slowConsumerMs: integer(merged, 'SLOW_CONSUMER_MS', 10, 600_000),
+    trustProxy: oneOf(merged, 'TRUST_PROXY', ['on', 'off'] as const) === 'on',
     allowedOrigins: origins(merged),
     aicc: aiccSettings(merged),
-    uploadMaxBytes: integer(merged, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-    mediaCacheBytes: integer(merged, 'MEDIA_CACHE_BYTES', 512 * 1024 * 1024, 1024 * 1024, Number.MAX_SAFE_INTEGER),
-    maxConnectionsPerCustomer: integer(merged, 'MAX_CONNECTIONS_PER_CUSTOMER', 10, 1, 10_000),
-    pushRateLimit: integer(merged, 'PUSH_RATE_LIMIT', 2000, 1, 10_000_000),
-    clientRateLimit: integer(merged, 'CLIENT_RATE_LIMIT', 50, 1, 10_000_000),
-    tokenRateLimit: integer(merged, 'TOKEN_RATE_LIMIT', 60, 1, 10_000_000),
-    messageMaxChars: integer(merged, 'MESSAGE_MAX_CHARS', MAX_CONTENT_LENGTH, 1, MAX_CONTENT_LENGTH),
+    uploadMaxBytes: integer(merged, 'UPLOAD_MAX_BYTES', 1024, 100 * 1024 * 1024),
+    mediaCacheBytes: integer(merged, 'MEDIA_CACHE_BYTES', 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    maxConnectionsPerCustomer: integer(merged, 'MAX_CONNECTIONS_PER_CUSTOMER', 1, 10_000),
+    pushRateLimit: integer(merged, 'PUSH_RATE_LIMIT', 1, 10_000_000),
+    clientRateLimit: integer(merged, 'CLIENT_RATE_LIMIT', 1, 10_000_000),
+    tokenRateLimit: integer(merged, 'TOKEN_RATE_LIMIT', 1, 10_000_000),
+    messageMaxChars: integer(merged, 'MESSAGE_MAX_CHARS', 1, MAX_CONTENT_LENGTH),
     tls: tlsFiles(merged),
     metricsToken: merged.METRICS_TOKEN?.trim() || undefined,
+    opsToken: optionalSecret(merged, 'OPS_TOKEN', 16),
+    inForce: inForce(merged),
   };
 }
 
@@ -173,13 +272,19 @@ function definedOnly(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
 }
 
-function text(env: Env, name: string, fallback: string): string {
-  return env[name]?.trim() || fallback;
+/** The default of a setting, from the table. */
+function fallback(name: SettingName): string {
+  const setting: Setting = SETTINGS[name];
+  if (setting.default === undefined) throw new Error(`${name} has no default in SETTINGS`);
+  return setting.default;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
+function text(env: Env, name: SettingName): string {
+  return env[name]?.trim() || fallback(name);
+}
+
+function integer(env: Env, name: SettingName, min: number, max: number): number {
+  const raw = env[name]?.trim() || fallback(name);
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
@@ -198,12 +303,12 @@ function aiccSettings(env: Env): AiccSettings | undefined {
     appKey: env.AICC_APP_KEY!.trim(),
     appSecret: env.AICC_APP_SECRET!.trim(),
     channelId: env.AICC_CHANNEL_ID!.trim(),
-    locale: text(env, 'AICC_LOCALE', 'en'),
-    timeoutMs: integer(env, 'AICC_TIMEOUT_MS', 10_000, 100, 600_000),
-    sendAsync: oneOf(env, 'AICC_SEND_ASYNC', 'on', ['on', 'off'] as const) === 'on',
-    downlink: oneOf(env, 'AICC_DOWNLINK', 'push', ['push', 'poll'] as const),
-    queuePollMs: integer(env, 'QUEUE_POLL_MS', 3000, 10, 600_000),
-    pollIdleMs: integer(env, 'POLL_IDLE_MS', 600_000, 1000, 86_400_000),
+    locale: text(env, 'AICC_LOCALE'),
+    timeoutMs: integer(env, 'AICC_TIMEOUT_MS', 100, 600_000),
+    sendAsync: oneOf(env, 'AICC_SEND_ASYNC', ['on', 'off'] as const) === 'on',
+    downlink: oneOf(env, 'AICC_DOWNLINK', ['push', 'poll'] as const),
+    queuePollMs: integer(env, 'QUEUE_POLL_MS', 10, 600_000),
+    pollIdleMs: integer(env, 'POLL_IDLE_MS', 1000, 86_400_000),
   };
 }
 
@@ -237,9 +342,8 @@ const DAY_MS = 86_400_000;
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /** A duration such as "7d", "12h", "30m", "45s" or "500ms"; a bare number is milliseconds. */
-function duration(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
+function duration(env: Env, name: SettingName): number {
+  const raw = env[name]?.trim() || fallback(name);
   const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(raw);
   if (!match || Number(match[1]) <= 0) {
     throw new ConfigError(`${name} must be a duration such as 7d, 12h, 30m or 45s, got "${raw}"`);
@@ -247,9 +351,8 @@ function duration(env: Env, name: string, fallback: number): number {
   return Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']!;
 }
 
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
+function oneOf<T extends string>(env: Env, name: SettingName, allowed: readonly T[]): T {
+  const raw = (env[name]?.trim() || fallback(name)).toLowerCase();
   if (!(allowed as readonly string[]).includes(raw)) {
     throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
@@ -267,15 +370,15 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
-function optionalSecret(env: Env, name: string): string | undefined {
+function optionalSecret(env: Env, name: SettingName, minLength = 32): string | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
-  if (raw.length < 32) throw new ConfigError(`${name} must be at least 32 characters long`);
+  if (raw.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters long`);
   return raw;
 }
 
 /** Parses "key:secret[,key2:secret2]". The secret may itself contain colons; the key may not. */
-function credentialList(env: Env, name: string, shape: string): Map<string, string> {
+function credentialList(env: Env, name: SettingName, shape: string): Map<string, string> {
   const result = new Map<string, string>();
   const raw = env[name]?.trim();
   if (!raw) return result;

@@ -3,7 +3,7 @@
 // the simulator as its AICC; the widget page is served by the gateway at `/`. Prints the URL to open.
 
 import { loadConfig, type Config } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, logDestination } from './logger.js';
 import { buildServer } from './server.js';
 import { createSimulator } from './simulator/index.js';
 
@@ -12,7 +12,7 @@ const DEMO_AICC = { appKey: 'demo-gateway', appSecret: 'demo-gateway-secret', ch
 
 export async function runDemo(env: Record<string, string | undefined> = process.env): Promise<void> {
   const base = loadConfig(env);
-  const log = createLogger(base.logLevel);
+  const log = createLogger(base.logLevel, logDestination(base));
   const port = base.port;
   const publicHost = base.host === '0.0.0.0' ? 'localhost' : base.host;
   const gatewayUrl = `http://127.0.0.1:${port}`;

@@ -1,12 +1,64 @@
-// The command-line entry: `npm start` (or `node --import tsx src/main.ts`) loads the configuration, starts the
-// gateway and stops it cleanly on SIGTERM/SIGINT; `main.ts demo` (`npm run demo`) runs the gateway with the AICC
-// simulator (`npm run simulate` runs the simulator alone: src/simulator/main.ts).
+#!/usr/bin/env node
+// The command line, `aicc-gateway [command]` (package.json `bin`; `npm start` runs it from dist/):
+// start (the default) loads the configuration, starts the gateway and stops it cleanly on SIGTERM/SIGINT;
+// demo, simulate and status are below; --help lists them and every configuration variable (config.ts).
 
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { ConfigError, loadConfig, SETTINGS, type Setting } from './config.js';
+import { createLogger, logDestination } from './logger.js';
 import { buildServer } from './server.js';
 
-async function main(): Promise<void> {
+const COMMANDS = {
+  start: { help: 'run the gateway (the default), configured by the environment below', run: start },
+  demo: {
+    help: 'the gateway on its embedded defaults with the AICC simulator as its AICC; open http://localhost:8080/',
+    run: async () => (await import('./demo.js')).runDemo(),
+  },
+  simulate: {
+    help: 'the AICC simulator alone (aicc-gateway simulate --help lists its flags)',
+    run: async (args: string[]) => (await import('./simulator/main.js')).runSimulator(args),
+  },
+  status: {
+    help: 'a running gateway at a glance: aicc-gateway status [--url http://host:8080] [--token METRICS_TOKEN]',
+    run: async (args: string[]) => (await import('./status.js')).runStatus(args),
+  },
+} satisfies Record<string, { help: string; run: (args: string[]) => Promise<void> }>;
+
+type Command = keyof typeof COMMANDS;
+
+const GROUPS: Record<Setting['group'], string> = {
+  gateway: 'the gateway and AICC\'s pushes',
+  customers: 'customers and their streams',
+  aicc: 'calling AICC for the customer\'s side',
+  limits: 'limits',
+  operations: 'operations',
+};
+
+export function usage(): string {
+  const commands = Object.entries(COMMANDS).map(([name, { help }]) => `  ${name.padEnd(10)} ${help}`);
+  const settings = (Object.keys(GROUPS) as Setting['group'][]).flatMap((group) => [
+    '',
+    `  ${GROUPS[group]}:`,
+    ...(Object.entries(SETTINGS) as [string, Setting][])
+      .filter(([, setting]) => setting.group === group)
+      .map(([name, setting]) => {
+        const fallback = setting.default !== undefined ? `default ${setting.default || '""'}` : `unset: ${setting.unset}`;
+        return `    ${name.padEnd(29)} ${setting.help} (${fallback})`;
+      }),
+  ]);
+  return [
+    'usage: aicc-gateway [command] [arguments]',
+    '',
+    'commands:',
+    ...commands,
+    '',
+    'configuration: environment variables (or a JSON file of the same keys named by CONFIG_FILE; the environment wins)',
+    ...settings,
+    '',
+    'Documentation: README.md and docs/ in the package.',
+  ].join('\n');
+}
+
+async function start(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -17,7 +69,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, logDestination(config));
   const gateway = await buildServer(config, log);
   const url = await gateway.app.listen({ host: config.host, port: config.port });
   const address = gateway.app.server.address();
@@ -44,10 +96,21 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-const command = process.argv[2] ?? 'start';
-const run = command === 'demo' ? () => import('./demo.js').then(({ runDemo }) => runDemo()) : main;
+function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return Promise.resolve();
+  }
+  if (first === undefined || first.startsWith('-')) return start();
+  if (!(first in COMMANDS)) {
+    process.stderr.write(`aicc-gateway: no command "${first}"; aicc-gateway --help lists them\n`);
+    process.exit(2);
+  }
+  return COMMANDS[first as Command].run(rest);
+}
 
-run().catch((err: unknown) => {
+main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`aicc-gateway: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

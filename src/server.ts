@@ -8,7 +8,7 @@ import { createAccessTokens } from './aicc/accessTokens.js';
 import { AICC_PATHS } from './aicc/api.js';
 import { createAuthV2Verifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
-import { observeAppends } from './engine/observe.js';
+import { observeAppendFailures, observeAppends } from './engine/observe.js';
 import { openEngine } from './engine/open.js';
 import type { Engine } from './engine/types.js';
 import websocket from '@fastify/websocket';
@@ -37,6 +37,8 @@ import { installClientLimits, installSecurityHeaders } from './http/limits.js';
 import { createMetrics, type Metrics, type Transport } from './observability/metrics.js';
 import { metricsRoute } from './observability/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
+import { OpsJournal } from './ops/journal.js';
+import { opsRoutes } from './ops/routes.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
 import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
 import { openSigningKeys } from './secrets/open.js';
@@ -46,6 +48,8 @@ export interface Gateway {
   engine: Engine;
   retention: Retention;
   metrics: Metrics;
+  /** What the operator page shows of this node's recent past. */
+  journal: OpsJournal;
   /** The customer streams open now. */
   streams: ReadonlySet<StreamSession>;
   /** Stops accepting, lets requests under way finish, then closes the store. */
@@ -60,14 +64,26 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     throw err;
   });
   const streams = new Set<StreamSession>();
-  const metrics = createMetrics({ connectedClients: () => countByTransport(streams) });
-  // The one engine every route uses. The conversation's parts write through it and hear of every append.
-  const engine = observeAppends(store);
+  const journal = new OpsJournal();
+  const metrics = createMetrics({ connectedClients: () => countByTransport(streams), ping: () => store.ping() });
+  // The one engine every route uses. The conversation's parts write through it and hear of every append; the
+  // appends the store could not take are counted (metrics, the operator page).
+  const engine = observeAppends(
+    observeAppendFailures(store, (err) => {
+      metrics.storeWriteFailures.inc();
+      journal.recordStoreFailure(err);
+    }),
+  );
   const conversation = createConversationServices({
     settings: config.aicc,
     engine,
     log,
-    onUplink: (result) => metrics.uplink.inc({ result }),
+    onUplink: (result, failure) => {
+      metrics.uplink.inc({ result });
+      if (!failure) return;
+      metrics.uplinkFailures.inc({ reason: failure.code });
+      journal.recordUplinkFailure(failure);
+    },
   });
   engine.onAppended(conversation.onAppended);
   const { uplink, aicc, agentHours } = conversation;
@@ -129,6 +145,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     messageMaxChars: config.messageMaxChars,
     rateLimiter: createRateLimiter({ limit: config.pushRateLimit, windowMs: RATE_WINDOW_MS.push }),
     metrics,
+    onPush: (record) => journal.recordPush(record),
   });
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, perMessageDeflate: false },
@@ -164,6 +181,18 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   });
   // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
   await app.register(widgetRoutes);
+  // GET /ops: the operator page, only when OPS_TOKEN is set (otherwise the path does not exist).
+  if (config.opsToken) {
+    await app.register(opsRoutes, {
+      token: config.opsToken,
+      journal,
+      engine,
+      connections: () => streams,
+      session: (customerId) => conversation.session(customerId),
+      settings: config.inForce,
+      engineKind: config.redisUrl ? 'redis' : 'local',
+    });
+  }
   const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });
 
   if (config.apps.size === 0) {
@@ -177,6 +206,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     app,
     engine,
     metrics,
+    journal,
     retention,
     streams,
     async close() {

@@ -1,4 +1,4 @@
-// `npm run status [-- --url http://host:port] [--token METRICS_TOKEN]`: a running gateway's state at a glance,
+// `aicc-gateway status [--url http://host:port] [--token METRICS_TOKEN]` (`npm run status`): a running gateway's state at a glance,
 // read from its /readyz and /metrics. Exit code 0 when it is ready, 1 when not, 2 when it cannot be reached.
 
 import { parseArgs } from 'node:util';
@@ -41,9 +41,10 @@ function summarize(samples: Sample[], ready: boolean, url: string): string {
     `  pushes accepted   ${sum('aicc_gateway_pushes_total')} (${byLabel('aicc_gateway_pushes_total', 'door')}); answer p99 ${formatSeconds(pushP99)}`,
     `  messages stored   ${sum('aicc_gateway_messages_total')} (${byLabel('aicc_gateway_messages_total', 'control_type')}); retries ignored ${sum('aicc_gateway_duplicate_messages_total')}`,
     `  refusals          ${byLabel('aicc_gateway_refusals_total', 'reason')}`,
+    `  pushes refused    ${byLabel('aicc_gateway_push_refusals_total', 'reason')}; store write failures ${sum('aicc_gateway_store_write_failures_total')}`,
     `  deliveries        live ${sum('aicc_gateway_deliveries_total', (l) => l.mode === 'live')}, replayed ${sum('aicc_gateway_deliveries_total', (l) => l.mode === 'replay')}; push to delivery p99 ${formatSeconds(p99)}`,
     `  slow consumers    ${sum('aicc_gateway_slow_consumers_total')} closed`,
-    `  uplink            ${byLabel('aicc_gateway_uplink_messages_total', 'result')}`,
+    `  uplink            ${byLabel('aicc_gateway_uplink_messages_total', 'result')}; failures ${byLabel('aicc_gateway_uplink_failures_total', 'reason')}`,
   ].join('\n');
 }
 
@@ -66,8 +67,10 @@ function formatSeconds(value: number | undefined): string {
   return value < 1 ? `≤ ${Math.round(value * 1000)} ms` : `≤ ${value} s`;
 }
 
-async function main(): Promise<void> {
+/** `aicc-gateway status [--url http://host:port] [--token METRICS_TOKEN]`. */
+export async function runStatus(args: string[]): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: { url: { type: 'string' }, token: { type: 'string' } },
   });
   const url = (values.url ?? process.env.STATUS_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, '');
@@ -84,4 +87,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void main();
+if (import.meta.url === `file://${process.argv[1]}`) void runStatus(process.argv.slice(2));

@@ -65,3 +65,28 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('SETTINGS, the table of every variable', () => {
+  it('is documented in the README, each variable by name', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { SETTINGS } = await import('../src/config.js');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const missing = Object.keys(SETTINGS).filter((name) => !readme.includes(`\`${name}\``));
+    assert.deepEqual(missing, []);
+  });
+
+  it('gives every variable a default or says what unset means, and shows secrets only as set or unset', async () => {
+    const { SETTINGS } = await import('../src/config.js');
+    for (const [name, setting] of Object.entries(SETTINGS) as [string, { default?: string; unset?: string }][]) {
+      assert.ok(setting.default !== undefined || setting.unset, `${name} has a default or an unset meaning`);
+    }
+    const config = loadConfig({ AICC_APPS: 'a:very-secret-value', OPS_TOKEN: 'an-operator-token-123', PORT: '9001' });
+    const shown = new Map(config.inForce.map((s) => [s.name, s.value]));
+    assert.equal(shown.get('AICC_APPS'), 'set');
+    assert.equal(shown.get('OPS_TOKEN'), 'set');
+    assert.equal(shown.get('TOKEN_SECRET'), 'unset');
+    assert.equal(shown.get('PORT'), '9001');
+    assert.equal(shown.get('HOST'), '0.0.0.0');
+    assert.ok(!JSON.stringify(config.inForce).includes('very-secret-value'));
+  });
+});

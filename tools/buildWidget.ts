@@ -1,17 +1,18 @@
 // Builds the chat widget into dist/widget: widget.js (one minified IIFE with the SDK inside), widget.css, and the
-// demo page (index.html, demo.css). `npm run build:widget` (tools/buildWidget.ts) prints the sizes; the gateway calls
-// buildWidget() itself when dist/widget is missing or older than the sources (src/delivery/widgetRoutes.ts).
+// demo page (index.html, demo.css). `npm run build:widget` prints the sizes; `npm run build` calls it, and so
+// does the gateway when it runs from sources newer than the bundle (src/delivery/widgetBundle.ts).
 
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { version, WIDGET_BUNDLE_DIR } from '../src/delivery/widgetBundle.js';
 
 const HERE = fileURLToPath(new URL('../src/widget/', import.meta.url));
 export const WIDGET_SOURCES = [HERE, fileURLToPath(new URL('../src/client/', import.meta.url))];
-export const DEFAULT_OUTDIR = fileURLToPath(new URL('../dist/widget/', import.meta.url));
+export const DEFAULT_OUTDIR = WIDGET_BUNDLE_DIR;
+export { version };
 
 /** What the widget runs in: browsers from 2022 on (private class members, optional chaining, no transpiling). */
 const TARGET = ['chrome100', 'edge100', 'firefox100', 'safari15.4'];
@@ -97,9 +98,6 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
   renameSync(temporary, path);
 }
 
-export function version(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-}
 
 function sizes(bytes: Uint8Array): BuiltFile {
   return { bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };

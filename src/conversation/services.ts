@@ -9,7 +9,7 @@ import type { AiccSettings } from '../config.js';
 import type { AppendObserver } from '../engine/observe.js';
 import type { Engine } from '../engine/types.js';
 import { PollLoops } from '../ingest/pollLoop.js';
-import { Uplink } from '../uplink/uplink.js';
+import { Uplink, type UplinkOptions } from '../uplink/uplink.js';
 import { AgentHours } from './agentHours.js';
 import { QueueWatcher } from './queueWatcher.js';
 import { AiccSessions } from './sessions.js';
@@ -21,6 +21,8 @@ export interface ConversationServices {
   agentHours: AgentHours | undefined;
   /** Starts and stops queue watching and polling as conversations change phase. */
   onAppended: AppendObserver;
+  /** The customer's AICC session on this node, without its token (the operator page). */
+  session(customerId: string): { userId: string; readSeq: number; lastActivity: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -28,11 +30,13 @@ export function createConversationServices(options: {
   settings: AiccSettings | undefined;
   engine: Engine;
   log: FastifyBaseLogger;
-  /** Told of each customer message's fate at AICC (for metrics). */
-  onUplink?: (result: 'sent' | 'failed') => void;
+  /** Told of each customer message's fate at AICC (metrics, the operator page). */
+  onUplink?: UplinkOptions['onResult'];
 }): ConversationServices {
   const { settings, engine, log } = options;
-  if (!settings) return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, close: async () => {} };
+  if (!settings) {
+    return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, session: () => undefined, close: async () => {} };
+  }
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
   let pollLoops: PollLoops | undefined;
@@ -58,6 +62,10 @@ export function createConversationServices(options: {
           pollLoops?.stop(customerId);
         }
       }
+    },
+    session(customerId) {
+      const known = sessions.peek(customerId);
+      return known && { userId: known.userId, readSeq: known.readSeq, lastActivity: known.lastActivity };
     },
     async close() {
       queueWatcher.stopAll();

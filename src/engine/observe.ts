@@ -39,3 +39,27 @@ export function observeAppends(engine: Engine, initial: readonly AppendObserver[
     close: () => engine.close(),
   };
 }
+
+/** Wraps an engine so that every append it could not take is told (metrics, the operator page), then rethrown. */
+export function observeAppendFailures(engine: Engine, onFailure: (err: Error) => void): Engine {
+  return {
+    async append(messages) {
+      try {
+        return await engine.append(messages);
+      } catch (err) {
+        onFailure(err as Error);
+        throw err;
+      }
+    },
+    publishEphemeral: (messages) => engine.publishEphemeral(messages),
+    subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
+    readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),
+    readBefore: (customerId, beforeSeq, limit) => engine.readBefore(customerId, beforeSeq, limit),
+    conversation: (customerId) => engine.conversation(customerId),
+    grantMedia: (customerId, grants) => engine.grantMedia(customerId, grants),
+    mediaGrant: (customerId, mediaId) => engine.mediaGrant(customerId, mediaId),
+    purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
+    ping: () => engine.ping(),
+    close: () => engine.close(),
+  };
+}

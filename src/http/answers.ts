@@ -42,7 +42,7 @@ export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
     const { status, answer, code } = answerFor(error);
     metrics?.refusals.inc({ reason: code });
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc });
+    noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc, error: code });
     if (status === 503) reply.header('retry-after', '1');
     return reply.status(status).send(answer);
   });

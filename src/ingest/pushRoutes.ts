@@ -12,7 +12,7 @@ import { GatewayError, SUCCESS } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
 import type { RateLimiter } from '../http/rateLimit.js';
 import { noteForLog } from '../http/requestLog.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Door, Metrics } from '../observability/metrics.js';
 import { appendAndPublish } from './appendAndPublish.js';
 
 export interface PushRoutesOptions {
@@ -26,13 +26,56 @@ export interface PushRoutesOptions {
   /** Pushes per second per app key or access key. */
   rateLimiter: RateLimiter;
   metrics?: Metrics;
+  /** Told of every push once it is answered, stored or refused (the operator page). */
+  onPush?: (record: PushRecord) => void;
   now?: () => number;
+}
+
+/** One push as an operator sees it: who sent it through which door, and what became of it. */
+export interface PushRecord {
+  at: number;
+  door: Door;
+  /** x-app-key (pushMsg) or the signature's access key (webhook), as the caller claimed it. */
+  appKey: string;
+  status: number;
+  resultCode: string;
+  resultDesc: string;
+  /** Messages in the push, and how many were new or retries already stored (0 when refused). */
+  messages: number;
+  stored: number;
+  duplicates: number;
+  /** The customers (`to`) the push was for, the first few. */
+  customers: string[];
+  requestId: string;
 }
 
 export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, options) => {
   const { engine, tokens, verifier, timestampSkewMs, metrics } = options;
   const now = options.now ?? Date.now;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Every push, stored or refused, is seen here once it is answered: the refusals by reason, the time of the
+  // last good push (alerts on silence), and the record the operator page lists.
+  app.addHook('onResponse', async (request, reply) => {
+    const door: Door = request.routeOptions.url === PUSH_PATHS.webhook ? 'webhook' : 'pushMsg';
+    const note = request.logNote ?? {};
+    const refused = reply.statusCode !== 200;
+    if (refused) metrics?.pushRefusals.inc({ door, reason: String(note.error ?? 'INTERNAL') });
+    else metrics?.lastPush.set(now() / 1000);
+    options.onPush?.({
+      at: now(),
+      door,
+      appKey: claimedKey(request, door),
+      status: reply.statusCode,
+      resultCode: String(note.resultCode ?? (refused ? '1' : SUCCESS.resultCode)),
+      resultDesc: String(note.reason ?? (refused ? '' : SUCCESS.resultDesc)),
+      messages: Number(note.messages ?? messageCount(request.body)),
+      stored: Number(note.stored ?? 0),
+      duplicates: Number(note.duplicates ?? 0),
+      customers: customersOf(request.body),
+      requestId: request.id,
+    });
+  });
 
   /** AICC retries a push answered 429 after Retry-After: a flood slows down instead of being lost. */
   function limit(key: string, reply: FastifyReply): void {
@@ -111,6 +154,34 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** The key the caller presented, verified or not (a refused push shows which key tried); never a secret. */
+function claimedKey(request: FastifyRequest, door: Door): string {
+  const key = door === 'pushMsg'
+    ? header(request, 'x-app-key')
+    : /^auth-v2\/([^/]+)\//.exec(header(request, 'authorization') ?? '')?.[1];
+  return (key ?? '').slice(0, 64);
+}
+
+function messagesOf(body: unknown): unknown[] {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  return Array.isArray(messages) ? messages : [];
+}
+
+function messageCount(body: unknown): number {
+  return messagesOf(body).length;
+}
+
+/** The distinct `to` of a push's messages, the first five, each cut to the longest id AICC sends (128). */
+function customersOf(body: unknown): string[] {
+  const ids = new Set<string>();
+  for (const message of messagesOf(body)) {
+    const to = (message as { to?: unknown } | null)?.to;
+    if (typeof to === 'string' && to) ids.add(to.slice(0, 128));
+    if (ids.size === 5) break;
+  }
+  return [...ids];
 }
 
 function codePoints(text: string): number {

@@ -2,6 +2,7 @@
 // Labels carry kinds and reasons, never a customer id or a token.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 
 export type Transport = 'websocket' | 'sse';
 
@@ -16,10 +17,26 @@ export interface Metrics {
   pushToDelivery: Histogram<'transport'>;
   pushDuration: Histogram<'door'>;
   uplink: Counter<'result'>;
+  uplinkFailures: Counter<'reason'>;
   slowConsumers: Counter;
+  pushRefusals: Counter<'door' | 'reason'>;
+  storeWriteFailures: Counter;
+  lastPush: Gauge;
 }
 
-export function createMetrics(options: { connectedClients: () => Record<Transport, number> }): Metrics {
+export type Door = 'pushMsg' | 'webhook';
+const DOORS: readonly Door[] = ['pushMsg', 'webhook'];
+
+export interface MetricsOptions {
+  connectedClients: () => Record<Transport, number>;
+  /** Resolves when the store can take writes (the readiness gauge asks it at each scrape). */
+  ping: () => Promise<void>;
+}
+
+/** A scrape does not wait longer than this for the store to answer the readiness ping. */
+const READY_PING_MS = 2000;
+
+export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'aicc_gateway_process_' });
   const metrics: Metrics = {
@@ -78,12 +95,49 @@ export function createMetrics(options: { connectedClients: () => Record<Transpor
       labelNames: ['result'],
       registers: [registry],
     }),
+    uplinkFailures: new Counter({
+      name: 'aicc_gateway_uplink_failures_total',
+      help: "Customers' messages AICC did not take, by reason (UNREACHABLE, TIMEOUT, FAILED, OUTSIDE_WORKING_HOURS, ...).",
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     slowConsumers: new Counter({
       name: 'aicc_gateway_slow_consumers_total',
       help: 'Customer connections closed because they did not keep up (4008).',
       registers: [registry],
     }),
+    pushRefusals: new Counter({
+      name: 'aicc_gateway_push_refusals_total',
+      help: 'Pushes from AICC answered with an error (AICC pushes them again), by door and reason (the error code).',
+      labelNames: ['door', 'reason'],
+      registers: [registry],
+    }),
+    storeWriteFailures: new Counter({
+      name: 'aicc_gateway_store_write_failures_total',
+      help: 'Appends the store could not take (locked, disk full, Redis unreachable).',
+      registers: [registry],
+    }),
+    lastPush: new Gauge({
+      name: 'aicc_gateway_last_push_timestamp_seconds',
+      help: 'When this node last stored a push (Unix time); the start time until the first push.',
+      registers: [registry],
+    }),
   };
+  metrics.lastPush.set(Date.now() / 1000);
+  // Series exist at 0 from the start, so rate() and increase() see the first refusal as an increase.
+  for (const door of DOORS) {
+    metrics.pushes.inc({ door }, 0);
+    for (const reason of Object.keys(ERROR_CODES) as ErrorCode[]) metrics.pushRefusals.inc({ door, reason }, 0);
+  }
+  for (const result of ['sent', 'failed']) metrics.uplink.inc({ result }, 0);
+  new Gauge({
+    name: 'aicc_gateway_ready',
+    help: '1 when the store answers (as GET /readyz), 0 when it does not.',
+    registers: [registry],
+    async collect() {
+      this.set((await answersWithin(options.ping(), READY_PING_MS)) ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'aicc_gateway_connected_clients',
     help: 'Customer stream connections open now, by transport.',
@@ -95,4 +149,14 @@ export function createMetrics(options: { connectedClients: () => Record<Transpor
     },
   });
   return metrics;
+}
+
+async function answersWithin(ping: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([ping.then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,6 +5,7 @@
 //   npm run simulate -- --gateway-url http://127.0.0.1:8080 --gateway-app-key app1 --gateway-app-secret s1
 //   npm run simulate -- --push poll --step-ms 300 --scenario timeout-async-on
 
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSimulator, SimulatorConfigError, type SimulatorOptions } from './index.js';
 import type { PushMode, Scenario } from './options.js';
@@ -31,7 +32,7 @@ const FLAGS = {
   'agent-hangs-up': ['SIM_AGENT_HANGS_UP', 'boolean', 'agentHangsUp'],
 } as const satisfies Record<string, readonly [string, 'text' | 'number' | 'boolean', keyof SimulatorOptions]>;
 
-const USAGE = `usage: npm run simulate -- [--flag value]...
+const USAGE = `usage: aicc-gateway simulate [--flag value]...   (npm run simulate -- [--flag value]...)
 ${Object.entries(FLAGS).map(([flag, [env]]) => `  --${flag.padEnd(20)} (${env})`).join('\n')}
 Booleans take on/off. Default port 8090; push is pushMsg when --gateway-url is given, else poll.`;
 
@@ -65,10 +66,11 @@ function parseValue(flag: string, kind: 'text' | 'number' | 'boolean', raw: stri
   throw new SimulatorConfigError(`--${flag} must be on or off`);
 }
 
-async function main(): Promise<void> {
+/** `aicc-gateway simulate [--flag value]...`: the simulator until SIGTERM/SIGINT. */
+export async function runSimulator(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let options: SimulatorOptions;
   try {
-    options = optionsFrom(process.argv.slice(2), process.env);
+    options = optionsFrom(argv, env);
   } catch (err) {
     process.stderr.write(`aicc-simulator: ${(err as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -99,4 +101,4 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-void main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void runSimulator(process.argv.slice(2));

@@ -20,9 +20,23 @@ export interface UplinkOptions {
   sessions: AiccSessions;
   channelId: string;
   log: FastifyBaseLogger;
-  onResult?: (result: UplinkStatus) => void;
+  /** Told of each message's fate at AICC; a failure comes with what was sent and AICC's words (operator page). */
+  onResult?: (result: UplinkStatus, failure?: UplinkFailure) => void;
   /** Told what AICC's answers say of the agents' working hours. */
   agentHours?: AgentHours;
+}
+
+/** A customer's message AICC did not take. */
+export interface UplinkFailure {
+  at: number;
+  customerId: string;
+  seq: number;
+  /** What was sent, shortened: "CHAT TEXT: Hello". */
+  sent: string;
+  /** Our reason code (UNREACHABLE, TIMEOUT, FAILED, OUTSIDE_WORKING_HOURS, ...), AICC's result code and words. */
+  code: string;
+  resultCode?: string;
+  desc: string;
 }
 
 export interface Accepted {
@@ -159,9 +173,17 @@ export class Uplink {
           return this.record(statusEntry(customerId, seq, 'sent'));
         },
         (err: unknown) => {
-          this.options.onResult?.('failed');
           const failure = describeFailure(err);
           if (failure.code === 'OUTSIDE_WORKING_HOURS') this.options.agentHours?.heard(false);
+          this.options.onResult?.('failed', {
+            at: Date.now(),
+            customerId,
+            seq,
+            sent: summarize(entry),
+            code: failure.code,
+            ...(failure.resultCode ? { resultCode: failure.resultCode } : {}),
+            desc: err instanceof Error ? err.message : String(err),
+          });
           this.options.log.warn({ customerId, seq, code: failure.code }, 'customer message not delivered to AICC');
           return this.record(statusEntry(customerId, seq, 'failed', failure));
         },
@@ -217,6 +239,12 @@ function upstreamOf(input: UplinkInput, messageCode: string): Pick<SendMsgReques
         ? { controlType: 'CHAT', mediaType: 'FILE', content: `${input.fileName},${input.size},${input.objectKey},${input.fileType}`, messageCode }
         : { controlType: 'CHAT', mediaType: input.mediaType, content: input.objectKey, messageCode };
   }
+}
+
+function summarize(entry: NormalizedMessage): string {
+  const { controlType, mediaType, content } = entry.message;
+  const text = typeof content === 'string' ? content : '';
+  return `${controlType}${mediaType ? ` ${mediaType}` : ''}${text ? `: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}` : ''}`;
 }
 
 function describeFailure(err: unknown): { reason: string; code: string; resultCode?: string } {
