@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StoredMessage } from '../src/aicc/downlink.js';
-import { INITIAL_STATE, nextState, type ConversationState, type Phase } from '../src/conversation/state.js';
+import { INITIAL_STATE, nextState, stateInputOf, type ConversationState, type Phase } from '../src/conversation/state.js';
 
 const msg = (fields: Partial<StoredMessage>): StoredMessage => ({
   channel: 'WEB', from: 'ch', to: 'c1', controlType: 'CHAT', sourceType: 'SYSTEM', mediaType: 'TEXT', content: '',
@@ -49,5 +49,18 @@ describe('nextState', () => {
   it('a new agent nickname is a change of state', () => {
     const after = nextState(at('agent', { agentNickname: 'Tom' }), msg({ sourceType: 'AGENT', senderNickname: 'Ann' }), 9);
     assert.deepEqual(after, { phase: 'agent', agentNickname: 'Ann', canSend: true, seq: 9 });
+  });
+
+  it('reads nothing of a message that stateInputOf leaves out (the writer thread gets only that)', () => {
+    const extra: [ConversationState, StoredMessage][] = [
+      [at('bot'), msg({ controlType: 'STATUS', sourceType: 'CUSTOMER', status: 'failed', resultCode: '12', content: null })],
+      [at('bot'), msg({ controlType: 'STATUS', sourceType: 'CUSTOMER', status: 'failed', resultCode: '1', content: null })],
+      [at('queuing'), msg({ sourceType: 'AGENT', senderNickname: '  Lily ', content: 'Queuing is over' })],
+      [at('ended'), msg({ sourceType: 'CUSTOMER', content: 'hello again' })],
+      [at('offline'), msg({ controlType: 'CONNECT', sourceType: 'CUSTOMER', content: null })],
+    ];
+    for (const [before, message] of [...table.map(([, b, m]) => [b, m] as const), ...extra]) {
+      assert.deepEqual(nextState(before, stateInputOf(message), 7), nextState(before, message, 7), JSON.stringify(message));
+    }
   });
 });

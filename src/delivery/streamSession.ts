@@ -4,6 +4,7 @@
 // store to catch up, so memory per connection stays bounded however far behind the client is.
 
 import type { FastifyBaseLogger } from 'fastify';
+import { serializeMessage } from '../engine/messageJson.js';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
 import type { Metrics, Transport as TransportKind } from '../observability/metrics.js';
 
@@ -213,13 +214,15 @@ export class StreamSession {
 }
 
 // A live entry reaches every connection of its customer as the same object: encode its frame once, not once
-// per connection (a customer with many tabs, or many agents' screens, would otherwise pay it each time).
+// per connection (a customer with many tabs, or many agents' screens, would otherwise pay it each time). The
+// message's own JSON usually exists already (the engine serialized it to store it); the frame is built around it,
+// in the key order JSON.stringify({ type, seq, message, storedAt }) would give.
 const encodedFrames = new WeakMap<LogEntry, string>();
 
 function messageFrameOf(entry: LogEntry): string {
   let json = encodedFrames.get(entry);
   if (json === undefined) {
-    json = JSON.stringify({ type: 'message', seq: entry.seq, message: entry.message, storedAt: entry.storedAt });
+    json = `{"type":"message","seq":${entry.seq},"message":${serializeMessage(entry.message)},"storedAt":${entry.storedAt}}`;
     encodedFrames.set(entry, json);
   }
   return json;

@@ -15,7 +15,9 @@ import { INITIAL_STATE } from '../../conversation/state.js';
 import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { openDatabase } from './database.js';
 import { LocalHub } from './hub.js';
-import type { WriterData, WriterReply, WriterRequest, WrittenMessage } from './writer.js';
+import { serializeMessage } from '../messageJson.js';
+import { stateInputOf } from '../../conversation/state.js';
+import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
 
 export interface LocalEngineOptions {
   dataDir: string;
@@ -26,12 +28,18 @@ export interface LocalEngineOptions {
 
 /** Bounds one transaction, so one commit never holds the lock (and the pushes waiting on it) for long. */
 const MAX_PUSHES_PER_COMMIT = 512;
+/**
+ * Batches handed to the writer at once: while it commits one (the fsync), the next is already waiting beside
+ * it, so it never sits idle for the main thread's answer. The thread works through them in order, one
+ * transaction each, so commits (and what is published after them) keep the order of arrival.
+ */
+const MAX_COMMITS_IN_FLIGHT = 2;
 const DATABASE_FILE = 'gateway.sqlite';
 
 type Pending = { resolve: (value: AppendOutcome[]) => void; reject: (err: Error) => void; messages: NormalizedMessage[] };
 type Call = { resolve: (reply: Extract<WriterReply, { id: number }>) => void; reject: (err: Error) => void };
 type WriterCommand =
-  | { type: 'append'; requests: NormalizedMessage[][] }
+  | { type: 'append'; batch: AppendBatch }
   | { type: 'purge'; cutoffMs: number; limit: number }
   | { type: 'ping' }
   | { type: 'close' };
@@ -42,7 +50,7 @@ export class LocalEngine implements Engine {
   private readonly calls = new Map<number, Call>();
   private nextCallId = 1;
   private readonly queue: Pending[] = [];
-  private commitUnderWay: Promise<void> | undefined;
+  private readonly commitsUnderWay = new Set<Promise<void>>();
   private closing = false;
   private readonly hub = new LocalHub();
   private readonly reader: Database.Database;
@@ -146,7 +154,7 @@ export class LocalEngine implements Engine {
 
   async close(): Promise<void> {
     this.closing = true;
-    while (this.commitUnderWay) await this.commitUnderWay;
+    while (this.commitsUnderWay.size > 0) await Promise.allSettled([...this.commitsUnderWay]);
     const writer = this.writer;
     this.writer = undefined;
     if (writer) {
@@ -159,32 +167,33 @@ export class LocalEngine implements Engine {
     this.reader.close();
   }
 
-  /** Sends every queued push (up to the bound) as one batch; the next batch goes when this one is committed. */
+  /** Sends the queued pushes (up to the bound) as one batch, unless enough batches are with the writer already. */
   private commitNext(): void {
-    if (this.commitUnderWay || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_PUSHES_PER_COMMIT);
-    this.commitUnderWay = this.call({ type: 'append', requests: batch.map((p) => p.messages) })
-      .then(
-        (reply) => {
-          const results = (reply as { result: WrittenMessage[][] }).result;
-          // Published in commit order, and only once durable: a listener never sees what a crash could undo.
-          batch.forEach((pending, i) => {
-            const outcomes = toOutcomes(pending.messages, results[i]!);
-            for (const { duplicate, ...entry } of outcomes) {
-              if (!duplicate) this.hub.publish(entry.customerId, { type: 'entry', entry });
-            }
-            pending.resolve(outcomes);
-          });
-        },
-        (err: Error) => {
-          this.options.log.error({ err: { message: err.message }, pushes: batch.length }, 'store write failed');
-          for (const pending of batch) pending.reject(storeError(err));
-        },
-      )
-      .finally(() => {
-        this.commitUnderWay = undefined;
-        this.commitNext();
-      });
+    while (this.commitsUnderWay.size < MAX_COMMITS_IN_FLIGHT && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_PUSHES_PER_COMMIT);
+      const commit: Promise<void> = this.call({ type: 'append', batch: batchOf(batch) })
+        .then(
+          (reply) => {
+            const outcomes = toOutcomes(batch, (reply as { result: AppendResult }).result);
+            // Published in commit order, and only once durable: a listener never sees what a crash could undo.
+            batch.forEach((pending, i) => {
+              for (const { duplicate, ...entry } of outcomes[i]!) {
+                if (!duplicate) this.hub.publish(entry.customerId, { type: 'entry', entry });
+              }
+              pending.resolve(outcomes[i]!);
+            });
+          },
+          (err: Error) => {
+            this.options.log.error({ err: { message: err.message }, pushes: batch.length }, 'store write failed');
+            for (const pending of batch) pending.reject(storeError(err));
+          },
+        )
+        .finally(() => {
+          this.commitsUnderWay.delete(commit);
+          this.commitNext();
+        });
+      this.commitsUnderWay.add(commit);
+    }
   }
 
   private async call(command: WriterCommand): Promise<Extract<WriterReply, { id: number }>> {
@@ -244,18 +253,44 @@ function startWriter(data: WriterData): Promise<Worker> {
   });
 }
 
-function toOutcomes(messages: NormalizedMessage[], written: WrittenMessage[]): AppendOutcome[] {
-  return messages.map((msg, i) => {
-    const { seq, storedAt, state, duplicateOf } = written[i]!;
-    return {
-      customerId: msg.customerId,
-      seq,
-      storedAt,
-      message: duplicateOf === undefined ? msg.message : JSON.parse(duplicateOf),
-      ...(state ? { state } : {}),
-      duplicate: duplicateOf !== undefined,
-    };
-  });
+/** The pushes as the writer takes them: flat arrays of strings, each message serialized once. */
+function batchOf(pushes: Pending[]): AppendBatch {
+  const batch: AppendBatch = { pushSizes: [], customers: [], dedupeKeys: [], controlTypes: [], bodies: [], stateInputs: [] };
+  for (const { messages } of pushes) {
+    batch.pushSizes.push(messages.length);
+    for (const msg of messages) {
+      batch.customers.push(msg.customerId);
+      batch.dedupeKeys.push(msg.dedupeKey);
+      batch.controlTypes.push(msg.message.controlType);
+      batch.bodies.push(serializeMessage(msg.message));
+      batch.stateInputs.push(stateInputOf(msg.message));
+    }
+  }
+  return batch;
+}
+
+function toOutcomes(pushes: Pending[], result: AppendResult): AppendOutcome[][] {
+  const states = new Map(result.states);
+  const duplicates = new Map(result.duplicates.map(([i, seq, storedAt, body]) => [i, { seq, storedAt, body }]));
+  let i = 0;
+  return pushes.map(({ messages }) =>
+    messages.map((msg) => {
+      const index = i++;
+      const duplicate = duplicates.get(index);
+      if (duplicate) {
+        return { customerId: msg.customerId, seq: duplicate.seq, storedAt: duplicate.storedAt, message: JSON.parse(duplicate.body), duplicate: true };
+      }
+      const state = states.get(index);
+      return {
+        customerId: msg.customerId,
+        seq: result.seqs[index]!,
+        storedAt: result.storedAt,
+        message: msg.message,
+        ...(state ? { state } : {}),
+        duplicate: false,
+      };
+    }),
+  );
 }
 
 /**

@@ -3,21 +3,43 @@
 // It also keeps each customer's conversation state, advanced in the transaction that stores the message.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NormalizedMessage } from '../../aicc/downlink.js';
-import { INITIAL_STATE, nextState, type ConversationState } from '../../conversation/state.js';
+import { INITIAL_STATE, nextState, type ConversationState, type StateInput } from '../../conversation/state.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
+import { Heads } from './heads.js';
+
+/**
+ * One batch of pushes, as flat arrays of strings (cheap to copy between threads, unlike object graphs):
+ * message i of the batch belongs to customers[i]; pushSizes says how many messages each push has, in order.
+ */
+export interface AppendBatch {
+  pushSizes: number[];
+  customers: string[];
+  dedupeKeys: string[];
+  controlTypes: string[];
+  /** Each message as JSON, serialized once on the main thread (and reused there for the stream frames). */
+  bodies: string[];
+  /** What the conversation state machine reads of each message. */
+  stateInputs: StateInput[];
+}
+
+/** What became of a batch: one seq per message (its earlier seq for a duplicate), and the exceptions. */
+export interface AppendResult {
+  storedAt: number;
+  seqs: number[];
+  /** [message index, the state it led to] for the messages that changed their customer's state. */
+  states: [number, ConversationState][];
+  /** [message index, seq, storedAt, body as first stored] for the messages already in the log. */
+  duplicates: [number, number, number, string][];
+}
 
 export type WriterRequest =
-  | { id: number; type: 'append'; requests: NormalizedMessage[][] }
+  | { id: number; type: 'append'; batch: AppendBatch }
   | { id: number; type: 'purge'; cutoffMs: number; limit: number }
   | { id: number; type: 'ping' }
   | { id: number; type: 'close' };
 
-/** What the writer tells of each message: its seq, the state it led to, or the message as first stored. */
-export type WrittenMessage = { seq: number; storedAt: number; state?: ConversationState; duplicateOf?: string };
-
 export type WriterReply =
-  | { id: number; ok: true; result?: WrittenMessage[][] | number }
+  | { id: number; ok: true; result?: AppendResult | number }
   | { id: number; ok: false; error: { message: string; code?: string } }
   | { type: 'ready' };
 
@@ -40,45 +62,67 @@ const writeCustomer = db.prepare(
   `INSERT INTO customers (id, last_seq, state) VALUES (?, ?, ?)
    ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, state = excluded.state`,
 );
+// Both unique indexes (seq, dedupe key) make a conflicting row a no-op; only then is anything read back.
 const insertMessage = db.prepare(
   `INSERT INTO messages (customer_id, seq, dedupe_key, control_type, body, stored_at, state)
-   VALUES (?, ?, ?, ?, ?, ?, ?)`,
+   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 );
 const purgeBatch = db.prepare(
   'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE stored_at < ? ORDER BY stored_at LIMIT ?)',
 );
 const selectOne = db.prepare('SELECT 1');
 
-// Only seqs and states travel back to the main thread, which already holds the messages.
-function appendOne(msg: NormalizedMessage, storedAt: number): WrittenMessage {
-  const existing = findByDedupeKey.get(msg.customerId, msg.dedupeKey);
-  if (existing) return { seq: existing.seq, storedAt: existing.stored_at, duplicateOf: existing.body };
-  const customer = readCustomer.get(msg.customerId);
-  const seq = (customer?.last_seq ?? 0) + 1;
-  const before: ConversationState = customer?.state ? JSON.parse(customer.state) : INITIAL_STATE;
-  const after = nextState(before, msg.message, seq);
-  const changed = after !== before;
-  writeCustomer.run(msg.customerId, seq, JSON.stringify(after));
-  insertMessage.run(
-    msg.customerId, seq, msg.dedupeKey, msg.message.controlType, JSON.stringify(msg.message), storedAt,
-    changed ? JSON.stringify(after) : null,
-  );
-  return changed ? { seq, storedAt, state: after } : { seq, storedAt };
-}
+const heads = new Heads((customerId) => {
+  const row = readCustomer.get(customerId);
+  return { lastSeq: row?.last_seq ?? 0, state: row?.state ? (JSON.parse(row.state) as ConversationState) : INITIAL_STATE };
+});
 
 // BEGIN IMMEDIATE takes the write lock up front, so a locked database fails here (after busy_timeout) rather
-// than half-way through. Any failure rolls the whole batch back; every push in it is answered non-zero.
-const appendBatch = db.transaction((requests: NormalizedMessage[][]) => {
+// than half-way through. Any failure rolls the whole batch back (and the heads it moved, which were staged);
+// every push in it is answered non-zero.
+const appendBatch = db.transaction((batch: AppendBatch): AppendResult => {
   const storedAt = Date.now();
-  return requests.map((messages) => messages.map((msg) => appendOne(msg, storedAt)));
+  const staged = heads.stage();
+  const result: AppendResult = { storedAt, seqs: new Array(batch.customers.length), states: [], duplicates: [] };
+  for (let i = 0; i < batch.customers.length; i++) {
+    const customerId = batch.customers[i]!;
+    for (let attempt = 0; ; attempt++) {
+      const head = staged.get(customerId);
+      const seq = head.lastSeq + 1;
+      const after = nextState(head.state, batch.stateInputs[i]!, seq);
+      const changed = after !== head.state;
+      const stateJson = changed ? JSON.stringify(after) : null;
+      const inserted = insertMessage.run(customerId, seq, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
+      if (inserted.changes === 1) {
+        staged.advance(customerId, seq, after);
+        result.seqs[i] = seq;
+        if (changed) result.states.push([i, after]);
+        break;
+      }
+      const existing = findByDedupeKey.get(customerId, batch.dedupeKeys[i]!);
+      if (existing) {
+        result.seqs[i] = existing.seq;
+        result.duplicates.push([i, existing.seq, existing.stored_at, existing.body]);
+        break;
+      }
+      // The seq was taken: someone else wrote this file (another process on the same DATA_DIR). Re-read.
+      if (attempt > 0) throw new Error(`seq ${seq} of a customer is taken and re-reading did not help`);
+      staged.reload(customerId);
+    }
+  }
+  for (const [customerId, head] of staged.changed()) writeCustomer.run(customerId, head.lastSeq, JSON.stringify(head.state));
+  return result;
 }).immediate;
 
 port.on('message', (request: WriterRequest) => {
   try {
     switch (request.type) {
-      case 'append':
-        reply({ id: request.id, ok: true, result: appendBatch(request.requests) });
+      case 'append': {
+        const result = appendBatch(request.batch);
+        heads.commit();
+        reply({ id: request.id, ok: true, result });
         break;
+      }
       case 'purge':
         reply({ id: request.id, ok: true, result: purgeBatch.run(request.cutoffMs, request.limit).changes });
         break;
@@ -93,6 +137,7 @@ port.on('message', (request: WriterRequest) => {
         break;
     }
   } catch (err) {
+    heads.discard();
     const { message, code } = err as { message: string; code?: string };
     reply({ id: request.id, ok: false, error: { message, code } });
   }
