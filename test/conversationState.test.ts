@@ -2,10 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StoredMessage } from '../src/aicc/downlink.js';
-import { INITIAL_STATE, nextState, stateInputOf, type ConversationState, type Phase } from '../src/conversation/state.js';
+import { INITIAL_STATE, nextState, stateInputOf } from '../src/conversation/state.js';
+import type { ConversationState, DownLinkMsg, Phase } from '../src/protocol/index.js';
 
-const msg = (fields: Partial<StoredMessage>): StoredMessage => ({
+const msg = (fields: Partial<DownLinkMsg>): DownLinkMsg => ({
   channel: 'WEB', from: 'ch', to: 'c1', controlType: 'CHAT', sourceType: 'SYSTEM', mediaType: 'TEXT', content: '',
   timestamp: 1, ...fields,
 });
@@ -14,7 +14,7 @@ const at = (phase: Phase, extra: Partial<ConversationState> = {}): ConversationS
 });
 
 describe('nextState', () => {
-  const table: [string, ConversationState, StoredMessage, Phase, string?][] = [
+  const table: [string, ConversationState, DownLinkMsg, Phase, string?][] = [
     ['robot reply keeps the bot', INITIAL_STATE, msg({ sourceType: 'ROBOT', content: 'Hi, how can I help?' }), 'bot'],
     ['TRANS2AGENT queues', at('bot'), msg({ controlType: 'TRANS2AGENT', mediaType: null, content: null }), 'queuing'],
     ['the "Queuing..." notice queues', at('bot'), msg({ content: 'Queuing...' }), 'queuing'],
@@ -52,7 +52,7 @@ describe('nextState', () => {
   });
 
   it('reads nothing of a message that stateInputOf leaves out (the writer thread gets only that)', () => {
-    const extra: [ConversationState, StoredMessage][] = [
+    const extra: [ConversationState, DownLinkMsg][] = [
       [at('bot'), msg({ controlType: 'STATUS', sourceType: 'CUSTOMER', status: 'failed', resultCode: '12', content: null })],
       [at('bot'), msg({ controlType: 'STATUS', sourceType: 'CUSTOMER', status: 'failed', resultCode: '1', content: null })],
       [at('queuing'), msg({ sourceType: 'AGENT', senderNickname: '  Lily ', content: 'Queuing is over' })],

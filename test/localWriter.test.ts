@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { normalizeDownLinkMsg, type DownLinkMsg, type NormalizedMessage } from '../src/aicc/downlink.js';
+import { normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../src/aicc/downlink.js';
 import { INITIAL_STATE } from '../src/conversation/state.js';
 import { Heads } from '../src/engine/local/heads.js';
 import { LocalEngine } from '../src/engine/local/index.js';
@@ -18,7 +18,7 @@ import { tempDir } from './support/gateway.js';
 
 const log = createLogger('silent');
 const open = (dataDir: string, busyTimeoutMs = 5000) => LocalEngine.open({ dataDir, durability: 'full', busyTimeoutMs, log });
-const msg = (overrides: Msg = {}): NormalizedMessage => normalizeDownLinkMsg(downLinkMsg({ to: 'c1', ...overrides }) as DownLinkMsg, 0);
+const msg = (overrides: Msg = {}): NormalizedMessage => normalizeDownLinkMsg(downLinkMsg({ to: 'c1', ...overrides }) as RawDownLinkMsg, 0);
 
 describe('local engine: the writer remembers heads', () => {
   it('continues seqs and dedupe across a restart, and keeps the conversation state', async () => {

@@ -123,7 +123,7 @@ describe('tokenByAkSk', () => {
 
 describe('the AccessToken verdict cache', () => {
   const apps = new Map([['app1', 'secret-1'], ['app2', 'secret-2']]);
-  const tokens = createAccessTokens({ apps, secret: new TextEncoder().encode('a-shared-secret-of-at-least-32-characters') });
+  const tokens = createAccessTokens({ apps, key: new TextEncoder().encode('a-shared-secret-of-at-least-32-characters') });
   const refused = (err: unknown) => err instanceof GatewayError && err.code === 'UNAUTHORIZED';
 
   it('still checks x-app-key for a token it has already accepted', async () => {

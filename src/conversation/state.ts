@@ -1,19 +1,9 @@
 // The conversation state of one customer, derived from the events AICC pushes (and, later, what the customer
 // sends). One pure function: the state before, one message, the state after.
 
-import type { StoredMessage } from '../aicc/downlink.js';
-
-export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
-
-export interface ConversationState {
-  phase: Phase;
-  /** The agent's display name while an agent is connected. */
-  agentNickname?: string;
-  /** Whether the customer may write now: false only once the conversation has ended without offline messages. */
-  canSend: boolean;
-  /** The seq of the message that set this state; 0 for the initial state. */
-  seq: number;
-}
+import { RESULT } from '../aicc/api.js';
+import type { ConversationState, DownLinkMsg, Phase } from '../protocol/index.js';
+import { STATUS_CONTROL_TYPE } from './controlTypes.js';
 
 export const INITIAL_STATE: ConversationState = { phase: 'bot', canSend: true, seq: 0 };
 
@@ -26,10 +16,10 @@ const AGENT_CONNECTED_TEXT = /connected to (an )?agent|已接通|坐席已接入
  * What `nextState` reads of a message, and nothing more: the local engine's writer thread is handed only this,
  * not the whole message. A field read below must be picked in `stateInputOf` too.
  */
-export type StateInput = Pick<StoredMessage, 'controlType' | 'sourceType'> &
-  Partial<Pick<StoredMessage, 'content'>> & { isOfflineStatus?: unknown; status?: unknown; resultCode?: unknown; senderNickname?: unknown };
+export type StateInput = Pick<DownLinkMsg, 'controlType' | 'sourceType'> &
+  Partial<Pick<DownLinkMsg, 'content'>> & { isOfflineStatus?: unknown; status?: unknown; resultCode?: unknown; senderNickname?: unknown };
 
-export function stateInputOf(message: StoredMessage): StateInput {
+export function stateInputOf(message: DownLinkMsg): StateInput {
   const input: StateInput = { controlType: message.controlType, sourceType: message.sourceType };
   // Only SYSTEM text moves the state (queuing, agent connected): other content, however long, stays behind.
   if (message.sourceType === 'SYSTEM') input.content = message.content;
@@ -62,10 +52,10 @@ function nextPhase(phase: Phase, message: StateInput): Phase {
       return message.isOfflineStatus === true ? 'offline' : 'ended';
     case 'TRANS2AGENT':
       return 'queuing';
-    case 'STATUS':
+    case STATUS_CONTROL_TYPE:
       // The gateway's record that AICC refused the customer's message or transfer as outside working hours:
       // no agent now, but the customer may leave a message.
-      return message.status === 'failed' && message.resultCode === '12' ? 'offline' : phase;
+      return message.status === 'failed' && message.resultCode === RESULT.OUTSIDE_WORKING_HOURS ? 'offline' : phase;
     case 'CONNECT':
       if (sourceType === 'AGENT') return 'agent';
       // The customer (re)connecting opens a new conversation, which starts with the bot.

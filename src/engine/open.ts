@@ -1,32 +1,18 @@
 // Chooses the engine from the configuration: Redis when REDIS_URL is set (several nodes acting as one), else
-// SQLite in DATA_DIR. Where the AccessToken signing secret lives follows from the same choice: with Redis and
-// no TOKEN_SECRET, every node must read one shared secret, so it is kept in Redis rather than in DATA_DIR.
+// SQLite in DATA_DIR. (The signing secret follows the same choice, in secrets/open.ts.)
 
 import type { Logger } from 'pino';
-import { loadTokenSecret } from '../aicc/accessTokens.js';
 import type { Config } from '../config.js';
 import { LocalEngine } from './local/index.js';
 import { RedisEngine } from './redis/index.js';
 import type { Engine } from './types.js';
 
-export async function openEngine(config: Config, log: Logger): Promise<{ engine: Engine; tokenSecret: Uint8Array }> {
-  if (config.redisUrl) {
-    const engine = await RedisEngine.open({ url: config.redisUrl, historyTtlMs: config.historyTtlMs, log });
-    try {
-      const tokenSecret = config.tokenSecret
-        ? new TextEncoder().encode(config.tokenSecret)
-        : await engine.sharedTokenSecret();
-      return { engine, tokenSecret };
-    } catch (err) {
-      await engine.close();
-      throw err;
-    }
-  }
-  const engine = await LocalEngine.open({
+export async function openEngine(config: Config, log: Logger): Promise<Engine> {
+  if (config.redisUrl) return RedisEngine.open({ url: config.redisUrl, historyTtlMs: config.historyTtlMs, log });
+  return LocalEngine.open({
     dataDir: config.dataDir,
     durability: config.durability,
     busyTimeoutMs: config.storeBusyTimeoutMs,
     log,
   });
-  return { engine, tokenSecret: loadTokenSecret(config.dataDir, config.tokenSecret) };
 }

@@ -4,7 +4,7 @@
 // and are dropped when it rolled back. Bounded: the customers written longest ago are forgotten first (and
 // read again from the file when they come back).
 
-import type { ConversationState } from '../../conversation/state.js';
+import type { ConversationState } from '../../protocol/index.js';
 
 export interface Head {
   lastSeq: number;

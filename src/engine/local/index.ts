@@ -11,12 +11,11 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
-import { INITIAL_STATE } from '../../conversation/state.js';
+import { INITIAL_STATE, stateInputOf } from '../../conversation/state.js';
 import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { openDatabase } from './database.js';
-import { LocalHub } from './hub.js';
+import { Hub } from '../hub.js';
 import { serializeMessage } from '../messageJson.js';
-import { stateInputOf } from '../../conversation/state.js';
 import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
 
 export interface LocalEngineOptions {
@@ -52,7 +51,7 @@ export class LocalEngine implements Engine {
   private readonly queue: Pending[] = [];
   private readonly commitsUnderWay = new Set<Promise<void>>();
   private closing = false;
-  private readonly hub = new LocalHub();
+  private readonly hub = new Hub();
   private readonly reader: Database.Database;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;
   private readonly selectBefore: Database.Statement<[string, number, number], Row>;

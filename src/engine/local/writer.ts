@@ -3,7 +3,8 @@
 // It also keeps each customer's conversation state, advanced in the transaction that stores the message.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { INITIAL_STATE, nextState, type ConversationState, type StateInput } from '../../conversation/state.js';
+import { INITIAL_STATE, nextState, type StateInput } from '../../conversation/state.js';
+import type { ConversationState } from '../../protocol/index.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
 import { Heads } from './heads.js';
 

@@ -15,6 +15,4 @@ export const keys = {
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
   retention: 'aicc:retention',
-  /** The AccessToken signing secret shared by every node when TOKEN_SECRET is unset. */
-  tokenSecret: 'aicc:token-secret',
 };
