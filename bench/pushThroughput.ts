@@ -4,7 +4,7 @@
 // gateway stores each one durably (DURABILITY=full: fsync'd group commits); after the run the store is counted
 // to show that every acknowledged message is in it. The bare route's figure is the generator's own ceiling.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -27,6 +27,7 @@ export interface ThroughputOptions {
 
 export async function measurePushThroughput({ durationSeconds }: ThroughputOptions) {
   const dataDir = mkdtempSync(join(tmpdir(), 'aicc-bench-'));
+  const disk = measureFsync(dataDir);
   const gateway = await startProcess(join(ROOT, 'src/main.ts'), gatewayEnv(dataDir), { profile: 'gateway-throughput' });
   const bare = await startProcess(join(ROOT, 'bench/bareServer.ts'), {});
   const warnings: string[] = [];
@@ -64,6 +65,12 @@ export async function measurePushThroughput({ durationSeconds }: ThroughputOptio
     if (stored !== acknowledged) warnings.push(`acknowledged ${acknowledged} messages but the store holds ${stored}`);
     return {
       ceilingPushesPerSecond: results[0]!.bareFastify.pushesPerSecond,
+      disk: {
+        ...disk,
+        // Each of the 50 connections has one push in flight and every push waits for the commit it is in: at
+        // most 50 pushes share one fsync, and commits (one fsync each) follow one another.
+        durableBoundPushesPerSecond: Math.round((CONNECTIONS * 1000) / disk.fsyncP50Ms),
+      },
       results,
       store: { acknowledgedMessages: acknowledged, storedMessages: stored },
       warnings,
@@ -83,6 +90,27 @@ function load(url: string, headers: Record<string, string>, perPush: number, dur
     tag: `${tag}-${Date.now()}`, customers: 500,
   };
   return runJson<GeneratorResult>(join(ROOT, 'bench/loadGenerator.ts'), [JSON.stringify(options)]);
+}
+
+/** What one commit's fsync costs on this disk: 200 appends of 16 KiB (a WAL frame run), each fdatasync'd. */
+function measureFsync(dir: string) {
+  const path = join(dir, 'fsync-probe');
+  const fd = openSync(path, 'w');
+  const block = Buffer.alloc(16 * 1024, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      const start = performance.now();
+      writeSync(fd, block);
+      fdatasyncSync(fd);
+      times.push(performance.now() - start);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  return { fsyncP50Ms: round(times[100]!, 2), fsyncP99Ms: round(times[198]!, 2) };
 }
 
 function countStored(dataDir: string): number {
