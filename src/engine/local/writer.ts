@@ -52,6 +52,9 @@ const port = parentPort!;
 const { path, ...options } = workerData as WriterData;
 const db = openDatabase(path, options);
 migrate(db);
+// Every message adds to three indexes whose pages are spread over the file: keep more of them in memory than
+// SQLite's 2 MB default, so an insert rarely has to read a page back (about a fifth more rows/s measured).
+db.pragma('cache_size = -32768');
 
 const findByDedupeKey = db.prepare<[string, string], { seq: number; body: string; stored_at: number }>(
   'SELECT seq, body, stored_at FROM messages WHERE customer_id = ? AND dedupe_key = ?',
