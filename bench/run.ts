@@ -19,5 +19,26 @@ const report: Record<string, unknown> = {
 if (only.has('throughput')) report.pushMsgThroughput = await measurePushThroughput({ durationSeconds });
 if (only.has('delivery')) report.delivery = await measureDelivery({ stepSeconds: Math.min(3, durationSeconds) });
 if (only.has('redis')) report.redisNodes = await measureRedisNodes({ durationSeconds });
+report.goals = goalsOf(report);
 report.benchSeconds = Math.round((Date.now() - started) / 1000);
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+
+/** The targets of the performance work (issue 13), checked against this run's own ratios. */
+function goalsOf(r: Record<string, unknown>) {
+  const throughput = r.pushMsgThroughput as Awaited<ReturnType<typeof measurePushThroughput>> | undefined;
+  const delivery = r.delivery as Awaited<ReturnType<typeof measureDelivery>> | undefined;
+  const ratio = (perPush: number) => throughput?.results.find((x) => x.messagesPerPush === perPush)?.ratioToBare.throughput;
+  const goals: Record<string, { value: number | undefined; target: string; met: boolean }> = {};
+  if (throughput) {
+    goals.ingest1PerPush = { value: ratio(1), target: '>= 0.5 x bare route', met: (ratio(1) ?? 0) >= 0.5 };
+    goals.ingest20PerPush = { value: ratio(20), target: '>= 0.3 x bare route', met: (ratio(20) ?? 0) >= 0.3 };
+  }
+  if (delivery) {
+    const { gateway, ratioToBare } = delivery.pushToBrowser;
+    goals.pushToBrowserRate = { value: gateway.maxMessagesPerSecond, target: '>= 25,000 msgs/s at p99 <= 50 ms', met: gateway.maxMessagesPerSecond >= 25_000 };
+    goals.pushToBrowserRatio = { value: ratioToBare, target: '>= 0.5 x bare forwarder', met: ratioToBare >= 0.5 };
+    const bytes = delivery.memoryPerIdleConnection.gatewayBytes;
+    goals.idleConnectionMemory = { value: bytes, target: '<= 2,560 bytes', met: bytes <= 2560 };
+  }
+  return goals;
+}
