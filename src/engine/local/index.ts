@@ -25,14 +25,11 @@ export interface LocalEngineOptions {
   log: Logger;
 }
 
-/** Bounds one transaction, so one commit never holds the lock (and the pushes waiting on it) for long. */
-const MAX_PUSHES_PER_COMMIT = 512;
 /**
- * Batches handed to the writer at once: while it commits one (the fsync), the next is already waiting beside
- * it, so it never sits idle for the main thread's answer. The thread works through them in order, one
- * transaction each, so commits (and what is published after them) keep the order of arrival.
+ * Pushes handed to the writer in one message. The writer groups every message waiting for it into its next
+ * transaction, so this only bounds what one structured copy carries.
  */
-const MAX_COMMITS_IN_FLIGHT = 2;
+const MAX_PUSHES_PER_MESSAGE = 512;
 const DATABASE_FILE = 'gateway.sqlite';
 
 type Pending = { resolve: (value: AppendOutcome[]) => void; reject: (err: Error) => void; messages: NormalizedMessage[] };
@@ -49,7 +46,8 @@ export class LocalEngine implements Engine {
   private readonly calls = new Map<number, Call>();
   private nextCallId = 1;
   private readonly queue: Pending[] = [];
-  private readonly commitsUnderWay = new Set<Promise<void>>();
+  private readonly appendsUnderWay = new Set<Promise<void>>();
+  private flushScheduled = false;
   private closing = false;
   private readonly hub = new Hub();
   private readonly reader: Database.Database;
@@ -91,7 +89,11 @@ export class LocalEngine implements Engine {
     if (messages.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject, messages: [...messages] });
-      this.commitNext();
+      // The pushes that reach this point in one turn of the event loop travel to the writer together.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -153,7 +155,10 @@ export class LocalEngine implements Engine {
 
   async close(): Promise<void> {
     this.closing = true;
-    while (this.commitsUnderWay.size > 0) await Promise.allSettled([...this.commitsUnderWay]);
+    while (this.appendsUnderWay.size > 0 || this.queue.length > 0) {
+      this.flush();
+      await Promise.allSettled([...this.appendsUnderWay]);
+    }
     const writer = this.writer;
     this.writer = undefined;
     if (writer) {
@@ -166,11 +171,23 @@ export class LocalEngine implements Engine {
     this.reader.close();
   }
 
-  /** Sends the queued pushes (up to the bound) as one batch, unless enough batches are with the writer already. */
-  private commitNext(): void {
-    while (this.commitsUnderWay.size < MAX_COMMITS_IN_FLIGHT && this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_PUSHES_PER_COMMIT);
-      const commit: Promise<void> = this.call({ type: 'append', batch: batchOf(batch) })
+  /**
+   * Hands the queued pushes to the writer at once, without waiting for the commit under way: the writer takes
+   * them into its next transaction as soon as that one is done, so it never waits for this thread's answer.
+   * Replies come back in commit order, and each push is published and answered as its own reply arrives.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_PUSHES_PER_MESSAGE);
+      let request: AppendBatch;
+      try {
+        request = batchOf(batch);
+      } catch (err) {
+        for (const pending of batch) pending.reject(storeError(err));
+        continue;
+      }
+      const append: Promise<void> = this.call({ type: 'append', batch: request })
         .then(
           (reply) => {
             const outcomes = toOutcomes(batch, (reply as { result: AppendResult }).result);
@@ -187,11 +204,8 @@ export class LocalEngine implements Engine {
             for (const pending of batch) pending.reject(storeError(err));
           },
         )
-        .finally(() => {
-          this.commitsUnderWay.delete(commit);
-          this.commitNext();
-        });
-      this.commitsUnderWay.add(commit);
+        .finally(() => this.appendsUnderWay.delete(append));
+      this.appendsUnderWay.add(append);
     }
   }
 
@@ -254,9 +268,8 @@ function startWriter(data: WriterData): Promise<Worker> {
 
 /** The pushes as the writer takes them: flat arrays of strings, each message serialized once. */
 function batchOf(pushes: Pending[]): AppendBatch {
-  const batch: AppendBatch = { pushSizes: [], customers: [], dedupeKeys: [], controlTypes: [], bodies: [], stateInputs: [] };
+  const batch: AppendBatch = { customers: [], dedupeKeys: [], controlTypes: [], bodies: [], stateInputs: [] };
   for (const { messages } of pushes) {
-    batch.pushSizes.push(messages.length);
     for (const msg of messages) {
       batch.customers.push(msg.customerId);
       batch.dedupeKeys.push(msg.dedupeKey);

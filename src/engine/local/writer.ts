@@ -1,19 +1,18 @@
 // The SQLite writer thread. It owns the only write connection, so commits (and their fsyncs) never stall the
-// event loop, and it commits each batch of pushes it is handed in one transaction: one fsync for many pushes.
+// event loop, and it commits all the pushes waiting for it in one transaction: one fsync for many pushes.
 // It also keeps each customer's conversation state, advanced in the transaction that stores the message.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { INITIAL_STATE, nextState, type StateInput } from '../../conversation/state.js';
 import type { ConversationState } from '../../protocol/index.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
-import { Heads } from './heads.js';
+import { Heads, type StagedHeads } from './heads.js';
 
 /**
- * One batch of pushes, as flat arrays of strings (cheap to copy between threads, unlike object graphs):
- * message i of the batch belongs to customers[i]; pushSizes says how many messages each push has, in order.
+ * The messages of a batch of pushes, in order, as parallel flat arrays of strings (cheap to copy between threads,
+ * unlike object graphs): message i belongs to customers[i]. The main thread knows which push each one came from.
  */
 export interface AppendBatch {
-  pushSizes: number[];
   customers: string[];
   dedupeKeys: string[];
   controlTypes: string[];
@@ -81,12 +80,24 @@ const heads = new Heads((customerId) => {
   return { lastSeq: row?.last_seq ?? 0, state: row?.state ? (JSON.parse(row.state) as ConversationState) : INITIAL_STATE };
 });
 
+/**
+ * Bounds one transaction, so one commit never holds the lock (and the pushes waiting on it) for long. A batch
+ * larger than this on its own still goes in whole: a push is stored atomically.
+ */
+const MAX_MESSAGES_PER_COMMIT = 4096;
+
 // BEGIN IMMEDIATE takes the write lock up front, so a locked database fails here (after busy_timeout) rather
-// than half-way through. Any failure rolls the whole batch back (and the heads it moved, which were staged);
+// than half-way through. Any failure rolls the whole group back (and the heads it moved, which were staged);
 // every push in it is answered non-zero.
-const appendBatch = db.transaction((batch: AppendBatch): AppendResult => {
+const appendGroup = db.transaction((batches: AppendBatch[]): AppendResult[] => {
   const storedAt = Date.now();
   const staged = heads.stage();
+  const results = batches.map((batch) => appendBatch(batch, staged, storedAt));
+  for (const [customerId, head] of staged.changed()) writeCustomer.run(customerId, head.lastSeq, JSON.stringify(head.state));
+  return results;
+}).immediate;
+
+function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number): AppendResult {
   const result: AppendResult = { storedAt, seqs: new Array(batch.customers.length), states: [], duplicates: [] };
   for (let i = 0; i < batch.customers.length; i++) {
     const customerId = batch.customers[i]!;
@@ -114,19 +125,56 @@ const appendBatch = db.transaction((batch: AppendBatch): AppendResult => {
       staged.reload(customerId);
     }
   }
-  for (const [customerId, head] of staged.changed()) writeCustomer.run(customerId, head.lastSeq, JSON.stringify(head.state));
   return result;
-}).immediate;
+}
 
-port.on('message', (request: WriterRequest) => {
+type AppendRequest = Extract<WriterRequest, { type: 'append' }>;
+
+/**
+ * Group commit without waiting on the main thread: every append that queued up while the last transaction ran
+ * (its fsync, mostly) is taken off the port at once and committed in the next one, in order of arrival.
+ */
+function commitGroup(group: AppendRequest[]): void {
+  try {
+    const results = appendGroup(group.map((request) => request.batch));
+    heads.commit();
+    group.forEach((request, i) => reply({ id: request.id, ok: true, result: results[i]! }));
+  } catch (err) {
+    heads.discard();
+    for (const request of group) fail(request.id, err);
+  }
+}
+
+/** The next request already waiting on the port, if any (synchronously: the event loop is not given a turn). */
+function waiting(): WriterRequest | undefined {
+  return receiveMessageOnPort(port)?.message as WriterRequest | undefined;
+}
+
+let closed = false;
+
+port.on('message', (first: WriterRequest) => {
+  let request: WriterRequest | undefined = first;
+  while (request && !closed) {
+    if (request.type !== 'append') {
+      handle(request);
+      request = waiting();
+      continue;
+    }
+    const group: AppendRequest[] = [request];
+    let size = request.batch.customers.length;
+    request = waiting();
+    while (request?.type === 'append' && size + request.batch.customers.length <= MAX_MESSAGES_PER_COMMIT) {
+      group.push(request);
+      size += request.batch.customers.length;
+      request = waiting();
+    }
+    commitGroup(group);
+  }
+});
+
+function handle(request: Exclude<WriterRequest, AppendRequest>): void {
   try {
     switch (request.type) {
-      case 'append': {
-        const result = appendBatch(request.batch);
-        heads.commit();
-        reply({ id: request.id, ok: true, result });
-        break;
-      }
       case 'purge':
         reply({ id: request.id, ok: true, result: purgeBatch.run(request.cutoffMs, request.limit).changes });
         break;
@@ -135,19 +183,23 @@ port.on('message', (request: WriterRequest) => {
         reply({ id: request.id, ok: true });
         break;
       case 'close':
+        closed = true;
         db.close();
         reply({ id: request.id, ok: true });
         port.close();
         break;
     }
   } catch (err) {
-    heads.discard();
-    const { message, code } = err as { message: string; code?: string };
-    reply({ id: request.id, ok: false, error: { message, code } });
+    fail(request.id, err);
   }
-});
+}
 
 reply({ type: 'ready' });
+
+function fail(id: number, err: unknown): void {
+  const { message, code } = err as { message: string; code?: string };
+  reply({ id, ok: false, error: { message, code } });
+}
 
 function reply(message: WriterReply): void {
   port.postMessage(message);
