@@ -1,18 +1,44 @@
 // `npm run bench`: every benchmark, each beside its baseline measured in the same run; prints one JSON document.
-// BENCH_DURATION (seconds per measurement, default 10) trades precision for time.
+// BENCH_DURATION (seconds per throughput measurement, default 5) trades precision for time;
+// BENCH_ONLY=throughput,delivery,redis runs only the parts named; BENCH_CPU_PROF=<dir> profiles the gateway.
 
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
 import { measureRedisNodes } from './redisNodes.js';
 
-const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
+const durationSeconds = Number(process.env.BENCH_DURATION ?? 5);
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,delivery,redis').split(','));
+const started = Date.now();
 
-const report = {
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+const report: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
   durationSecondsPerMeasurement: durationSeconds,
-  pushMsgThroughput: await measurePushThroughput({ durationSeconds }),
-  delivery: await measureDelivery({ durationSeconds }),
-  redisNodes: await measureRedisNodes({ durationSeconds }),
 };
+if (only.has('throughput')) report.pushMsgThroughput = await measurePushThroughput({ durationSeconds });
+if (only.has('delivery')) report.delivery = await measureDelivery({ stepSeconds: Math.min(3, durationSeconds) });
+if (only.has('redis')) report.redisNodes = await measureRedisNodes({ durationSeconds });
+report.goals = goalsOf(report);
+report.benchSeconds = Math.round((Date.now() - started) / 1000);
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+
+/** The targets of the performance work (issue 13), checked against this run's own ratios. */
+function goalsOf(r: Record<string, unknown>) {
+  const throughput = r.pushMsgThroughput as Awaited<ReturnType<typeof measurePushThroughput>> | undefined;
+  const delivery = r.delivery as Awaited<ReturnType<typeof measureDelivery>> | undefined;
+  const ratio = (perPush: number) => throughput?.results.find((x) => x.messagesPerPush === perPush)?.ratioToBare.throughput;
+  const goals: Record<string, { value: number | undefined; target: string; met: boolean }> = {};
+  if (throughput) {
+    goals.ingest1PerPush = { value: ratio(1), target: '>= 0.5 x bare route', met: (ratio(1) ?? 0) >= 0.5 };
+    goals.ingest20PerPush = { value: ratio(20), target: '>= 0.3 x bare route', met: (ratio(20) ?? 0) >= 0.3 };
+  }
+  if (delivery) {
+    const { gateway, ratioToBare } = delivery.pushToBrowser;
+    goals.pushToBrowserRate = { value: gateway.maxMessagesPerSecond, target: '>= 25,000 msgs/s at p99 <= 50 ms', met: gateway.maxMessagesPerSecond >= 25_000 };
+    goals.pushToBrowserRatio = { value: ratioToBare, target: '>= 0.5 x bare forwarder', met: ratioToBare >= 0.5 };
+    const bytes = delivery.memoryPerIdleConnection.gatewayBytes;
+    goals.idleConnectionMemory = { value: bytes, target: '<= 2,560 bytes', met: bytes <= 2560 };
+  }
+  return goals;
+}

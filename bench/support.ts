@@ -1,6 +1,7 @@
 // Shared by the benchmarks: start a server process and wait until it says where it listens.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 
@@ -10,17 +11,30 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export function startProcess(script: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+/**
+ * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server process started with a `profile` name into <dir>
+ * (<dir>/<name>/, one file per thread: the main thread, the store's writer; open them in Chrome's DevTools),
+ * written when the process stops.
+ */
+export function startProcess(script: string, env: Record<string, string>, options: { profile?: string } = {}): Promise<ServerProcess> {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profiling = profileDir && options.profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, options.profile)}`]
+    : [];
+  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if (entry.msg !== 'gateway listening') return;
+        // From here on the server's log is drained unread: parsing it would take this process's CPU.
+        lines.close();
+        child.stdout!.resume();
         resolve({
           url: `http://127.0.0.1:${entry.port}`,
           process: child,
@@ -35,6 +49,35 @@ export function startProcess(script: string, env: Record<string, string>): Promi
     });
     void exited.then(() => reject(new Error(`${script} exited before listening`)));
   });
+}
+
+/** Runs a script to its end and returns the JSON it printed last on stdout. */
+export function runJson<T>(script: string, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = output.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      try {
+        resolve(JSON.parse(last) as T);
+      } catch {
+        reject(new Error(`${script} printed no JSON: ${last.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+/** The gateway's settings in every benchmark: the defaults (DURABILITY=full, LOG_LEVEL=info) but the limits. */
+export function gatewayEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: `${BENCH_APP.key}:${BENCH_APP.secret}`, LOG_LEVEL: 'info',
+    // The benchmark is one client address sending far more than a person would: lift the per-address limits.
+    PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000', MAX_CONNECTIONS_PER_CUSTOMER: '10000',
+    CUSTOMER_TOKEN_SECRET: BENCH_CUSTOMER_SECRET,
+    ...extra,
+  };
 }
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));

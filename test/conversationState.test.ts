@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { INITIAL_STATE, nextState } from '../src/conversation/state.js';
+import { INITIAL_STATE, nextState, stateInputOf } from '../src/conversation/state.js';
 import type { ConversationState, DownLinkMsg, Phase } from '../src/protocol/index.js';
 
 const msg = (fields: Partial<DownLinkMsg>): DownLinkMsg => ({
@@ -49,5 +49,18 @@ describe('nextState', () => {
   it('a new agent nickname is a change of state', () => {
     const after = nextState(at('agent', { agentNickname: 'Tom' }), msg({ sourceType: 'AGENT', senderNickname: 'Ann' }), 9);
     assert.deepEqual(after, { phase: 'agent', agentNickname: 'Ann', canSend: true, seq: 9 });
+  });
+
+  it('reads nothing of a message that stateInputOf leaves out (the writer thread gets only that)', () => {
+    const extra: [ConversationState, DownLinkMsg][] = [
+      [at('bot'), msg({ controlType: 'STATUS', sourceType: 'CUSTOMER', status: 'failed', resultCode: '12', content: null })],
+      [at('bot'), msg({ controlType: 'STATUS', sourceType: 'CUSTOMER', status: 'failed', resultCode: '1', content: null })],
+      [at('queuing'), msg({ sourceType: 'AGENT', senderNickname: '  Lily ', content: 'Queuing is over' })],
+      [at('ended'), msg({ sourceType: 'CUSTOMER', content: 'hello again' })],
+      [at('offline'), msg({ controlType: 'CONNECT', sourceType: 'CUSTOMER', content: null })],
+    ];
+    for (const [before, message] of [...table.map(([, b, m]) => [b, m] as const), ...extra]) {
+      assert.deepEqual(nextState(before, stateInputOf(message), 7), nextState(before, message, 7), JSON.stringify(message));
+    }
   });
 });

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { APPS, startGateway, type InProcessGateway } from './support/gateway.js';
+import { createAccessTokens } from '../src/aicc/accessTokens.js';
+import { GatewayError } from '../src/errors.js';
 
 const TOKEN_PATH = '/apigovernance/api/oauth/tokenByAkSk';
 let gw: InProcessGateway;
@@ -116,5 +118,30 @@ describe('tokenByAkSk', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+});
+
+describe('the AccessToken verdict cache', () => {
+  const apps = new Map([['app1', 'secret-1'], ['app2', 'secret-2']]);
+  const tokens = createAccessTokens({ apps, key: new TextEncoder().encode('a-shared-secret-of-at-least-32-characters') });
+  const refused = (err: unknown) => err instanceof GatewayError && err.code === 'UNAUTHORIZED';
+
+  it('still checks x-app-key for a token it has already accepted', async () => {
+    const { AccessToken } = await tokens.issue('app1', 'secret-1', 600);
+    await tokens.verify(AccessToken, 'app1');
+    await tokens.verify(AccessToken, 'app1');
+    await assert.rejects(tokens.verify(AccessToken, 'app2'), refused);
+    await tokens.verify(AccessToken, 'app1');
+    // One character changed is another token: it misses the cache and fails its signature.
+    const forged = AccessToken.slice(0, -2) + (AccessToken.endsWith('AA') ? 'BB' : 'AA');
+    await assert.rejects(tokens.verify(forged, 'app1'), refused);
+  });
+
+  it('stops accepting a cached token once it expires', async () => {
+    const { AccessToken } = await tokens.issue('app2', 'secret-2', 1);
+    await tokens.verify(AccessToken, 'app2');
+    // JWT expiry has whole-second resolution: after 2.1 s the token is past its `exp` for certain.
+    await sleep(2100);
+    await assert.rejects(tokens.verify(AccessToken, 'app2'), refused);
   });
 });

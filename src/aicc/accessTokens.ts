@@ -24,8 +24,10 @@ export function createAccessTokens(options: { apps: ReadonlyMap<string, string>;
   const decoy = randomBytes(32).toString('hex');
   // AICC reuses one token for every push until it expires: verifying its signature once is enough. The map is
   // keyed by the whole token, so a forged token can only ever miss; it is bounded, oldest entries go first.
-  const verified = new Map<string, { subject: string | undefined; expiresAtMs: number }>();
-  const remember = (token: string, entry: { subject: string | undefined; expiresAtMs: number }) => {
+  // `appKey` is the x-app-key the token was last accepted with: the same key again needs no second comparison
+  // (the subject is no secret: it is readable in the token itself).
+  const verified = new Map<string, Verdict>();
+  const remember = (token: string, entry: Verdict) => {
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
     verified.set(token, entry);
   };
@@ -58,23 +60,25 @@ export function createAccessTokens(options: { apps: ReadonlyMap<string, string>;
     },
 
     async verify(token, appKey) {
-      let subject: string | undefined;
-      const known = verified.get(token);
-      if (known && known.expiresAtMs > Date.now()) {
-        subject = known.subject;
-      } else {
+      let known = verified.get(token);
+      if (known && known.expiresAtMs <= Date.now()) known = undefined;
+      if (known && known.appKey === appKey && apps.has(appKey)) return;
+      if (!known) {
         try {
           const { payload } = await jwtVerify(token, key, { audience: AUDIENCE, algorithms: ['HS256'] });
-          subject = payload.sub;
-          remember(token, { subject, expiresAtMs: (payload.exp ?? 0) * 1000 });
+          known = { subject: payload.sub, expiresAtMs: (payload.exp ?? 0) * 1000, appKey: undefined };
+          remember(token, known);
         } catch {
           throw new GatewayError('UNAUTHORIZED', 'the access token is invalid or has expired; apply for a new one');
         }
       }
       // An app removed from AICC_APPS loses its tokens at once, and a token only speaks for its own app.
-      if (subject === undefined || !constantTimeEqual(subject, appKey) || !apps.has(appKey)) {
+      if (known.subject === undefined || !constantTimeEqual(known.subject, appKey) || !apps.has(appKey)) {
         throw new GatewayError('UNAUTHORIZED', 'the access token was not issued to this x-app-key');
       }
+      known.appKey = appKey;
     },
   };
 }
+
+type Verdict = { subject: string | undefined; expiresAtMs: number; appKey: string | undefined };

@@ -81,7 +81,9 @@ export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): Normal
   const content = msg.content ?? null;
 
   for (const [key, value] of Object.entries(msg)) {
-    if (nestsDeeperThan(value, MAX_VALUE_DEPTH)) refuse(key, `must not nest deeper than ${MAX_VALUE_DEPTH} levels`);
+    if (value !== null && typeof value === 'object' && nestsDeeperThan(value, MAX_VALUE_DEPTH)) {
+      refuse(key, `must not nest deeper than ${MAX_VALUE_DEPTH} levels`);
+    }
   }
   if (!msg.to.trim()) refuse('to', 'must not be blank');
   const toProblem = idProblem(msg.to);

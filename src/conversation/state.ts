@@ -12,8 +12,26 @@ export const INITIAL_STATE: ConversationState = { phase: 'bot', canSend: true, s
 const QUEUING_TEXT = /queu|排队/i;
 const AGENT_CONNECTED_TEXT = /connected to (an )?agent|已接通|坐席已接入|转接成功/i;
 
+/**
+ * What `nextState` reads of a message, and nothing more: the local engine's writer thread is handed only this,
+ * not the whole message. A field read below must be picked in `stateInputOf` too.
+ */
+export type StateInput = Pick<DownLinkMsg, 'controlType' | 'sourceType'> &
+  Partial<Pick<DownLinkMsg, 'content'>> & { isOfflineStatus?: unknown; status?: unknown; resultCode?: unknown; senderNickname?: unknown };
+
+export function stateInputOf(message: DownLinkMsg): StateInput {
+  const input: StateInput = { controlType: message.controlType, sourceType: message.sourceType };
+  // Only SYSTEM text moves the state (queuing, agent connected): other content, however long, stays behind.
+  if (message.sourceType === 'SYSTEM') input.content = message.content;
+  if (message.isOfflineStatus !== undefined) input.isOfflineStatus = message.isOfflineStatus;
+  if (message.status !== undefined) input.status = message.status;
+  if (message.resultCode !== undefined) input.resultCode = message.resultCode;
+  if (message.senderNickname !== undefined) input.senderNickname = message.senderNickname;
+  return input;
+}
+
 /** The state after `message`, or the same object when the message does not change it. */
-export function nextState(state: ConversationState, message: DownLinkMsg, seq: number): ConversationState {
+export function nextState(state: ConversationState, message: StateInput, seq: number): ConversationState {
   const phase = nextPhase(state.phase, message);
   const agentNickname =
     phase === 'agent' ? agentName(message) ?? (state.phase === 'agent' ? state.agentNickname : undefined) : undefined;
@@ -26,7 +44,7 @@ export function nextState(state: ConversationState, message: DownLinkMsg, seq: n
   };
 }
 
-function nextPhase(phase: Phase, message: DownLinkMsg): Phase {
+function nextPhase(phase: Phase, message: StateInput): Phase {
   const { controlType, sourceType } = message;
   const text = typeof message.content === 'string' ? message.content : '';
   switch (controlType) {
@@ -55,7 +73,7 @@ function nextPhase(phase: Phase, message: DownLinkMsg): Phase {
   }
 }
 
-function agentName(message: DownLinkMsg): string | undefined {
+function agentName(message: StateInput): string | undefined {
   const name = message.senderNickname;
   return message.sourceType === 'AGENT' && typeof name === 'string' && name.trim() ? name.trim() : undefined;
 }

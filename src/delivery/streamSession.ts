@@ -5,9 +5,10 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import { QUEUE_CONTROL_TYPE } from '../conversation/controlTypes.js';
+import { serializeMessage } from '../engine/messageJson.js';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
 import type { Metrics, Transport as TransportKind } from '../observability/metrics.js';
-import { CLOSE, type DownLinkMsg, type MessageFrame, type QueueMessage, type ServerFrame } from '../protocol/index.js';
+import { CLOSE, type DownLinkMsg, type QueueMessage, type ServerFrame } from '../protocol/index.js';
 
 /** What a session needs of its connection (WebSocket or SSE). */
 export interface Transport {
@@ -206,14 +207,16 @@ export class StreamSession {
 }
 
 // A live entry reaches every connection of its customer as the same object: encode its frame once, not once
-// per connection (a customer with many tabs, or many agents' screens, would otherwise pay it each time).
+// per connection (a customer with many tabs, or many agents' screens, would otherwise pay it each time). The
+// message's own JSON usually exists already (the engine serialized it to store it); the frame is built around it,
+// in the key order JSON.stringify({ type, seq, message, storedAt }) would give.
 const encodedFrames = new WeakMap<LogEntry, string>();
 
 function messageFrameOf(entry: LogEntry): string {
   let json = encodedFrames.get(entry);
   if (json === undefined) {
-    const frame: MessageFrame = { type: 'message', seq: entry.seq, message: entry.message, storedAt: entry.storedAt };
-    json = JSON.stringify(frame);
+    // The protocol's MessageFrame: { type: 'message', seq, message, storedAt }, in that key order.
+    json = `{"type":"message","seq":${entry.seq},"message":${serializeMessage(entry.message)},"storedAt":${entry.storedAt}}`;
     encodedFrames.set(entry, json);
   }
   return json;

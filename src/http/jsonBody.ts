@@ -26,7 +26,7 @@ export function installJsonBody(app: FastifyInstance): void {
   });
 }
 
-function parseJson(raw: Buffer): unknown {
+export function parseJson(raw: Buffer): unknown {
   let text: string;
   try {
     text = strictUtf8.decode(raw);
@@ -35,7 +35,8 @@ function parseJson(raw: Buffer): unknown {
   }
   if (text.trim() === '') throw new Error('the body is empty');
   try {
-    return rejectNonFinite(secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    const parsed: unknown = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return MAY_OVERFLOW.test(text) ? rejectNonFinite(parsed) : parsed;
   } catch (err) {
     const message = (err as Error).message;
     if (err instanceof NonFiniteNumber) throw err;
@@ -45,6 +46,14 @@ function parseJson(raw: Buffer): unknown {
 }
 
 class NonFiniteNumber extends Error {}
+
+/**
+ * A JSON number becomes Infinity only past ~1.8e308: with an exponent of three digits or more, or with 210 or
+ * more digits in a row before an exponent of at most 99. Text without either cannot hold one, so the walk
+ * below (which visits every value of the body) is needed only when this matches; a match inside a string is
+ * a harmless false alarm.
+ */
+const MAY_OVERFLOW = /[eE]\+?\d{3}|\d{210}/;
 
 /**
  * 1e400 is valid JSON but no double: JSON.parse makes it Infinity, which would be stored as null. Refuse it.

@@ -11,6 +11,12 @@ export interface ConnectionOptions {
   /** Bound on one command: a Redis that hangs fails the push after this long, rather than never. */
   commandTimeoutMs: number;
   connectionName: string;
+  /**
+   * Sends the commands issued in one turn of the event loop in one write (ioredis auto-pipelining), so the
+   * commands of one push (a script per customer, the retention index) cost one round trip. Not for a
+   * subscriber connection: ioredis may then send a command that subscriber mode refuses (ioredis#1505).
+   */
+  autoPipelining?: boolean;
 }
 
 /** Reconnects forever, quickly at first, then every 2 s: a Redis restart is usually over in seconds. */
@@ -34,6 +40,7 @@ export function connect(target: RedisTarget, options: ConnectionOptions): RedisC
     // Subscriptions are restored by the fan-out itself, which then tells its sessions to catch up.
     autoResubscribe: false,
     lazyConnect: true,
+    enableAutoPipelining: options.autoPipelining ?? false,
   };
   if (target.kind === 'cluster') {
     const clusterOptions: ClusterOptions = {
@@ -41,6 +48,7 @@ export function connect(target: RedisTarget, options: ConnectionOptions): RedisC
       enableOfflineQueue: false,
       clusterRetryStrategy: retryDelay,
       lazyConnect: true,
+      enableAutoPipelining: options.autoPipelining ?? false,
     };
     return new Cluster(target.hosts, clusterOptions);
   }

@@ -11,11 +11,13 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
-import { INITIAL_STATE } from '../../conversation/state.js';
+import { INITIAL_STATE, stateInputOf } from '../../conversation/state.js';
 import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
+import { mediaGrantOf } from '../mediaGrants.js';
 import { openDatabase } from './database.js';
 import { Hub } from '../hub.js';
-import type { WriterData, WriterReply, WriterRequest, WrittenMessage } from './writer.js';
+import { serializeMessage } from '../messageJson.js';
+import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
 
 export interface LocalEngineOptions {
   dataDir: string;
@@ -24,14 +26,17 @@ export interface LocalEngineOptions {
   log: Logger;
 }
 
-/** Bounds one transaction, so one commit never holds the lock (and the pushes waiting on it) for long. */
-const MAX_PUSHES_PER_COMMIT = 512;
+/**
+ * Pushes handed to the writer in one message. The writer groups every message waiting for it into its next
+ * transaction, so this only bounds what one structured copy carries.
+ */
+const MAX_PUSHES_PER_MESSAGE = 512;
 const DATABASE_FILE = 'gateway.sqlite';
 
 type Pending = { resolve: (value: AppendOutcome[]) => void; reject: (err: Error) => void; messages: NormalizedMessage[] };
 type Call = { resolve: (reply: Extract<WriterReply, { id: number }>) => void; reject: (err: Error) => void };
 type WriterCommand =
-  | { type: 'append'; requests: NormalizedMessage[][] }
+  | { type: 'append'; batch: AppendBatch }
   | { type: 'purge'; cutoffMs: number; limit: number }
   | { type: 'grant'; customerId: string; grants: MediaGrant[] }
   | { type: 'ping' }
@@ -43,7 +48,8 @@ export class LocalEngine implements Engine {
   private readonly calls = new Map<number, Call>();
   private nextCallId = 1;
   private readonly queue: Pending[] = [];
-  private commitUnderWay: Promise<void> | undefined;
+  private readonly appendsUnderWay = new Set<Promise<void>>();
+  private flushScheduled = false;
   private closing = false;
   private readonly hub = new Hub();
   private readonly reader: Database.Database;
@@ -87,7 +93,11 @@ export class LocalEngine implements Engine {
     if (messages.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject, messages: [...messages] });
-      this.commitNext();
+      // The pushes that reach this point in one turn of the event loop travel to the writer together.
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -167,7 +177,10 @@ export class LocalEngine implements Engine {
 
   async close(): Promise<void> {
     this.closing = true;
-    while (this.commitUnderWay) await this.commitUnderWay;
+    while (this.appendsUnderWay.size > 0 || this.queue.length > 0) {
+      this.flush();
+      await Promise.allSettled([...this.appendsUnderWay]);
+    }
     const writer = this.writer;
     this.writer = undefined;
     if (writer) {
@@ -180,32 +193,42 @@ export class LocalEngine implements Engine {
     this.reader.close();
   }
 
-  /** Sends every queued push (up to the bound) as one batch; the next batch goes when this one is committed. */
-  private commitNext(): void {
-    if (this.commitUnderWay || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_PUSHES_PER_COMMIT);
-    this.commitUnderWay = this.call({ type: 'append', requests: batch.map((p) => p.messages) })
-      .then(
-        (reply) => {
-          const results = (reply as { result: WrittenMessage[][] }).result;
-          // Published in commit order, and only once durable: a listener never sees what a crash could undo.
-          batch.forEach((pending, i) => {
-            const outcomes = toOutcomes(pending.messages, results[i]!);
-            for (const { duplicate, ...entry } of outcomes) {
-              if (!duplicate) this.hub.publish(entry.customerId, { type: 'entry', entry });
-            }
-            pending.resolve(outcomes);
-          });
-        },
-        (err: Error) => {
-          this.options.log.error({ err: { message: err.message }, pushes: batch.length }, 'store write failed');
-          for (const pending of batch) pending.reject(storeError(err));
-        },
-      )
-      .finally(() => {
-        this.commitUnderWay = undefined;
-        this.commitNext();
-      });
+  /**
+   * Hands the queued pushes to the writer at once, without waiting for the commit under way: the writer takes
+   * them into its next transaction as soon as that one is done, so it never waits for this thread's answer.
+   * Replies come back in commit order, and each push is published and answered as its own reply arrives.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_PUSHES_PER_MESSAGE);
+      let request: AppendBatch;
+      try {
+        request = batchOf(batch);
+      } catch (err) {
+        for (const pending of batch) pending.reject(storeError(err));
+        continue;
+      }
+      const append: Promise<void> = this.call({ type: 'append', batch: request })
+        .then(
+          (reply) => {
+            const outcomes = toOutcomes(batch, (reply as { result: AppendResult }).result);
+            // Published in commit order, and only once durable: a listener never sees what a crash could undo.
+            batch.forEach((pending, i) => {
+              for (const { duplicate, ...entry } of outcomes[i]!) {
+                if (!duplicate) this.hub.publish(entry.customerId, { type: 'entry', entry });
+              }
+              pending.resolve(outcomes[i]!);
+            });
+          },
+          (err: Error) => {
+            this.options.log.error({ err: { message: err.message }, pushes: batch.length }, 'store write failed');
+            for (const pending of batch) pending.reject(storeError(err));
+          },
+        )
+        .finally(() => this.appendsUnderWay.delete(append));
+      this.appendsUnderWay.add(append);
+    }
   }
 
   private async call(command: WriterCommand): Promise<Extract<WriterReply, { id: number }>> {
@@ -265,18 +288,45 @@ function startWriter(data: WriterData): Promise<Worker> {
   });
 }
 
-function toOutcomes(messages: NormalizedMessage[], written: WrittenMessage[]): AppendOutcome[] {
-  return messages.map((msg, i) => {
-    const { seq, storedAt, state, duplicateOf } = written[i]!;
-    return {
-      customerId: msg.customerId,
-      seq,
-      storedAt,
-      message: duplicateOf === undefined ? msg.message : JSON.parse(duplicateOf),
-      ...(state ? { state } : {}),
-      duplicate: duplicateOf !== undefined,
-    };
-  });
+/** The pushes as the writer takes them: flat arrays of strings, each message serialized once. */
+function batchOf(pushes: Pending[]): AppendBatch {
+  const batch: AppendBatch = { customers: [], dedupeKeys: [], controlTypes: [], bodies: [], stateInputs: [], grants: [] };
+  for (const { messages } of pushes) {
+    for (const msg of messages) {
+      batch.customers.push(msg.customerId);
+      batch.dedupeKeys.push(msg.dedupeKey);
+      batch.controlTypes.push(msg.message.controlType);
+      batch.bodies.push(serializeMessage(msg.message));
+      batch.stateInputs.push(stateInputOf(msg.message));
+      const grant = mediaGrantOf(msg.message);
+      if (grant) batch.grants.push([batch.customers.length - 1, JSON.stringify(grant), grant.mediaId]);
+    }
+  }
+  return batch;
+}
+
+function toOutcomes(pushes: Pending[], result: AppendResult): AppendOutcome[][] {
+  const states = new Map(result.states);
+  const duplicates = new Map(result.duplicates.map(([i, seq, storedAt, body]) => [i, { seq, storedAt, body }]));
+  let i = 0;
+  return pushes.map(({ messages }) =>
+    messages.map((msg) => {
+      const index = i++;
+      const duplicate = duplicates.get(index);
+      if (duplicate) {
+        return { customerId: msg.customerId, seq: duplicate.seq, storedAt: duplicate.storedAt, message: JSON.parse(duplicate.body), duplicate: true };
+      }
+      const state = states.get(index);
+      return {
+        customerId: msg.customerId,
+        seq: result.seqs[index]!,
+        storedAt: result.storedAt,
+        message: msg.message,
+        ...(state ? { state } : {}),
+        duplicate: false,
+      };
+    }),
+  );
 }
 
 /**

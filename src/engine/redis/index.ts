@@ -73,7 +73,7 @@ export class RedisEngine implements Engine {
   static async open(options: RedisEngineOptions): Promise<RedisEngine> {
     const target = parseRedisUrl(options.url);
     const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
-    const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway' });
+    const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway', autoPipelining: true });
     const subscriber = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway:fanout' });
     const engine = new RedisEngine(redis, subscriber, options);
     const wait = options.connectWaitMs ?? 10_000;

@@ -1,0 +1,86 @@
+// Each customer's head (last seq and conversation state) as the writer thread last committed it. The writer is
+// the only one that writes the file, so after the first read of a customer its head is known without asking
+// SQLite again. A transaction works on a staged copy: its heads become the known ones only once it committed,
+// and are dropped when it rolled back. Bounded: the customers written longest ago are forgotten first (and
+// read again from the file when they come back).
+
+import type { ConversationState } from '../../protocol/index.js';
+
+export interface Head {
+  lastSeq: number;
+  state: ConversationState;
+}
+
+export const DEFAULT_HEADS_CAPACITY = 100_000;
+
+export class Heads {
+  private readonly known = new Map<string, Head>();
+  private staged: StagedHeads | undefined;
+
+  constructor(
+    private readonly load: (customerId: string) => Head,
+    private readonly capacity = DEFAULT_HEADS_CAPACITY,
+  ) {}
+
+  /** Starts a transaction's view of the heads. */
+  stage(): StagedHeads {
+    this.staged = new StagedHeads((customerId) => this.known.get(customerId) ?? this.load(customerId), this.load);
+    return this.staged;
+  }
+
+  /** The staged transaction committed: its heads are now the known ones. */
+  commit(): void {
+    const staged = this.staged;
+    this.staged = undefined;
+    if (!staged) return;
+    for (const [customerId, head] of staged.changed()) {
+      // Re-inserted, so the map's order is the order of last writes and the oldest is first.
+      this.known.delete(customerId);
+      this.known.set(customerId, head);
+    }
+    while (this.known.size > this.capacity) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /** The staged transaction rolled back: what it moved never happened. */
+  discard(): void {
+    this.staged = undefined;
+  }
+
+  get size(): number {
+    return this.known.size;
+  }
+}
+
+export class StagedHeads {
+  private readonly heads = new Map<string, Head>();
+  private readonly moved = new Set<string>();
+
+  constructor(
+    private readonly lookup: (customerId: string) => Head,
+    private readonly load: (customerId: string) => Head,
+  ) {}
+
+  get(customerId: string): Head {
+    let head = this.heads.get(customerId);
+    if (!head) this.heads.set(customerId, (head = { ...this.lookup(customerId) }));
+    return head;
+  }
+
+  advance(customerId: string, lastSeq: number, state: ConversationState): void {
+    const head = this.get(customerId);
+    head.lastSeq = lastSeq;
+    head.state = state;
+    this.moved.add(customerId);
+  }
+
+  /** Forgets what was known of the customer and reads it from the file again (within the transaction). */
+  reload(customerId: string): void {
+    this.heads.set(customerId, { ...this.load(customerId) });
+    this.moved.add(customerId);
+  }
+
+  /** The heads this transaction moved (or re-read), to be written and then known. */
+  *changed(): IterableIterator<[string, Head]> {
+    for (const customerId of this.moved) yield [customerId, this.heads.get(customerId)!];
+  }
+}
