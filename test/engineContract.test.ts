@@ -14,6 +14,7 @@ import { createLogger } from '../src/logger.js';
 import { downLinkMsg, type Msg } from './support/fixtures.js';
 import { tempDir } from './support/gateway.js';
 import { startRedis, type TestRedis } from './support/redis.js';
+import { ask, startCluster, startSentinel } from './support/redisTopologies.js';
 import { waitFor } from './support/streams.js';
 
 const log = createLogger('silent');
@@ -183,6 +184,38 @@ const openRedis = async (db = 0) =>
 contract('redis', async () => {
   const engine = await openRedis();
   return { engine, fresh: () => openRedis(1), teardown: () => engine.close() };
+});
+
+contract('redis cluster (3 masters)', async () => {
+  const cluster = await startCluster();
+  const open = () => RedisEngine.open({ url: cluster.url, historyTtlMs: DAY_MS, log });
+  const engine = await open();
+  return {
+    engine,
+    // A Cluster has only database 0: an empty store is the same cluster emptied.
+    fresh: async () => {
+      await Promise.all(cluster.servers.map((s) => ask(s.port, 'FLUSHALL')));
+      return open();
+    },
+    teardown: async () => {
+      await engine.close();
+      await cluster.stop();
+    },
+  };
+});
+
+contract('redis sentinel (primary, replica, 3 sentinels)', async () => {
+  const sentinel = await startSentinel();
+  const open = (db = 0) => RedisEngine.open({ url: sentinel.url.replace('/mymaster', `/mymaster/${db}`), historyTtlMs: DAY_MS, log });
+  const engine = await open();
+  return {
+    engine,
+    fresh: () => open(1),
+    teardown: async () => {
+      await engine.close();
+      await sentinel.stop();
+    },
+  };
 });
 
 describe('redis engine: several nodes, and Redis going away', () => {

@@ -11,6 +11,8 @@ export interface ConnectionOptions {
   /** Bound on one command: a Redis that hangs fails the push after this long, rather than never. */
   commandTimeoutMs: number;
   connectionName: string;
+  /** Cluster only: one subscriber connection per master for SSUBSCRIBE (sharded pub/sub). */
+  shardedSubscribers?: boolean;
 }
 
 /** Reconnects forever, quickly at first, then every 2 s: a Redis restart is usually over in seconds. */
@@ -41,6 +43,7 @@ export function connect(target: RedisTarget, options: ConnectionOptions): RedisC
       enableOfflineQueue: false,
       clusterRetryStrategy: retryDelay,
       lazyConnect: true,
+      ...(options.shardedSubscribers ? { shardedSubscribers: true } : {}),
     };
     return new Cluster(target.hosts, clusterOptions);
   }
