@@ -22,7 +22,6 @@ import { createConversationServices } from './uplink/index.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
-import { createRateLimiter } from './http/rateLimit.js';
 import { healthRoutes } from './http/healthRoutes.js';
 import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
@@ -49,8 +48,9 @@ export interface Gateway {
 export async function buildServer(config: Config, log: Logger): Promise<Gateway> {
   // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the token secret is shared through Redis too).
   const opened = await openEngine(config, log.child({ part: 'store' }));
-  const { tokenSecret } = opened;
+  const { tokenSecret, limits } = opened;
   const streams = new Set<StreamSession>();
+  const connectionCaps = limits.connections(config.maxConnectionsPerCustomer);
   const metrics = createMetrics({ connectedClients: () => countByTransport(streams) });
   const conversation = createConversationServices({
     settings: config.aicc,
@@ -89,8 +89,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   installJsonBody(app);
   installSecurityHeaders(app, { tls: config.tls !== undefined });
   installClientLimits(app, {
-    customer: createRateLimiter({ limit: config.clientRateLimit, windowMs: 1000 }),
-    token: createRateLimiter({ limit: config.tokenRateLimit, windowMs: 60_000 }),
+    customer: limits.rate('client', { limit: config.clientRateLimit, windowMs: 1000 }),
+    token: limits.rate('token', { limit: config.tokenRateLimit, windowMs: 60_000 }),
     tokenPath: TOKEN_PATH,
   });
   installCors(app, config.allowedOrigins);
@@ -105,7 +105,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     verifier,
     timestampSkewMs: config.pushTimestampSkewMs,
     messageMaxChars: config.messageMaxChars,
-    rateLimiter: createRateLimiter({ limit: config.pushRateLimit, windowMs: 1000 }),
+    rateLimiter: limits.rate('push', { limit: config.pushRateLimit, windowMs: 1000 }),
     metrics,
   });
   await app.register(websocket, {
@@ -123,7 +123,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     heartbeatMs: config.heartbeatMs,
     bufferBytes: config.streamBufferBytes,
     slowConsumerMs: config.slowConsumerMs,
-    maxConnectionsPerCustomer: config.maxConnectionsPerCustomer,
+    connectionCaps,
     allowedOrigins: config.allowedOrigins,
     metrics,
     clientFrames: uplinkFrames(uplink),
@@ -131,7 +131,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   await app.register(customerRoutes, {
     engine,
     customerTokens,
-    visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: 60_000 }) : undefined,
+    visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: 60_000 }) : undefined,
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
@@ -163,6 +163,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
         clearInterval(sweep);
       }
       await conversation.close();
+      connectionCaps.close();
       await engine.close();
     },
   };

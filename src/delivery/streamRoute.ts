@@ -9,6 +9,7 @@ import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { originAllowed } from '../http/cors.js';
+import type { ConnectionCaps } from '../http/rateLimit.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, StreamSession, type Transport } from './streamSession.js';
 
@@ -30,8 +31,8 @@ export interface StreamRouteOptions {
   bufferBytes: number;
   slowConsumerMs: number;
   metrics?: Metrics;
-  /** Connections one customer may have open at once (tabs, devices); more are refused. */
-  maxConnectionsPerCustomer: number;
+  /** Connections one customer may have open at once (tabs, devices), counted on every node; more are refused. */
+  connectionCaps: ConnectionCaps;
   allowedOrigins: readonly string[];
   /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
   clientFrames?: ClientFrameHandler;
@@ -48,22 +49,17 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
   });
 
-  const perCustomer = new Map<string, number>();
-  const count = (customerId: string, delta: number) => {
-    const next = (perCustomer.get(customerId) ?? 0) + delta;
-    if (next <= 0) perCustomer.delete(customerId);
-    else perCustomer.set(customerId, next);
-  };
-
-  /** Throws when the customer already has as many connections as allowed. */
-  function admit(customerId: string): void {
-    if ((perCustomer.get(customerId) ?? 0) >= options.maxConnectionsPerCustomer) {
-      throw new GatewayError('TOO_MANY_CONNECTIONS', `at most ${options.maxConnectionsPerCustomer} connections per customer`);
-    }
+  /**
+   * Takes one of the customer's connection places; throws when it holds as many as allowed. A stream is a read:
+   * when the shared count cannot be reached (Redis away) it is let through.
+   */
+  async function admit(customerId: string): Promise<() => void> {
+    const release = await options.connectionCaps.acquire(customerId).catch(() => () => {});
+    if (!release) throw new GatewayError('TOO_MANY_CONNECTIONS', 'this customer holds as many connections as allowed (MAX_CONNECTIONS_PER_CUSTOMER)');
+    return release;
   }
 
-  async function open(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number) {
-    count(identity.customerId, 1);
+  async function open(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number, release: () => void) {
     const session = new StreamSession(transport, {
       engine: options.engine,
       customerId: identity.customerId,
@@ -75,7 +71,7 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       log: request.log,
       onClosed: () => {
         sessions.delete(session);
-        count(identity.customerId, -1);
+        release();
       },
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
@@ -100,9 +96,9 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       }
       const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
       const since = sinceOf(request.query, request.headers['last-event-id']);
-      admit(identity.customerId);
+      const release = await admit(identity.customerId);
       const transport = sseTransport(reply);
-      const session = await open(transport, request, identity, since);
+      const session = await open(transport, request, identity, since, release);
       reply.raw.once('close', () => session.close());
     },
     wsHandler: async (socket: WebSocket, request) => {
@@ -113,13 +109,14 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
       let identity: CustomerIdentity;
       let since: number;
+      let release: () => void;
       try {
         if (!originAllowed(request.headers.origin, request.headers.host, options.allowedOrigins)) {
           throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
         }
         identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
         since = sinceOf(request.query, undefined);
-        admit(identity.customerId);
+        release = await admit(identity.customerId);
       } catch (err) {
         // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
         const code = err instanceof GatewayError ? WS_CLOSE_FOR[err.code] ?? CLOSE.UNREADABLE : CLOSE.INTERNAL;
@@ -127,7 +124,7 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
         return;
       }
       const transport = webSocketTransport(socket);
-      const session = await open(transport, request, identity, since);
+      const session = await open(transport, request, identity, since, release);
       handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames);
       for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
       socket.once('close', () => session.close());

@@ -15,6 +15,8 @@ import { RedisFanout, type ChannelPayload, type PubSubMode } from './fanout.js';
 import { keys } from './keys.js';
 import { isStoredDuplicate, planAppend, type Head, type Plan, type PlannedOutcome } from './plan.js';
 import { appendScript, PURGE_SCRIPT } from './scripts.js';
+import { redisLimits } from './limits.js';
+import type { Limits } from '../../http/rateLimit.js';
 
 export interface RedisEngineOptions {
   url: string;
@@ -185,6 +187,11 @@ export class RedisEngine implements Engine {
     const secret = await this.command(() => this.redis.get(keys.tokenSecret));
     if (!secret) throw new Error('the shared token secret could not be read back from redis');
     return Buffer.from(secret, 'base64url');
+  }
+
+  /** Rate limits and connection caps counted in Redis, shared by every node (./limits.ts). */
+  limits(): Limits {
+    return redisLimits(this.redis);
   }
 
   async ping(): Promise<void> {

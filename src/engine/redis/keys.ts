@@ -13,6 +13,10 @@ export const keys = {
   dedupe: (customerId: string, dedupeKey: string) => `aicc:{${tagOf(customerId)}}:d:${dedupeKey}`,
   /** Pub/sub channel of the customer's new entries and typing. */
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
+  /** Sorted set: the customer's open connections on every node (member: a lease id; score: when it lapses). */
+  connections: (customerId: string) => `aicc:{${tagOf(customerId)}}:conns`,
+  /** Hash: a shared rate limit's token bucket for one key (an app key, a client address). */
+  limit: (name: string, key: string) => `aicc:limit:{${tagOf(`${name}:${key}`)}}`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
   retention: 'aicc:retention',
   /** The AccessToken signing secret shared by every node when TOKEN_SECRET is unset. */
