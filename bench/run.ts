@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
 import { measureRedisNodes } from './redisNodes.js';
+import { measureCapacity } from './capacity.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 10);
 
@@ -14,5 +15,6 @@ const report = {
   pushMsgThroughput: await measurePushThroughput({ durationSeconds }),
   delivery: await measureDelivery({ durationSeconds }),
   redisNodes: await measureRedisNodes({ durationSeconds }),
+  capacity: await measureCapacity({ durationSeconds }),
 };
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
