@@ -24,6 +24,8 @@ export function observeAppends(engine: Engine, observers: AppendObserver[]): Eng
     readBefore: (customerId, beforeSeq, limit) => engine.readBefore(customerId, beforeSeq, limit),
     conversation: (customerId) => engine.conversation(customerId),
     purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
+    aiccSession: (customerId) => engine.aiccSession(customerId),
+    setAiccSession: (customerId, session) => engine.setAiccSession(customerId, session),
     ping: () => engine.ping(),
     close: () => engine.close(),
   };

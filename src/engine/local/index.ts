@@ -12,8 +12,9 @@ import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
-import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
+import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { openDatabase } from './database.js';
+import { LocalSessions } from './sessions.js';
 import { LocalHub } from './hub.js';
 import type { WriterData, WriterReply, WriterRequest, WrittenMessage } from './writer.js';
 
@@ -46,6 +47,7 @@ export class LocalEngine implements Engine {
   private closing = false;
   private readonly hub = new LocalHub();
   private readonly reader: Database.Database;
+  private readonly sessions: LocalSessions;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;
   private readonly selectBefore: Database.Statement<[string, number, number], Row>;
   private readonly selectCustomer: Database.Statement<[string], { last_seq: number; state: string | null }>;
@@ -56,6 +58,7 @@ export class LocalEngine implements Engine {
     private readonly path: string,
   ) {
     this.reader = openDatabase(path, options);
+    this.sessions = new LocalSessions(options.dataDir, options.busyTimeoutMs);
     this.selectSince = this.reader.prepare(
       'SELECT seq, body, stored_at, state FROM messages WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
@@ -139,6 +142,14 @@ export class LocalEngine implements Engine {
     }
   }
 
+  async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
+    return this.sessions.get(customerId);
+  }
+
+  async setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void> {
+    this.sessions.set(customerId, session);
+  }
+
   async ping(): Promise<void> {
     this.reader.prepare('SELECT 1').get();
     await this.call({ type: 'ping' });
@@ -157,6 +168,7 @@ export class LocalEngine implements Engine {
       }
     }
     this.reader.close();
+    this.sessions.close();
   }
 
   /** Sends every queued push (up to the bound) as one batch; the next batch goes when this one is committed. */

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
 import { GatewayError } from '../../errors.js';
-import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
+import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { connect, type RedisConnection } from './connection.js';
 import { parseRedisUrl } from './url.js';
 import { RedisFanout, type ChannelPayload, type PubSubMode } from './fanout.js';
@@ -187,6 +187,19 @@ export class RedisEngine implements Engine {
     const secret = await this.command(() => this.redis.get(keys.tokenSecret));
     if (!secret) throw new Error('the shared token secret could not be read back from redis');
     return Buffer.from(secret, 'base64url');
+  }
+
+  async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
+    const stored = await this.command(() => this.redis.get(keys.aiccSession(customerId)));
+    return stored ? (JSON.parse(stored) as AiccSessionRecord) : undefined;
+  }
+
+  async setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void> {
+    const key = keys.aiccSession(customerId);
+    await this.command(async () => {
+      if (session) await this.redis.set(key, JSON.stringify(session), 'PX', this.options.historyTtlMs);
+      else await this.redis.del(key);
+    });
   }
 
   /** Rate limits and connection caps counted in Redis, shared by every node (./limits.ts). */

@@ -11,6 +11,8 @@ export const keys = {
   log: (customerId: string) => `aicc:{${tagOf(customerId)}}:log`,
   /** String holding the seq a dedupe key was stored under; it expires with the history (HISTORY_TTL). */
   dedupe: (customerId: string, dedupeKey: string) => `aicc:{${tagOf(customerId)}}:d:${dedupeKey}`,
+  /** String: the customer's AICC session (JSON, engine/types.ts AiccSessionRecord); expires with the history. */
+  aiccSession: (customerId: string) => `aicc:{${tagOf(customerId)}}:aicc-session`,
   /** Pub/sub channel of the customer's new entries and typing. */
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
   /** Sorted set: the customer's open connections on every node (member: a lease id; score: when it lapses). */
