@@ -16,6 +16,8 @@ import { keys } from './keys.js';
 import { isStoredDuplicate, planAppend, type Head, type Plan, type PlannedOutcome } from './plan.js';
 import { appendScript, PURGE_SCRIPT } from './scripts.js';
 import { redisLimits } from './limits.js';
+import { redisJobs } from './jobs.js';
+import type { Jobs } from '../../conversation/jobs.js';
 import type { Limits } from '../../http/rateLimit.js';
 
 export interface RedisEngineOptions {
@@ -205,6 +207,11 @@ export class RedisEngine implements Engine {
   /** Rate limits and connection caps counted in Redis, shared by every node (./limits.ts). */
   limits(): Limits {
     return redisLimits(this.redis);
+  }
+
+  /** Per-customer jobs (queue watching, polling) run by one node at a time under a lease (./jobs.ts). */
+  jobs(): Jobs {
+    return redisJobs(this.redis, this.options.log);
   }
 
   async ping(): Promise<void> {
