@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MAX_CONTENT_LENGTH } from './aicc/downlink.js';
-import { parseRedisUrl } from './engine/redis/url.js';
+import { MAX_CONTENT_LENGTH } from './limits.js';
+import { parseRedisUrl } from './redis/url.js';
 
 export type Durability = 'full' | 'relaxed';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -19,7 +19,8 @@ export interface Config {
   pushKeys: ReadonlyMap<string, string>;
   /** Upper bound, in seconds, on the lifetime a caller may ask for with X-Token-Expire. */
   tokenTtlMax: number;
-  /** Secret that signs AccessTokens; when unset it is generated once and kept in DATA_DIR. */
+  /** The gateway's secret, from which the AccessToken and visitor-token keys are derived (src/secrets/); when
+   *  unset it is generated once and kept in DATA_DIR, or in Redis when REDIS_URL is set. */
   tokenSecret: string | undefined;
   /** How far a push's body timestamp may be from our clock; 0 turns the replay check off. */
   pushTimestampSkewMs: number;
@@ -280,7 +281,7 @@ function credentialList(env: Env, name: string, shape: string): Map<string, stri
 function pushKeyList(env: Env): Map<string, string> {
   const keys = credentialList(env, 'AICC_PUSH_KEYS', 'accessKey:pushKey');
   for (const [accessKey, pushKey] of keys) {
-    // AICC's web-channel settings accept only a 43-character alphanumeric push key (protocol notes, section 2).
+    // AICC's web-channel settings accept only a 43-character alphanumeric push key (docs/aicc.md §2).
     if (!PUSH_KEY_PATTERN.test(pushKey)) {
       throw new ConfigError(`AICC_PUSH_KEYS: the push key of "${accessKey}" must be exactly 43 letters or digits`);
     }

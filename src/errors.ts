@@ -1,6 +1,8 @@
 // One error type for everything the gateway refuses or fails at. Each code fixes the HTTP status and the
 // AICC-style `resultCode` ("0" is success, anything else makes AICC treat the push as failed and retry).
 
+import type { ResultAnswer } from './aicc/api.js';
+
 export const ERROR_CODES = {
   INVALID_PARAMETER: { status: 400, resultCode: '2' },
   UNAUTHORIZED: { status: 401, resultCode: '3' },
@@ -33,12 +35,6 @@ export class GatewayError extends Error {
     this.statusCode = ERROR_CODES[code].status;
     this.resultCode = ERROR_CODES[code].resultCode;
   }
-}
-
-/** The documented answer body: success and failure share this shape. */
-export interface ResultAnswer {
-  resultCode: string;
-  resultDesc: string;
 }
 
 export const SUCCESS: ResultAnswer = { resultCode: '0', resultDesc: 'success' };

@@ -4,7 +4,7 @@
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from './config.js';
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["ccmessaging-token"]',
   'headers.authorization',

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAccessTokens } from './aicc/accessTokens.js';
+import { AICC_PATHS } from './aicc/api.js';
 import { createAuthV2Verifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
+import { observeAppends } from './engine/observe.js';
 import { openEngine } from './engine/open.js';
 import type { Engine } from './engine/types.js';
 import websocket from '@fastify/websocket';
@@ -18,7 +20,7 @@ import type { StreamSession } from './delivery/streamSession.js';
 import { installAnswers } from './http/answers.js';
 import { MediaCache } from './delivery/mediaCache.js';
 import { mediaRoute } from './delivery/mediaRoute.js';
-import { createConversationServices } from './uplink/index.js';
+import { createConversationServices } from './conversation/services.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
@@ -27,12 +29,14 @@ import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
-import { TOKEN_PATH, tokenRoute } from './ingest/tokenRoute.js';
+import { tokenRoute } from './ingest/tokenRoute.js';
 import { installClientLimits, installSecurityHeaders } from './http/limits.js';
 import { createMetrics, type Metrics, type Transport } from './observability/metrics.js';
 import { metricsRoute } from './observability/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
-import { widgetRoutes } from './widget/routes.js';
+import { widgetRoutes } from './delivery/widgetRoutes.js';
+import { PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
+import { openSigningKeys } from './secrets/open.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -46,25 +50,32 @@ export interface Gateway {
 }
 
 export async function buildServer(config: Config, log: Logger): Promise<Gateway> {
-  // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the token secret is shared through Redis too).
-  const opened = await openEngine(config, log.child({ part: 'store' }));
-  const { tokenSecret, limits } = opened;
+  // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the signing secret, the limits and the jobs are
+  // shared through Redis too).
+  const { engine: store, limits, jobs } = await openEngine(config, log.child({ part: 'store' }));
+  const keys = await openSigningKeys(config).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const streams = new Set<StreamSession>();
   const connectionCaps = limits.connections(config.maxConnectionsPerCustomer);
   const metrics = createMetrics({ connectedClients: () => countByTransport(streams) });
+  // The one engine every route uses. The conversation's parts write through it and hear of every append.
+  const engine = observeAppends(store);
   const conversation = createConversationServices({
     settings: config.aicc,
-    engine: opened.engine,
+    engine,
     log,
     onUplink: (result) => metrics.uplink.inc({ result }),
   });
-  const { engine, uplink, aicc } = conversation;
+  engine.onAppended(conversation.onAppended);
+  const { uplink, aicc } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
-  const tokens = createAccessTokens({ apps: config.apps, secret: tokenSecret });
+  const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
   const customerTokens = createCustomerTokens({
     customerSecret: config.customerTokenSecret,
-    visitorSecret: tokenSecret,
+    visitorKey: keys.visitorTokens,
     visitorTtlSeconds: config.visitorTokenTtlSeconds,
   });
 
@@ -72,7 +83,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // Media ids (AICC resource ids, uploads' objectKeys) travel as a path parameter and may exceed Fastify's 100.
-    routerOptions: { maxParamLength: 1024 },
+    routerOptions: { maxParamLength: PATH_PARAM_MAX_LENGTH },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
@@ -89,9 +100,9 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   installJsonBody(app);
   installSecurityHeaders(app, { tls: config.tls !== undefined });
   installClientLimits(app, {
-    customer: limits.rate('client', { limit: config.clientRateLimit, windowMs: 1000 }),
-    token: limits.rate('token', { limit: config.tokenRateLimit, windowMs: 60_000 }),
-    tokenPath: TOKEN_PATH,
+    customer: limits.rate('client', { limit: config.clientRateLimit, windowMs: RATE_WINDOW_MS.client }),
+    token: limits.rate('token', { limit: config.tokenRateLimit, windowMs: RATE_WINDOW_MS.token }),
+    tokenPath: AICC_PATHS.tokenByAkSk,
   });
   installCors(app, config.allowedOrigins);
   // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.
@@ -105,7 +116,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     verifier,
     timestampSkewMs: config.pushTimestampSkewMs,
     messageMaxChars: config.messageMaxChars,
-    rateLimiter: limits.rate('push', { limit: config.pushRateLimit, windowMs: 1000 }),
+    rateLimiter: limits.rate('push', { limit: config.pushRateLimit, windowMs: RATE_WINDOW_MS.push }),
     metrics,
   });
   await app.register(websocket, {
@@ -131,7 +142,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   await app.register(customerRoutes, {
     engine,
     customerTokens,
-    visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: 60_000 }) : undefined,
+    visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });

@@ -9,7 +9,7 @@ interface Sample {
   value: number;
 }
 
-export function parsePrometheus(text: string): Sample[] {
+function parsePrometheus(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
@@ -22,7 +22,7 @@ export function parsePrometheus(text: string): Sample[] {
   return samples;
 }
 
-export function summarize(samples: Sample[], ready: boolean, url: string): string {
+function summarize(samples: Sample[], ready: boolean, url: string): string {
   const sum = (name: string, filter: (labels: Record<string, string>) => boolean = () => true) =>
     samples.filter((s) => s.name === name && filter(s.labels)).reduce((total, s) => total + s.value, 0);
   const byLabel = (name: string, label: string) => {

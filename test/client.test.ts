@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { buildClient } from '../src/client/build.js';
+import { buildClient } from '../tools/buildClient.js';
 import {
   afterClose,
   backoffDelay,
@@ -22,7 +22,7 @@ import {
   type GatewayClientError,
   type HelloFrame,
   type StateEvent,
-  type StoredMessage,
+  type MessageEntry,
   type TypingEvent,
 } from '../src/client/index.js';
 import { downLinkMsg, pushBody, type Msg } from './support/fixtures.js';
@@ -51,7 +51,7 @@ after(() => gw.close());
 /** Everything a client emitted, in arrays a test can wait on. */
 function record(client: GatewayClient) {
   const log = {
-    messages: [] as StoredMessage[],
+    messages: [] as MessageEntry[],
     hellos: [] as HelloFrame[],
     states: [] as StateEvent[],
     typing: [] as TypingEvent[],

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { parseRedisUrl } from '../src/engine/redis/url.js';
+import { parseRedisUrl } from '../src/redis/url.js';
 import { tempDir } from './support/gateway.js';
 
 describe('loadConfig', () => {

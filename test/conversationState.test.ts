@@ -2,10 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StoredMessage } from '../src/aicc/downlink.js';
-import { INITIAL_STATE, nextState, type ConversationState, type Phase } from '../src/conversation/state.js';
+import { INITIAL_STATE, nextState } from '../src/conversation/state.js';
+import type { ConversationState, DownLinkMsg, Phase } from '../src/protocol/index.js';
 
-const msg = (fields: Partial<StoredMessage>): StoredMessage => ({
+const msg = (fields: Partial<DownLinkMsg>): DownLinkMsg => ({
   channel: 'WEB', from: 'ch', to: 'c1', controlType: 'CHAT', sourceType: 'SYSTEM', mediaType: 'TEXT', content: '',
   timestamp: 1, ...fields,
 });
@@ -14,7 +14,7 @@ const at = (phase: Phase, extra: Partial<ConversationState> = {}): ConversationS
 });
 
 describe('nextState', () => {
-  const table: [string, ConversationState, StoredMessage, Phase, string?][] = [
+  const table: [string, ConversationState, DownLinkMsg, Phase, string?][] = [
     ['robot reply keeps the bot', INITIAL_STATE, msg({ sourceType: 'ROBOT', content: 'Hi, how can I help?' }), 'bot'],
     ['TRANS2AGENT queues', at('bot'), msg({ controlType: 'TRANS2AGENT', mediaType: null, content: null }), 'queuing'],
     ['the "Queuing..." notice queues', at('bot'), msg({ content: 'Queuing...' }), 'queuing'],

@@ -2,11 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeDownLinkMsg, parseLocation, parseReadIds, type DownLinkMsg } from '../src/aicc/downlink.js';
+import { normalizeDownLinkMsg, parseLocation, parseReadIds, type RawDownLinkMsg } from '../src/aicc/downlink.js';
 import { GatewayError } from '../src/errors.js';
 import { downLinkMsg, specSamples } from './support/fixtures.js';
 
-const normalize = (msg: Record<string, unknown>, index = 0) => normalizeDownLinkMsg(msg as DownLinkMsg, index);
+const normalize = (msg: Record<string, unknown>, index = 0) => normalizeDownLinkMsg(msg as RawDownLinkMsg, index);
 
 describe('normalizeDownLinkMsg', () => {
   it('stores enum values in upper case, matched case-insensitively', () => {

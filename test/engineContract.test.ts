@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { normalizeDownLinkMsg, type DownLinkMsg, type NormalizedMessage } from '../src/aicc/downlink.js';
+import { normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../src/aicc/downlink.js';
 import { INITIAL_STATE } from '../src/conversation/state.js';
 import { LocalEngine } from '../src/engine/local/index.js';
 import { RedisEngine } from '../src/engine/redis/index.js';
@@ -23,7 +23,7 @@ let counter = 0;
 const newCustomer = (name = 'c') => `${name}-${process.pid}-${++counter}`;
 
 function msg(overrides: Msg = {}): NormalizedMessage {
-  return normalizeDownLinkMsg(downLinkMsg(overrides) as DownLinkMsg, 0);
+  return normalizeDownLinkMsg(downLinkMsg(overrides) as RawDownLinkMsg, 0);
 }
 
 /** Listens like a stream does: live entries, and on `resync` a catch-up from the log. */

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { makePng } from '../src/simulator/files.js';
-import { CHROMIUM_ARGS } from '../src/widget/screenshots.js';
+import { CHROMIUM_ARGS } from '../tools/screenshots.js';
 import { readConfig } from '../src/widget/config.js';
 import { chooseLang } from '../src/widget/i18n.js';
 import { Deliveries, display, suggestionsOf } from '../src/widget/model.js';

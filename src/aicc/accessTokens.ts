@@ -1,29 +1,25 @@
 // The AccessTokens that tokenByAkSk issues and pushMsg checks. A token is a JWT (HS256) naming the app it was
-// issued to, so it needs no lookup, survives a restart (the signing secret is kept in DATA_DIR, or set with
-// TOKEN_SECRET so that every node of a cluster accepts every token) and stops working when it expires.
+// issued to, so it needs no lookup, survives a restart (its key is derived from the gateway's secret, see
+// src/secrets/, which every node of a cluster shares) and stops working when it expires.
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { GatewayError } from '../errors.js';
+import { constantTimeEqual } from '../secrets/compare.js';
 import type { IssuedTokenAnswer } from './api.js';
 
 const AUDIENCE = 'aicc-gateway:pushMsg';
-const SECRET_FILE = 'token-secret';
 const VERIFIED_CACHE_SIZE = 1024;
-
-export type IssuedToken = IssuedTokenAnswer;
 
 export interface AccessTokens {
   /** Checks app credentials in constant time; throws UNAUTHORIZED without saying which part was wrong. */
-  issue(appKey: string, appSecret: string, ttlSeconds: number): Promise<IssuedToken>;
+  issue(appKey: string, appSecret: string, ttlSeconds: number): Promise<IssuedTokenAnswer>;
   /** Checks a bearer token and that it was issued to `appKey`; throws UNAUTHORIZED otherwise. */
   verify(token: string, appKey: string): Promise<void>;
 }
 
-export function createAccessTokens(options: { apps: ReadonlyMap<string, string>; secret: Uint8Array }): AccessTokens {
-  const { apps, secret } = options;
+export function createAccessTokens(options: { apps: ReadonlyMap<string, string>; key: Uint8Array }): AccessTokens {
+  const { apps, key } = options;
   // Compared against when the app key is unknown, so that a wrong key costs the same time as a wrong secret.
   const decoy = randomBytes(32).toString('hex');
   // AICC reuses one token for every push until it expires: verifying its signature once is enough. The map is
@@ -49,7 +45,7 @@ export function createAccessTokens(options: { apps: ReadonlyMap<string, string>;
         .setIssuedAt(now)
         .setExpirationTime(now + ttlSeconds)
         .setJti(randomBytes(9).toString('base64url'))
-        .sign(secret);
+        .sign(key);
       return {
         AccessToken: token,
         ApplyType: 'Bearer',
@@ -68,7 +64,7 @@ export function createAccessTokens(options: { apps: ReadonlyMap<string, string>;
         subject = known.subject;
       } else {
         try {
-          const { payload } = await jwtVerify(token, secret, { audience: AUDIENCE, algorithms: ['HS256'] });
+          const { payload } = await jwtVerify(token, key, { audience: AUDIENCE, algorithms: ['HS256'] });
           subject = payload.sub;
           remember(token, { subject, expiresAtMs: (payload.exp ?? 0) * 1000 });
         } catch {
@@ -81,31 +77,4 @@ export function createAccessTokens(options: { apps: ReadonlyMap<string, string>;
       }
     },
   };
-}
-
-/** Compares two strings in time that depends on neither's content (both are hashed to equal lengths first). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const digestA = createHash('sha256').update(a).digest();
-  const digestB = createHash('sha256').update(b).digest();
-  return timingSafeEqual(digestA, digestB);
-}
-
-/** The signing secret: TOKEN_SECRET when set, else one generated on first start and kept (mode 0600). */
-export function loadTokenSecret(dataDir: string, configured: string | undefined): Uint8Array {
-  if (configured) return new TextEncoder().encode(configured);
-  const path = join(dataDir, SECRET_FILE);
-  try {
-    return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const secret = randomBytes(32);
-  // 'wx' fails if another process wrote the file meanwhile; then that one's secret is the one to use.
-  try {
-    writeFileSync(path, secret.toString('base64url'), { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
-  }
 }

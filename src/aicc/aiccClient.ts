@@ -1,4 +1,4 @@
-// The gateway's only door to AICC (protocol notes, sections 4–6). It keeps the API Fabric AccessToken fresh,
+// The gateway's only door to AICC (docs/aicc.md §4–§6). It keeps the API Fabric AccessToken fresh,
 // carries each customer's ccmessaging-token (and takes the newer one AICC may return), applies timeouts,
 // retries what is safe to repeat, and turns AICC's result codes into typed errors.
 
@@ -8,6 +8,7 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import {
   AICC_PATHS,
   CCMESSAGING_TOKEN_HEADER,
+  NOT_QUEUING_RESULTS,
   RESULT,
   type ApplyTokenAnswer,
   type DownloadFileStreamAnswer,
@@ -21,7 +22,7 @@ import {
   type UploadFileStreamAnswer,
 } from './api.js';
 import type { AiccSettings } from '../config.js';
-import type { DownLinkMsg } from './downlink.js';
+import type { RawDownLinkMsg } from './downlink.js';
 
 export type AiccErrorCode =
   | 'OUTSIDE_WORKING_HOURS' // resultCode 12
@@ -116,7 +117,7 @@ export class AiccClient {
   }
 
   /** A long poll: AICC answers at once when it has messages, else after its own timeout (5 s by default). */
-  async poll(session: AiccSession): Promise<DownLinkMsg[]> {
+  async poll(session: AiccSession): Promise<RawDownLinkMsg[]> {
     const answer = await this.call<PollAnswer>({
       path: AICC_PATHS.poll,
       method: 'GET',
@@ -158,8 +159,7 @@ export class AiccClient {
         idempotent: true,
       });
     } catch (err) {
-      // 5: the session ended; 160021: already with an agent; 160022: moved to IVR (protocol notes, 5).
-      if (err instanceof AiccError && ['5', '160021', '160022', '160004'].includes(err.resultCode ?? '')) return undefined;
+      if (err instanceof AiccError && NOT_QUEUING_RESULTS.includes(err.resultCode ?? '')) return undefined;
       throw err;
     }
   }
@@ -192,7 +192,7 @@ export class AiccClient {
     });
   }
 
-  async history(session: AiccSession, limit: number, offset: number): Promise<DownLinkMsg[]> {
+  async history(session: AiccSession, limit: number, offset: number): Promise<RawDownLinkMsg[]> {
     const answer = await this.call<QueryHistoryAnswer>({
       path: AICC_PATHS.queryHistoryChatMessage,
       body: { channelId: this.options.channelId, userId: session.userId, limit, offset, channel: 'WEB' },
@@ -250,7 +250,7 @@ export class AiccClient {
     const text = await res.body.text().catch((err: unknown) => {
       throw transportError(err);
     });
-    // AICC may hand out a newer ccmessaging-token with any answer; later calls must use it (protocol notes, 5).
+    // AICC may hand out a newer ccmessaging-token with any answer; later calls must use it (docs/aicc.md §5).
     const renewed = res.headers[CCMESSAGING_TOKEN_HEADER];
     if (call.session && typeof renewed === 'string' && renewed) call.session.token = renewed;
 

@@ -1,9 +1,9 @@
-// AICC's customer-side HTTP API (../shared/spec/aicc-protocol-notes.md, sections 4–6): the paths, the request
+// AICC's customer-side HTTP API (docs/aicc.md §4–§6): the paths, the request
 // and answer shapes, and the result codes. Shared by our AiccClient (the gateway calling AICC) and our AICC
 // simulator (playing AICC's part), so both speak one contract. Field names are AICC's, spelling included
 // (`satisfication`, `configMaxcWaitTime`).
 
-import type { DownLinkMsg } from './downlink.js';
+import type { RawDownLinkMsg } from './downlink.js';
 
 export const AICC_PATHS = {
   tokenByAkSk: '/apigovernance/api/oauth/tokenByAkSk',
@@ -20,6 +20,13 @@ export const AICC_PATHS = {
   queryHistoryChatMessage: '/apiaccess/ccmessaging/queryHistoryChatMessage',
 } as const;
 
+/** The other direction: where AICC pushes downlink messages to the gateway. pushMsg is the path AICC calls with
+ *  x-app-key and the AccessToken from tokenByAkSk; the webhook is ours, signed with auth-v2 (docs/aicc.md §2). */
+export const PUSH_PATHS = {
+  pushMsg: '/apiaccess/ccmessaging/pushMsg',
+  webhook: '/webhooks/v1/messages',
+} as const;
+
 /** Headers: every call but tokenByAkSk carries `x-app-key` and `Authorization: Bearer <AccessToken>`; the
  *  per-customer calls also `ccmessaging-token`, which AICC may replace by returning a newer one in the answer's
  *  `ccmessaging-token` header. */
@@ -33,6 +40,10 @@ export const RESULT = {
   OUTSIDE_WORKING_HOURS: '12',
   FAILED: '13',
 } as const;
+
+/** queryQueueInfo's answers that mean "no longer queuing" rather than a failure (docs/aicc.md §5): 5 the session
+ *  ended, 160004 no session, 160021 already with an agent, 160022 moved to IVR. */
+export const NOT_QUEUING_RESULTS: readonly string[] = ['5', '160004', '160021', '160022'];
 
 export interface TokenByAkSkRequest {
   app_key: string;
@@ -51,9 +62,10 @@ export interface TokenByAkSkAnswer {
 /** The answer as an issuer gives it: every field present (ours in accessTokens.ts, the simulator's). */
 export type IssuedTokenAnswer = Required<TokenByAkSkAnswer> & { ApplyType: 'Bearer' };
 
+/** AICC's answer shape, which every answer of the gateway has too (success and failure alike). */
 export interface ResultAnswer {
   resultCode: string;
-  resultDesc?: string;
+  resultDesc: string;
 }
 
 export interface ApplyTokenRequest {
@@ -93,7 +105,7 @@ export interface SendMsgRequest {
 }
 
 export interface PollAnswer extends ResultAnswer {
-  downlinkMessages?: DownLinkMsg[];
+  downlinkMessages?: RawDownLinkMsg[];
 }
 
 export interface UploadFileStreamRequest {
@@ -181,5 +193,5 @@ export interface QueryHistoryRequest {
   channel: 'WEB';
 }
 export interface QueryHistoryAnswer extends ResultAnswer {
-  messageList?: DownLinkMsg[];
+  messageList?: RawDownLinkMsg[];
 }

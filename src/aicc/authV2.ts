@@ -1,13 +1,14 @@
 // Verifies (and, for our simulator and tests, creates) the auth-v2 signature of AICC's webhook push,
 // `Authorization: auth-v2/{accessKey}/{timestamp}/{SignedHeaders}/{signature}`.
 //
-// AICC documents only the header's first four parts and the 43-character push key (protocol notes, section 3);
+// AICC documents only the header's first four parts and the 43-character push key (docs/aicc.md §3);
 // the string-to-sign is not public. This is OUR scheme, documented in the README: HMAC-SHA256 with the push
 // key over the canonical string below, hex encoded. Byte-compatibility with AICC's own signer is unconfirmed;
 // a different scheme plugs in by implementing PushSignatureVerifier.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { GatewayError } from '../errors.js';
+import { constantTimeEqual } from '../secrets/compare.js';
 
 export interface SignedRequest {
   method: string;
@@ -108,7 +109,7 @@ export function createAuthV2Verifier(options: {
       // An unknown access key still costs one HMAC and one comparison, so timing tells nothing of which keys exist.
       const expected = createHmac('sha256', pushKey ?? 'unknown-access-key').update(canonical).digest();
       const given = Buffer.from(signature, 'hex');
-      if (!timingSafeEqual(expected, given) || pushKey === undefined) throw refused();
+      if (!constantTimeEqual(expected, given) || pushKey === undefined) throw refused();
       return { accessKey };
     },
   };

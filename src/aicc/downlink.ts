@@ -1,19 +1,18 @@
 // AICC's DownLinkMsg and push body: the TypeBox schemas (the shape, checked by Fastify before our code runs)
-// and the normalisation that applies our readings of the spec (../shared/spec/pushMsg.md) on top of the shape.
+// and the normalisation that applies our readings of the spec (docs/aicc.md §1) on top of the shape.
 
 import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
+import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
+import type { DownLinkMsg, Location } from '../protocol/index.js';
 
-/** Ids and names: AICC's own limits are 24–32 characters; 128 leaves room without inviting abuse. */
-export const MAX_ID_LENGTH = 128;
-export const MAX_CONTENT_LENGTH = 65_536;
-export const MAX_MESSAGES_PER_PUSH = 1000;
+const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
 export const MAX_VALUE_DEPTH = 64;
 
-// The push table says `long`; AICC's send and poll pages use strings for the same field (protocol notes,
-// "Uncertain" 8). We take both and keep a number inside.
+// The push table says `long`; AICC's send and poll pages use strings for the same field (docs/aicc.md §7,
+// item 8). We take both and keep a number inside.
 const Timestamp = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^[0-9]{1,16}$' })]);
 const NullableText = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 
@@ -44,32 +43,13 @@ export const PushBodySchema = Type.Object(
   { additionalProperties: true },
 );
 
-export type DownLinkMsg = Static<typeof DownLinkMsgSchema>;
+/** A DownLinkMsg as AICC sends it, before normalizeDownLinkMsg (the stored and delivered form is protocol's `DownLinkMsg`). */
+export type RawDownLinkMsg = Static<typeof DownLinkMsgSchema>;
 export type PushBody = Static<typeof PushBodySchema>;
 
 export const CONTROL_TYPES = ['CONNECT', 'CHAT', 'DISCONNECT', 'TRANS2AGENT', 'READ', 'INPUT'] as const;
 export const MEDIA_TYPES = ['TEXT', 'IMAGE', 'VIDEO', 'AUDIO', 'LOCATE', 'DOCUMENT'] as const;
-export const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
-
-export interface Location {
-  latitude: number;
-  longitude: number;
-  description: string;
-}
-
-/** A DownLinkMsg as we store and deliver it: as pushed, enums in upper case, plus what we parsed from it. */
-export interface StoredMessage extends Record<string, unknown> {
-  channel: string;
-  from: string;
-  to: string;
-  controlType: string;
-  sourceType: string;
-  mediaType: string | null;
-  content: string | null;
-  timestamp: number | string;
-  location?: Location;
-  readIds?: string[];
-}
+const SOURCE_TYPES = ['AGENT', 'ROBOT', 'SYSTEM', 'CUSTOMER'] as const;
 
 export interface NormalizedMessage {
   customerId: string;
@@ -80,7 +60,7 @@ export interface NormalizedMessage {
   /** False when controlType, mediaType or sourceType is outside the documented values (kept, but flagged). */
   known: boolean;
   timestamp: number;
-  message: StoredMessage;
+  message: DownLinkMsg;
 }
 
 /** Normalises every message of a push, or throws for the first one that breaks a rule: all or nothing. */
@@ -88,7 +68,7 @@ export function normalizePush(body: PushBody): NormalizedMessage[] {
   return body.messages.map((msg, index) => normalizeDownLinkMsg(msg, index));
 }
 
-export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): NormalizedMessage {
+export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): NormalizedMessage {
   const refuse = (field: string, why: string): never => {
     throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: ${why}`);
   };
@@ -108,7 +88,7 @@ export function normalizeDownLinkMsg(msg: DownLinkMsg, index: number): Normalize
     if (mediaType !== 'TEXT' && content!.trim() === '') refuse('content', `must name the ${mediaType} resource`);
   }
 
-  const message: StoredMessage = {
+  const message: DownLinkMsg = {
     ...msg,
     controlType,
     sourceType,
@@ -164,10 +144,10 @@ export function parseReadIds(content: string | null): string[] {
 }
 
 /**
- * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (protocol notes, 6),
+ * AICC documents no retry or dedupe rules and sends `messageCode: null` in every sample (docs/aicc.md §6),
  * so without a code a message is identified by what a retry necessarily repeats.
  */
-function dedupeKeyOf(msg: DownLinkMsg, controlType: string, timestamp: number): string {
+function dedupeKeyOf(msg: RawDownLinkMsg, controlType: string, timestamp: number): string {
   if (msg.messageCode) return `code:${msg.messageCode}`;
   const digest = createHash('sha256')
     .update(JSON.stringify([msg.from, msg.to, timestamp, controlType, msg.content ?? null]))

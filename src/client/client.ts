@@ -102,9 +102,13 @@ export class GatewayClient extends Emitter<ClientEvents> {
     return this.#lastSeq;
   }
 
-  /** Starts connecting; when waiting to reconnect, reconnects now. */
-  connect(): void {
+  /**
+   * Starts connecting; when waiting to reconnect, reconnects now. `since`: the app already has everything up to
+   * this seq (a history page it read first), so resume after it rather than after `lastSeq` when it is higher.
+   */
+  connect(since?: number): void {
     if (this.#state === 'connecting' || this.#state === 'connected') return;
+    if (since !== undefined && since > this.#lastSeq) this.#lastSeq = since;
     if (this.#state === 'closed') this.#backoffStep = 0;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
@@ -222,7 +226,12 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (next.kind === 'stop') {
       this.#state = 'closed';
       this.emit('disconnected', { code, reason, willReconnect: false });
-      const message = next.error === 'TOKEN_REFUSED' ? `the gateway refused the token (${reason})` : `the gateway could not read a frame (${reason})`;
+      const message =
+        next.error === 'TOKEN_REFUSED'
+          ? `the gateway refused the token (${reason})`
+          : next.error === 'REFUSED'
+            ? `the gateway refused the connection (${code}: ${reason})`
+            : `the gateway could not read a frame (${reason})`;
       this.emit('error', new GatewayClientError(next.error, message));
       return;
     }

@@ -12,7 +12,8 @@ export function createClient(options: ClientOptions): GatewayClient {
 }
 
 export { GatewayClient, type HistoryQuery } from './client.js';
-export { backoffDelay, afterClose, CLOSE, type BackoffBounds, type NextStep } from './reconnect.js';
+export { backoffDelay, afterClose, closeGroup, CLOSE, type BackoffBounds, type NextStep } from './reconnect.js';
+export type { CloseCode, CloseGroup } from '../protocol/index.js';
 export { jwtExpiresAt } from './token.js';
 export { SseParser, type SseEvent } from './sse.js';
 export * from './types.js';

@@ -1,5 +1,10 @@
 // When and how to reconnect, as pure functions: the backoff delay, and what a close code asks of the client
-// (docs/protocol.md, "Close codes"). The client's state machine applies them; the tests read them as tables.
+// (docs/protocol.md, "Close codes"; the table is src/protocol/closeCodes.ts). The client's state machine applies
+// them; the tests read them as tables.
+
+import { CLOSE, CLOSE_GROUP, CLOSE_RANGES, type CloseGroup } from '../protocol/index.js';
+
+export { CLOSE };
 
 export interface BackoffBounds {
   minMs: number;
@@ -15,36 +20,31 @@ export function backoffDelay(attempt: number, { minMs, maxMs }: BackoffBounds, r
   return Math.round(minMs + random() * (ceiling - minMs));
 }
 
-/** Close codes the gateway sends (protocol.md) and the ones the SDK uses for what it detects itself. */
-export const CLOSE = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
-  UNREADABLE_FRAME: 1003,
-  /** No close frame: the connection broke, or the SDK gave up on it (no hello, no heartbeat, a gap). */
-  ABNORMAL: 1006,
-  INTERNAL_ERROR: 1011,
-  TOKEN_REFUSED: 4001,
-  SLOW_CONSUMER: 4008,
-} as const;
-
 export type NextStep =
   | { kind: 'reconnect'; delay: 'now' | 'backoff' }
   | { kind: 'refresh-token' }
-  | { kind: 'stop'; error: 'TOKEN_REFUSED' | 'PROTOCOL' };
+  | { kind: 'stop'; error: 'TOKEN_REFUSED' | 'PROTOCOL' | 'REFUSED' };
 
-/** What to do after the gateway (or the network) closed a connection the user did not close. */
+/** What to do after the gateway (or the network) closed a connection the user did not close: the code's group. */
 export function afterClose(code: number, canRefreshToken: boolean): NextStep {
-  switch (code) {
-    case CLOSE.TOKEN_REFUSED:
+  switch (closeGroup(code)) {
+    case 'refresh-token':
       return canRefreshToken ? { kind: 'refresh-token' } : { kind: 'stop', error: 'TOKEN_REFUSED' };
-    case CLOSE.SLOW_CONSUMER:
+    case 'resume-now':
       // We fell behind, the gateway did not: resume at once from our position.
       return { kind: 'reconnect', delay: 'now' };
-    case CLOSE.UNREADABLE_FRAME:
-      // The gateway could not read what we sent: retrying would send it again.
-      return { kind: 'stop', error: 'PROTOCOL' };
-    default:
-      // 1000, 1001 (shutting down), 1006 (network), 1011 (internal) and anything unknown.
+    case 'stop':
+      // 1003: the gateway could not read what we sent, retrying would send it again. The others (a forbidden
+      // origin, too many connections) would be refused the same way.
+      return { kind: 'stop', error: code === CLOSE.UNREADABLE ? 'PROTOCOL' : 'REFUSED' };
+    case 'resume':
       return { kind: 'reconnect', delay: 'backoff' };
   }
+}
+
+/** The group of a close code: the table's, else its range's, else resume (1006, network, and anything unknown). */
+export function closeGroup(code: number): CloseGroup {
+  const listed = (CLOSE_GROUP as Partial<Record<number, CloseGroup>>)[code];
+  if (listed) return listed;
+  return CLOSE_RANGES.find((range) => code >= range.from && code <= range.to)?.group ?? 'resume';
 }

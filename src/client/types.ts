@@ -1,112 +1,10 @@
-// What the customer stream protocol (docs/protocol.md) carries, as the SDK sees it, and the SDK's public types.
-// The SDK keeps its own copies of these shapes: it ships to browsers and must not import the server's code.
+// The SDK's public types. What the wire carries is the protocol's (src/protocol/), re-exported here for the SDK's
+// users; `export type` keeps the bundle free of anything but the SDK itself.
 
-/** A DownLinkMsg as the gateway delivers it: as AICC pushed it, enums in upper case, unknown keys kept. */
-export interface DownLinkMsg extends Record<string, unknown> {
-  channel: string;
-  from: string;
-  to: string;
-  controlType: string;
-  sourceType: string;
-  mediaType: string | null;
-  content: string | null;
-  timestamp: number | string;
-  senderNickname?: string | null;
-  /** For LOCATE messages: parsed from `content`. */
-  location?: { latitude: number; longitude: number; description: string };
-  /** For READ messages: the ids listed in `content`. */
-  readIds?: string[];
-}
+import type { HelloFrame, MessageEntry, QueueFrame, SendMessage, StateFrame, TypingFrame } from '../protocol/index.js';
 
-export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
-
-/** The conversation's state; `seq` is the message that set it (0 for the initial state). */
-export interface ConversationState {
-  phase: Phase;
-  agentNickname?: string;
-  canSend: boolean;
-  seq: number;
-}
-
-export interface HelloFrame {
-  type: 'hello';
-  customerId: string;
-  /** The newest seq stored when the connection opened. */
-  lastSeq: number;
-  /** The oldest seq still retained (0 when none). */
-  firstSeq: number;
-  state: ConversationState;
-  resumedFrom: number;
-  /** True when messages after `resumedFrom` were purged by retention: a gap nobody can fill. */
-  truncated: boolean;
-  heartbeatMs: number;
-}
-
-export interface MessageFrame {
-  type: 'message';
-  seq: number;
-  message: DownLinkMsg;
-  storedAt: number;
-}
-
-export interface StateFrame {
-  type: 'state';
-  seq: number;
-  state: ConversationState;
-}
-
-export interface TypingFrame {
-  type: 'typing';
-  message: DownLinkMsg;
-}
-
-/** The customer's place in the queue for an agent, while queuing (ephemeral). */
-export interface QueueFrame {
-  type: 'queue';
-  position: number | null;
-  /** Seconds, as AICC estimates them. */
-  estimateWaitSeconds: number | null;
-}
-
-export interface HeartbeatFrame {
-  type: 'heartbeat';
-  ts: number;
-}
-
-export interface PongFrame {
-  type: 'pong';
-  ts: number;
-}
-
-/** Ends an SSE stream (`event: close`); a WebSocket gets a close frame with the same code instead. */
-export interface CloseFrame {
-  type: 'close';
-  code: number;
-  reason: string;
-}
-
-export type ServerFrame = HelloFrame | MessageFrame | StateFrame | TypingFrame | QueueFrame | HeartbeatFrame | PongFrame | CloseFrame;
-
-/** One stored message, as `message` events and `history()` give it. */
-export interface StoredMessage {
-  seq: number;
-  message: DownLinkMsg;
-  storedAt: number;
-}
-
-export interface HistoryPage {
-  customerId: string;
-  messages: StoredMessage[];
-  lastSeq: number;
-  firstSeq: number;
-  hasMore: boolean;
-}
-
-export interface ConversationAnswer {
-  customerId: string;
-  state: ConversationState;
-  lastSeq: number;
-}
+export type * from '../protocol/frames.js';
+export type * from '../protocol/messages.js';
 
 export type TransportName = 'websocket' | 'sse';
 
@@ -125,19 +23,10 @@ export interface DisconnectedEvent {
   willReconnect: boolean;
 }
 
-export interface StateEvent {
-  seq: number;
-  state: ConversationState;
-}
-
-export interface TypingEvent {
-  message: DownLinkMsg;
-}
-
-export interface QueueEvent {
-  position: number | null;
-  estimateWaitSeconds: number | null;
-}
+/** The events that carry a frame: the frame without its `type`. */
+export type StateEvent = Omit<StateFrame, 'type'>;
+export type TypingEvent = Omit<TypingFrame, 'type'>;
+export type QueueEvent = Omit<QueueFrame, 'type'>;
 
 /** The codes of the errors the SDK reports (`error` events, rejected `history()`/`conversation()` calls). */
 export type ClientErrorCode =
@@ -147,6 +36,8 @@ export type ClientErrorCode =
   | 'TOKEN_REFRESH_FAILED'
   /** The gateway closed with 1003: it could not read what this SDK sent. */
   | 'PROTOCOL'
+  /** The gateway refused the connection for a reason a retry would meet again (4003 origin, 4009 too many). */
+  | 'REFUSED'
   /** A frame was not JSON or not an object with a `type`. */
   | 'BAD_FRAME'
   /**
@@ -174,7 +65,7 @@ export class GatewayClientError extends Error {
 
 export interface ClientEvents {
   /** A stored message, each seq once and in increasing order. */
-  message: StoredMessage;
+  message: MessageEntry;
   /** The agent or bot is typing (ephemeral, never replayed). */
   typing: TypingEvent;
   /** The customer's queue position while waiting for an agent (ephemeral). */
@@ -235,25 +126,9 @@ export interface ClientOptions {
   tokenRefreshMarginMs?: number;
 }
 
-/** What the customer sends (POST /v1/messages); clientMessageId is made up when not given. */
-export type OutgoingMessage = { clientMessageId?: string } & (
-  | { kind: 'text'; text: string }
-  | { kind: 'location'; latitude: number; longitude: number; description: string }
-  | ({ kind: 'file' } & UploadAnswer)
-);
-
-/** The gateway's answer to a send: the message's seq in the log, and its status so far. */
-export interface SendAnswer {
-  clientMessageId: string;
-  seq: number;
-  status: 'pending' | 'sent' | 'failed';
-  duplicate: boolean;
-}
-
-export interface UploadAnswer {
-  objectKey: string;
-  mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT';
-  fileType: string;
-  fileName: string;
-  size: number;
-}
+/** What the customer sends (POST /v1/messages): a protocol SendMessage whose clientMessageId is made up when not given. */
+export type OutgoingMessage = SendMessage extends infer M
+  ? M extends SendMessage
+    ? Omit<M, 'clientMessageId'> & { clientMessageId?: string }
+    : never
+  : never;

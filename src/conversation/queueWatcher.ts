@@ -4,10 +4,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine } from '../engine/types.js';
+import type { QueueMessage } from '../protocol/index.js';
 import { ephemeral } from '../uplink/messages.js';
-import type { AiccSessions } from '../uplink/sessions.js';
-
-export const QUEUE_CONTROL_TYPE = 'QUEUE';
+import { QUEUE_CONTROL_TYPE } from './controlTypes.js';
+import type { AiccSessions } from './sessions.js';
 
 export class QueueWatcher {
   private readonly watching = new Map<string, NodeJS.Timeout>();

@@ -1,19 +1,9 @@
 // The conversation state of one customer, derived from the events AICC pushes (and, later, what the customer
 // sends). One pure function: the state before, one message, the state after.
 
-import type { StoredMessage } from '../aicc/downlink.js';
-
-export type Phase = 'bot' | 'queuing' | 'agent' | 'ended' | 'offline';
-
-export interface ConversationState {
-  phase: Phase;
-  /** The agent's display name while an agent is connected. */
-  agentNickname?: string;
-  /** Whether the customer may write now: false only once the conversation has ended without offline messages. */
-  canSend: boolean;
-  /** The seq of the message that set this state; 0 for the initial state. */
-  seq: number;
-}
+import { RESULT } from '../aicc/api.js';
+import type { ConversationState, DownLinkMsg, Phase } from '../protocol/index.js';
+import { STATUS_CONTROL_TYPE } from './controlTypes.js';
 
 export const INITIAL_STATE: ConversationState = { phase: 'bot', canSend: true, seq: 0 };
 
@@ -23,7 +13,7 @@ const QUEUING_TEXT = /queu|排队/i;
 const AGENT_CONNECTED_TEXT = /connected to (an )?agent|已接通|坐席已接入|转接成功/i;
 
 /** The state after `message`, or the same object when the message does not change it. */
-export function nextState(state: ConversationState, message: StoredMessage, seq: number): ConversationState {
+export function nextState(state: ConversationState, message: DownLinkMsg, seq: number): ConversationState {
   const phase = nextPhase(state.phase, message);
   const agentNickname =
     phase === 'agent' ? agentName(message) ?? (state.phase === 'agent' ? state.agentNickname : undefined) : undefined;
@@ -36,7 +26,7 @@ export function nextState(state: ConversationState, message: StoredMessage, seq:
   };
 }
 
-function nextPhase(phase: Phase, message: StoredMessage): Phase {
+function nextPhase(phase: Phase, message: DownLinkMsg): Phase {
   const { controlType, sourceType } = message;
   const text = typeof message.content === 'string' ? message.content : '';
   switch (controlType) {
@@ -44,10 +34,10 @@ function nextPhase(phase: Phase, message: StoredMessage): Phase {
       return message.isOfflineStatus === true ? 'offline' : 'ended';
     case 'TRANS2AGENT':
       return 'queuing';
-    case 'STATUS':
+    case STATUS_CONTROL_TYPE:
       // The gateway's record that AICC refused the customer's message or transfer as outside working hours:
       // no agent now, but the customer may leave a message.
-      return message.status === 'failed' && message.resultCode === '12' ? 'offline' : phase;
+      return message.status === 'failed' && message.resultCode === RESULT.OUTSIDE_WORKING_HOURS ? 'offline' : phase;
     case 'CONNECT':
       if (sourceType === 'AGENT') return 'agent';
       // The customer (re)connecting opens a new conversation, which starts with the bot.
@@ -65,7 +55,7 @@ function nextPhase(phase: Phase, message: StoredMessage): Phase {
   }
 }
 
-function agentName(message: StoredMessage): string | undefined {
+function agentName(message: DownLinkMsg): string | undefined {
   const name = message.senderNickname;
   return message.sourceType === 'AGENT' && typeof name === 'string' && name.trim() ? name.trim() : undefined;
 }

@@ -1,11 +1,12 @@
 // Who a customer is. Two kinds of token, both JWTs whose `sub` is the customer id AICC uses as `to`:
 // verified customers' tokens, signed by the company's backend with CUSTOMER_TOKEN_SECRET, and anonymous
-// visitors' tokens, which the gateway issues itself with its own secret and a visitor audience.
+// visitors' tokens, which the gateway issues itself with its own visitor key (src/secrets/) and a visitor audience.
 
 import { randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
-import { MAX_ID_LENGTH } from '../aicc/downlink.js';
 import { GatewayError } from '../errors.js';
+import { bearerToken } from '../http/bearer.js';
+import { MAX_ID_LENGTH } from '../limits.js';
 
 const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
 
@@ -33,7 +34,7 @@ export interface CustomerTokens {
 
 export function createCustomerTokens(options: {
   customerSecret: string | undefined;
-  visitorSecret: Uint8Array;
+  visitorKey: Uint8Array;
   visitorTtlSeconds: number;
 }): CustomerTokens {
   const customerKey = options.customerSecret ? new TextEncoder().encode(options.customerSecret) : undefined;
@@ -48,7 +49,7 @@ export function createCustomerTokens(options: {
       .setAudience(VISITOR_AUDIENCE)
       .setIssuedAt(now)
       .setExpirationTime(exp)
-      .sign(options.visitorSecret);
+      .sign(options.visitorKey);
     return { visitorId, token, expiresAt: exp * 1000 };
   }
 
@@ -63,7 +64,7 @@ export function createCustomerTokens(options: {
       }
       // The (unverified) audience only picks the key to verify with; the signature decides.
       const isVisitor = audience === VISITOR_AUDIENCE;
-      const key = isVisitor ? options.visitorSecret : customerKey;
+      const key = isVisitor ? options.visitorKey : customerKey;
       if (!key) throw refuse('customer tokens are not enabled on this gateway (CUSTOMER_TOKEN_SECRET)');
       let payload;
       try {
@@ -94,8 +95,7 @@ export function createCustomerTokens(options: {
 
 /** The token of a request: `Authorization: Bearer …`, or `?token=` where headers cannot be set (WebSocket, EventSource). */
 export function tokenOf(headers: Record<string, string | string[] | undefined>, query: unknown): string | undefined {
-  const authorization = headers.authorization;
-  const bearer = typeof authorization === 'string' ? /^Bearer (\S+)$/.exec(authorization.trim())?.[1] : undefined;
+  const bearer = bearerToken(headers.authorization);
   if (bearer) return bearer;
   const fromQuery = (query as { token?: unknown } | undefined)?.token;
   return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;

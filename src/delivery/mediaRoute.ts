@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
+import { MEDIA_ID_MAX_LENGTH } from '../limits.js';
 import { tokenOf, type CustomerTokens } from './identity.js';
 import { contentTypeOf, type MediaCache } from './mediaCache.js';
 
@@ -26,7 +27,7 @@ export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, { e
   app.get('/v1/media/:id', async (request, reply) => {
     const { customerId } = await customerTokens.verify(tokenOf(request.headers, request.query));
     const id = (request.params as { id: string }).id;
-    if (!id || id.length > 512) throw new GatewayError('INVALID_PARAMETER', 'the media id is missing or too long');
+    if (!id || id.length > MEDIA_ID_MAX_LENGTH) throw new GatewayError('INVALID_PARAMETER', 'the media id is missing or too long');
     // Only media that appears in this customer's conversation: an id is not a capability.
     const entry = await findMedia(engine, customerId, id);
     if (!entry) throw new GatewayError('NOT_FOUND', 'no such media in this conversation');
@@ -87,7 +88,7 @@ function fileTypeOf(id: string, entry: LogEntry): string {
 }
 
 /** One byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`); several ranges are answered whole. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match) return undefined;

@@ -11,12 +11,13 @@ import type { Metrics } from '../observability/metrics.js';
 import { originAllowed } from '../http/cors.js';
 import type { ConnectionCaps } from '../http/rateLimit.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
-import { CLOSE, StreamSession, type Transport } from './streamSession.js';
+import { CLOSE, type AckFrame, type CloseFrame, type ServerFrame } from '../protocol/index.js';
+import { StreamSession, type Transport } from './streamSession.js';
 
-export const STREAM_PATH = '/v1/stream';
+const STREAM_PATH = '/v1/stream';
 
 const WS_CLOSE_FOR: Partial<Record<GatewayError['code'], number>> = {
-  UNAUTHORIZED: CLOSE.UNAUTHORIZED,
+  UNAUTHORIZED: CLOSE.TOKEN_REFUSED,
   FORBIDDEN: CLOSE.FORBIDDEN_ORIGIN,
   TOO_MANY_CONNECTIONS: CLOSE.TOO_MANY_CONNECTIONS,
 };
@@ -38,8 +39,11 @@ export interface StreamRouteOptions {
   clientFrames?: ClientFrameHandler;
 }
 
-/** Handles one frame from the customer; what it returns (if anything) is sent back on the same connection. */
-export type ClientFrameHandler = (customerId: string, frame: { type: string } & Record<string, unknown>) => Promise<Record<string, unknown> | undefined>;
+/**
+ * Handles one frame from the customer (a protocol ClientFrame, not yet checked: it is what the client sent); the ack
+ * it returns, if any, is sent back on the same connection.
+ */
+export type ClientFrameHandler = (customerId: string, frame: { type: string } & Record<string, unknown>) => Promise<AckFrame | undefined>;
 
 export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, options) => {
   const { sessions } = options;
@@ -150,7 +154,7 @@ async function onClientFrame(
     socket.close(CLOSE.UNREADABLE, 'frames must be JSON objects with a type');
     return;
   }
-  let reply: Record<string, unknown> | undefined;
+  let reply: ServerFrame | undefined;
   if (frame.type === 'ping') {
     reply = { type: 'pong', ts: Date.now() };
   } else if (handler) {
@@ -209,7 +213,8 @@ function sseTransport(reply: FastifyReply): Transport {
     send: (json, eventId) => write(json, eventId),
     bufferedBytes: () => res.writableLength,
     close: (code, reason) => {
-      write(JSON.stringify({ type: 'close', code, reason }), undefined, 'close');
+      const frame: CloseFrame = { type: 'close', code, reason };
+      write(JSON.stringify(frame), undefined, 'close');
       res.end();
     },
   };

@@ -4,10 +4,10 @@
 // store to catch up, so memory per connection stays bounded however far behind the client is.
 
 import type { FastifyBaseLogger } from 'fastify';
+import { QUEUE_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
 import type { Metrics, Transport as TransportKind } from '../observability/metrics.js';
-
-export type Frame = Record<string, unknown> & { type: string };
+import { CLOSE, type DownLinkMsg, type MessageFrame, type QueueMessage, type ServerFrame } from '../protocol/index.js';
 
 /** What a session needs of its connection (WebSocket or SSE). */
 export interface Transport {
@@ -32,16 +32,6 @@ export interface SessionOptions {
   onClosed?: () => void;
   metrics?: Metrics;
 }
-
-export const CLOSE = {
-  GOING_AWAY: 1001,
-  UNREADABLE: 1003,
-  INTERNAL: 1011,
-  UNAUTHORIZED: 4001,
-  FORBIDDEN_ORIGIN: 4003,
-  TOO_SLOW: 4008,
-  TOO_MANY_CONNECTIONS: 4009,
-} as const;
 
 const PAGE = 200;
 const DRAIN_POLL_MS = 20;
@@ -85,7 +75,7 @@ export class StreamSession {
     });
     this.timers.push(setInterval(() => this.heartbeat(), Math.max(250, this.options.heartbeatMs / 2)));
     const untilExpiry = Math.min(this.options.tokenExpiresAtMs - Date.now(), MAX_TIMER_MS);
-    this.timers.push(setTimeout(() => this.close(CLOSE.UNAUTHORIZED, 'the customer token has expired'), untilExpiry));
+    this.timers.push(setTimeout(() => this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired'), untilExpiry));
     this.catchingUp = false;
     await this.catchUp();
   }
@@ -118,7 +108,7 @@ export class StreamSession {
       // Typing and queue positions are worth sending only now; a client too slow to take them loses nothing.
       if (this.transport.bufferedBytes() >= this.options.bufferBytes) return;
       const { message } = event;
-      if (message.controlType === 'QUEUE') {
+      if (isQueue(message)) {
         this.send({ type: 'queue', position: message.position, estimateWaitSeconds: message.estimateWaitSeconds });
       } else {
         this.send({ type: 'typing', message });
@@ -201,7 +191,7 @@ export class StreamSession {
     if (Date.now() - this.lastSendAt >= this.options.heartbeatMs / 2) this.send({ type: 'heartbeat', ts: Date.now() });
   }
 
-  private send(frame: Frame): void {
+  private send(frame: ServerFrame): void {
     this.sendText(JSON.stringify(frame));
   }
 
@@ -219,8 +209,14 @@ const encodedFrames = new WeakMap<LogEntry, string>();
 function messageFrameOf(entry: LogEntry): string {
   let json = encodedFrames.get(entry);
   if (json === undefined) {
-    json = JSON.stringify({ type: 'message', seq: entry.seq, message: entry.message, storedAt: entry.storedAt });
+    const frame: MessageFrame = { type: 'message', seq: entry.seq, message: entry.message, storedAt: entry.storedAt };
+    json = JSON.stringify(frame);
     encodedFrames.set(entry, json);
   }
   return json;
+}
+
+/** The gateway's queue position, published as an ephemeral DownLinkMsg by the queue watcher. */
+function isQueue(message: DownLinkMsg): message is QueueMessage {
+  return message.controlType === QUEUE_CONTROL_TYPE;
 }

@@ -1,12 +1,21 @@
 // Wraps an engine so that the gateway's own parts (queue watching, AICC sessions, polling) hear of every
-// append that this node makes: pushes from AICC and what customers send.
+// append that this node makes: pushes from AICC and what customers send. The composition root makes the one
+// wrapped engine every route uses, and the parts register on it (they write through it too, so the wrapper
+// exists before they do).
 
 import type { AppendOutcome, Engine } from './types.js';
 
 export type AppendObserver = (outcomes: AppendOutcome[]) => void;
 
-export function observeAppends(engine: Engine, observers: AppendObserver[]): Engine {
+export interface ObservedEngine extends Engine {
+  /** Adds a part that hears of every append made through this engine from now on. */
+  onAppended(observer: AppendObserver): void;
+}
+
+export function observeAppends(engine: Engine, initial: readonly AppendObserver[] = []): ObservedEngine {
+  const observers = [...initial];
   return {
+    onAppended: (observer) => void observers.push(observer),
     async append(messages) {
       const outcomes = await engine.append(messages);
       for (const observe of observers) {

@@ -2,14 +2,14 @@
 // state derived from it, and the fan-out of new entries to whoever listens for that customer. The local engine
 // (SQLite, one process) and the Redis engine (many processes) implement this one contract.
 
-import type { NormalizedMessage, StoredMessage } from '../aicc/downlink.js';
-import type { ConversationState } from '../conversation/state.js';
+import type { NormalizedMessage } from '../aicc/downlink.js';
+import type { ConversationState, DownLinkMsg } from '../protocol/index.js';
 
 /** One message in a customer's log. `seq` starts at 1 and grows by one with no gaps, per customer. */
 export interface LogEntry {
   customerId: string;
   seq: number;
-  message: StoredMessage;
+  message: DownLinkMsg;
   /** When the gateway stored it (ms since epoch). */
   storedAt: number;
   /** The conversation state this message led to, when it changed the state. */
@@ -23,7 +23,7 @@ export interface AppendOutcome extends LogEntry {
 
 export type EngineEvent =
   | { type: 'entry'; entry: LogEntry }
-  | { type: 'ephemeral'; customerId: string; message: StoredMessage }
+  | { type: 'ephemeral'; customerId: string; message: DownLinkMsg }
   /** Entries may have been missed (the fan-out reconnected, or only just subscribed): catch up from the log. */
   | { type: 'resync' };
 

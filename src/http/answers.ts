@@ -4,7 +4,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
 import { noteForLog } from './requestLog.js';
-import { ERROR_CODES, GatewayError, type ErrorCode, type ResultAnswer } from '../errors.js';
+import type { ResultAnswer } from '../aicc/api.js';
+import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
 
 /** Fastify's own refusals, mapped to ours. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; desc?: string }> = {
@@ -33,7 +34,7 @@ export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
   });
 }
 
-export function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
+function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
   if (error instanceof GatewayError) {
     return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message }, code: error.code };
   }

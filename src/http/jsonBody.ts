@@ -26,7 +26,7 @@ export function installJsonBody(app: FastifyInstance): void {
   });
 }
 
-export function parseJson(raw: Buffer): unknown {
+function parseJson(raw: Buffer): unknown {
   let text: string;
   try {
     text = strictUtf8.decode(raw);

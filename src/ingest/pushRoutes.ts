@@ -5,15 +5,15 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AccessTokens } from '../aicc/accessTokens.js';
 import type { PushSignatureVerifier } from '../aicc/authV2.js';
+import { PUSH_PATHS } from '../aicc/api.js';
 import { PushBodySchema, normalizePush, type PushBody } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
+import { bearerToken } from '../http/bearer.js';
 import type { RateLimiter } from '../http/rateLimit.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Metrics } from '../observability/metrics.js';
-
-export const PUSH_MSG_PATH = '/apiaccess/ccmessaging/pushMsg';
-export const WEBHOOK_PATH = '/webhooks/v1/messages';
+import { appendAndPublish } from './appendAndPublish.js';
 
 export interface PushRoutesOptions {
   engine: Engine;
@@ -28,8 +28,6 @@ export interface PushRoutesOptions {
   metrics?: Metrics;
   now?: () => number;
 }
-
-const BEARER = /^Bearer (\S+)$/;
 
 export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, options) => {
   const { engine, tokens, verifier, timestampSkewMs, metrics } = options;
@@ -59,10 +57,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       }
     });
     const messages = normalizePush(body);
-    const durable = messages.filter((m) => !m.ephemeral);
-    const ephemeral = messages.filter((m) => m.ephemeral);
-    const stored = await engine.append(durable);
-    await engine.publishEphemeral(ephemeral);
+    const { durable, ephemeral, stored } = await appendAndPublish(engine, messages);
     const fresh = stored.filter((s) => !s.duplicate).length;
     if (metrics) {
       metrics.pushes.inc({ door });
@@ -78,7 +73,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     return SUCCESS;
   }
 
-  typed.post(PUSH_MSG_PATH, {
+  typed.post(PUSH_PATHS.pushMsg, {
     schema: { body: PushBodySchema },
     // Headers are checked before the body is read, so an unauthenticated caller costs us nothing more.
     onRequest: async (request, reply) => {
@@ -86,7 +81,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       const authorization = header(request, 'authorization');
       if (!appKey) throw new GatewayError('UNAUTHORIZED', 'the x-app-key header is missing');
       if (!authorization) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
-      const token = BEARER.exec(authorization.trim())?.[1];
+      const token = bearerToken(authorization);
       if (!token) throw new GatewayError('UNAUTHORIZED', 'the Authorization header must be "Bearer <AccessToken>"');
       await tokens.verify(token, appKey);
       await limit(`app:${appKey}`, reply);
@@ -94,7 +89,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     handler: (request, reply) => accept(request, reply, request.body, 'pushMsg'),
   });
 
-  typed.post(WEBHOOK_PATH, {
+  typed.post(PUSH_PATHS.webhook, {
     schema: { body: PushBodySchema },
     // The signature covers the raw body, so it is checked once the body is read but before it is validated.
     preValidation: async (request, reply) => {

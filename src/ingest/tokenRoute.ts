@@ -1,13 +1,13 @@
 // POST /apigovernance/api/oauth/tokenByAkSk: API Fabric's token endpoint, played by the gateway so that AICC
-// (or anything pushing on its behalf) can obtain the AccessToken that pushMsg requires (protocol notes, 4).
+// (or anything pushing on its behalf) can obtain the AccessToken that pushMsg requires (docs/aicc.md §4).
 
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccessTokens } from '../aicc/accessTokens.js';
+import { AICC_PATHS } from '../aicc/api.js';
 import { GatewayError } from '../errors.js';
 
-export const TOKEN_PATH = '/apigovernance/api/oauth/tokenByAkSk';
 const DEFAULT_TTL_SECONDS = 600;
 
 const TokenRequest = Type.Object({
@@ -21,7 +21,7 @@ export interface TokenRouteOptions {
 }
 
 export const tokenRoute: FastifyPluginAsync<TokenRouteOptions> = async (app, { tokens, ttlMaxSeconds }) => {
-  app.withTypeProvider<TypeBoxTypeProvider>().post(TOKEN_PATH, { schema: { body: TokenRequest } }, async (request) => {
+  app.withTypeProvider<TypeBoxTypeProvider>().post(AICC_PATHS.tokenByAkSk, { schema: { body: TokenRequest } }, async (request) => {
     const ttl = requestedTtl(request.headers['x-token-expire'], ttlMaxSeconds);
     const issued = await tokens.issue(request.body.app_key, request.body.app_secret, ttl);
     request.log.info({ appKey: issued.AppKey, ttl }, 'access token issued');

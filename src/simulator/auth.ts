@@ -1,12 +1,10 @@
 // The simulator's two kinds of credentials: API Fabric's AccessTokens (tokenByAkSk, checked on every call with
 // x-app-key) and the per-customer ccmessaging-token (applyToken), which AICC replaces during a session by
-// returning a newer one in a response header (protocol notes, sections 4 and 5).
+// returning a newer one in a response header (docs/aicc.md §4 and §5).
 
 import { randomBytes } from 'node:crypto';
-import { constantTimeEqual } from '../aicc/accessTokens.js';
+import { constantTimeEqual } from '../secrets/compare.js';
 import type { IssuedTokenAnswer } from '../aicc/api.js';
-
-export type IssuedAccessToken = IssuedTokenAnswer;
 
 /** API Fabric's AccessTokens: opaque, kept in memory, valid for one app key until they expire. */
 export class AccessTokenStore {
@@ -19,7 +17,7 @@ export class AccessTokenStore {
   ) {}
 
   /** Undefined when the credentials are wrong. */
-  issue(appKey: string, appSecret: string, ttlSeconds: number): IssuedAccessToken | undefined {
+  issue(appKey: string, appSecret: string, ttlSeconds: number): IssuedTokenAnswer | undefined {
     if (!sameText(appKey, this.appKey) || !sameText(appSecret, this.appSecret)) return undefined;
     this.sweep();
     const token = randomBytes(24).toString('base64url');

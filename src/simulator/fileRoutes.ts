@@ -1,4 +1,4 @@
-// uploadFileStream and downloadFileStream (protocol notes, 5): base64 in JSON both ways. Upload answers with
+// uploadFileStream and downloadFileStream (docs/aicc.md §5): base64 in JSON both ways. Upload answers with
 // `returnCode` (AICC's own inconsistency); download with `resultCode`, "401" when no fileId is given.
 
 import type { FastifyInstance } from 'fastify';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 
-/** uploadFileStream's list (protocol notes, 5: the newer page's JPEG/BMP, and the older "bpm" typo for BMP). */
+/** uploadFileStream's list (docs/aicc.md §5: the newer page's JPEG/BMP, and the older "bpm" typo for BMP). */
 export const UPLOAD_FILE_TYPES = ['jpg', 'jpeg', 'png', 'bmp', 'bpm', 'mp3', 'aac', 'mp4', 'txt', 'csv'] as const;
 /** downloadFileStream's list. */
 export const DOWNLOAD_FILE_TYPES = [

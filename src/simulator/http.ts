@@ -1,13 +1,14 @@
 // The simulator's HTTP edge, played as API Fabric plays it in front of AICC: the outage switch, tokenByAkSk,
 // the Bearer + x-app-key check on every other call, the ccmessaging-token check of per-customer calls, and one
-// error handler that answers any failure in AICC's shapes (protocol notes, sections 4 and 5).
+// error handler that answers any failure in AICC's shapes (docs/aicc.md §4 and §5).
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AICC_PATHS, CCMESSAGING_TOKEN_HEADER, RESULT } from '../aicc/api.js';
+import { bearerToken } from '../http/bearer.js';
 import type { SimContext } from './context.js';
 
-/** API Fabric's answer to a missing, unknown or expired AccessToken (protocol notes, 4). */
-export const AUTH_FAIL = {
+/** API Fabric's answer to a missing, unknown or expired AccessToken (docs/aicc.md §4). */
+const AUTH_FAIL = {
   errorCode: 'APIFABRIC.0403',
   exceptionInfo:
     'auth fail! illegal or expired token info. please apply or refresh the access token from the server!',
@@ -15,7 +16,6 @@ export const AUTH_FAIL = {
 
 const MAX_TOKEN_TTL_SECONDS = 3600;
 const DEFAULT_TOKEN_TTL_SECONDS = 600;
-const BEARER = /^Bearer (\S+)$/;
 
 export function createHttp(ctx: SimContext): FastifyInstance {
   // Uploads are base64 in JSON: 4/3 of the largest file, plus room for the rest of the body.
@@ -47,7 +47,7 @@ export function createHttp(ctx: SimContext): FastifyInstance {
     const path = request.url.split('?')[0];
     if (path === AICC_PATHS.tokenByAkSk) return;
     const appKey = header(request, 'x-app-key');
-    const token = BEARER.exec(header(request, 'authorization')?.trim() ?? '')?.[1];
+    const token = bearerToken(header(request, 'authorization'));
     if (!appKey || !token || !ctx.accessTokens.verify(token, appKey)) return reply.code(403).send(AUTH_FAIL);
   });
 

@@ -10,8 +10,8 @@ export type PushMode = 'pushMsg' | 'webhook' | 'poll';
  */
 export type Scenario = 'normal' | 'timeout-async-off' | 'timeout-async-on' | 'after-hours';
 
-export const SCENARIOS: readonly Scenario[] = ['normal', 'timeout-async-off', 'timeout-async-on', 'after-hours'];
-export const PUSH_MODES: readonly PushMode[] = ['pushMsg', 'webhook', 'poll'];
+const SCENARIOS: readonly Scenario[] = ['normal', 'timeout-async-off', 'timeout-async-on', 'after-hours'];
+const PUSH_MODES: readonly PushMode[] = ['pushMsg', 'webhook', 'poll'];
 
 export interface SimulatorOptions {
   /** Address to listen on. Default 127.0.0.1. */
@@ -83,7 +83,7 @@ export class SimulatorConfigError extends Error {
   }
 }
 
-export const DEFAULT_CHANNEL_ID = '202105284494222653';
+const DEFAULT_CHANNEL_ID = '202105284494222653';
 
 export function resolveOptions(options: SimulatorOptions = {}): SimulatorSettings {
   const settings: SimulatorSettings = {

@@ -1,17 +1,15 @@
 // How downlink events leave the simulator: pushed to the gateway (pushMsg with a Bearer token from the gateway's
 // own tokenByAkSk, or the auth-v2 signed webhook), or queued for the customer's long poll. Pushes of one
 // customer go out one at a time, in order: a failed push is retried with backoff before the next one is tried.
-// AICC documents no retry policy (protocol notes, 6); ours is exponential, capped, and gives up after
+// AICC documents no retry policy (docs/aicc.md §6); ours is exponential, capped, and gives up after
 // pushMaxAttempts (the event is then dropped and recorded in `failures`, as a real pusher would have to).
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signAuthV2 } from '../aicc/authV2.js';
-import { AICC_PATHS } from '../aicc/api.js';
+import { AICC_PATHS, PUSH_PATHS } from '../aicc/api.js';
 import type { SimulatorSettings } from './options.js';
 import type { SimDownLinkMsg } from './types.js';
 
-export const PUSH_MSG_PATH = '/apiaccess/ccmessaging/pushMsg';
-export const WEBHOOK_PATH = '/webhooks/v1/messages';
 const ATTEMPT_LOG_LIMIT = 10_000;
 
 /** One HTTP push, as the simulator saw it. */
@@ -188,7 +186,7 @@ export class Outbox {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     let path: string;
     if (push === 'webhook') {
-      path = WEBHOOK_PATH;
+      path = PUSH_PATHS.webhook;
       headers.authorization = signAuthV2({
         accessKey: this.settings.pushAccessKey!,
         pushKey: this.settings.pushKey!,
@@ -200,7 +198,7 @@ export class Outbox {
         timestampMs: Date.now(),
       });
     } else {
-      path = PUSH_MSG_PATH;
+      path = PUSH_PATHS.pushMsg;
       headers['x-app-key'] = this.settings.gatewayAppKey!;
       headers.authorization = `Bearer ${await this.accessToken()}`;
     }

@@ -1,4 +1,4 @@
-// AICC's customer-session calls (protocol notes, 5): applyToken, send/sendAsync, poll, queryQueueInfo,
+// AICC's customer-session calls (docs/aicc.md §5): applyToken, send/sendAsync, poll, queryQueueInfo,
 // history, the satisfaction survey and leave-message. Each answers HTTP 200 with AICC's resultCode, except the
 // injected send failures (HTTP 500, "13"), as AICC's error pages show them.
 
@@ -42,8 +42,8 @@ export function customerRoutes(app: FastifyInstance, ctx: SimContext): void {
       const answer = ctx.conversations.handle(checked.request);
       ctx.records.sends.push({ path: kind, request: checked.request, resultCode: answer.resultCode, at: Date.now() });
       if (answer.resultCode !== RESULT.OK) return answer;
-      // AICC replaces the session's token now and then by answering a newer one in this header (protocol
-      // notes, 5); from then on only the newest (and, for a short grace, the one before) is accepted.
+      // AICC replaces the session's token now and then by answering a newer one in this header (docs/aicc.md
+      // §5); from then on only the newest (and, for a short grace, the one before) is accepted.
       const count = (ctx.sendCounts.get(userId) ?? 0) + 1;
       ctx.sendCounts.set(userId, count);
       if (settings.rotateTokenEvery > 0 && count % settings.rotateTokenEvery === 0) {

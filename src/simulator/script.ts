@@ -21,7 +21,7 @@ export const TEXTS = {
 } as const;
 
 /** Text with which a customer asks the bot for a person, as AICC's bot would take it (like TRANS2AGENT). */
-export const ASKS_FOR_HUMAN = /human|agent|人工/i;
+const ASKS_FOR_HUMAN = /human|agent|人工/i;
 
 export interface ScriptAnswer {
   resultCode: string;

@@ -1,4 +1,4 @@
-// The checks AICC's send/sendAsync apply to a SendMsgRequest (protocol notes, 5: sendMsgReq), written as one
+// The checks AICC's send/sendAsync apply to a SendMsgRequest (docs/aicc.md §5, send), written as one
 // pure function that names the first rule broken, so a gateway bug shows up as a readable resultDesc.
 
 import type { SendControlType, SendMediaType, SendMsgRequest } from '../aicc/api.js';
@@ -7,8 +7,8 @@ const CONTROL_TYPES: readonly SendControlType[] = ['CONNECT', 'CHAT', 'TRANS2AGE
 const MEDIA_TYPES: readonly SendMediaType[] = [
   'TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'FILE_IMAGE', 'FILE_VIDEO', 'WEBCARD', 'LOCATE',
 ];
-/** TEXT content: at most 1 KB (protocol notes, 5), counted in UTF-8 bytes. */
-export const MAX_TEXT_BYTES = 1024;
+/** TEXT content: at most 1 KB (docs/aicc.md §5), counted in UTF-8 bytes. */
+const MAX_TEXT_BYTES = 1024;
 
 export interface SendCheckContext {
   /** The user the ccmessaging-token belongs to. */

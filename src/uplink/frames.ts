@@ -8,6 +8,7 @@
 import { Compile } from 'typebox/compile';
 import type { ClientFrameHandler } from '../delivery/streamRoute.js';
 import { GatewayError } from '../errors.js';
+import type { AckFrame } from '../protocol/index.js';
 import { inputOf, SendBody } from './routes.js';
 import type { Uplink } from './uplink.js';
 
@@ -21,14 +22,14 @@ export function uplinkFrames(uplink: Uplink | undefined): ClientFrameHandler {
         const { type: _type, ...body } = frame;
         if (!checkSend.Check(body)) throw new GatewayError('INVALID_PARAMETER', 'a send frame needs clientMessageId, kind and its fields');
         const accepted = await uplink.send(customerId, body.clientMessageId, inputOf(body));
-        return { type: 'ack', clientMessageId: body.clientMessageId, ...accepted };
+        return { type: 'ack', clientMessageId: body.clientMessageId, ...accepted } satisfies AckFrame;
       }
       case 'transfer': {
         const id = frame.clientMessageId;
         if (typeof id !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(id)) {
           throw new GatewayError('INVALID_PARAMETER', 'a transfer frame needs a clientMessageId');
         }
-        return { type: 'ack', clientMessageId: id, ...(await uplink.transfer(customerId, id)) };
+        return { type: 'ack', clientMessageId: id, ...(await uplink.transfer(customerId, id)) } satisfies AckFrame;
       }
       case 'typing':
         uplink.typing(customerId);

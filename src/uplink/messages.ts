@@ -3,17 +3,16 @@
 // tab that reconnects later, sees the same messages and statuses.
 
 import { randomUUID } from 'node:crypto';
-import type { NormalizedMessage, StoredMessage } from '../aicc/downlink.js';
+import type { NormalizedMessage } from '../aicc/downlink.js';
+import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
+import type { DownLinkMsg, StatusMessage } from '../protocol/index.js';
 
 export type UplinkInput =
   | { kind: 'text'; text: string }
   | { kind: 'location'; latitude: number; longitude: number; description: string }
   | { kind: 'file'; objectKey: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT'; fileName: string; size: number; fileType: string };
 
-export type UplinkStatus = 'sent' | 'failed';
-
-/** Our own controlType for status entries; never pushed by AICC. */
-export const STATUS_CONTROL_TYPE = 'STATUS';
+export type UplinkStatus = StatusMessage['status'];
 
 export function customerMessage(customerId: string, channelId: string, clientMessageId: string, input: UplinkInput): NormalizedMessage {
   const now = Date.now();
@@ -26,7 +25,7 @@ export function customerMessage(customerId: string, channelId: string, clientMes
     timestamp: now,
     messageCode: clientMessageId,
   };
-  let message: StoredMessage;
+  let message: DownLinkMsg;
   switch (input.kind) {
     case 'text':
       message = { ...base, mediaType: 'TEXT', content: input.text };
@@ -49,7 +48,7 @@ export function customerMessage(customerId: string, channelId: string, clientMes
 /** The customer asking for a human (sent up as TRANS2AGENT). */
 export function transferRequest(customerId: string, channelId: string, clientMessageId: string): NormalizedMessage {
   const now = Date.now();
-  const message: StoredMessage = {
+  const message: DownLinkMsg = {
     channel: 'WEB', from: customerId, to: channelId, controlType: 'TRANS2AGENT', sourceType: 'CUSTOMER',
     mediaType: null, content: null, timestamp: now, messageCode: clientMessageId,
   };
@@ -63,7 +62,7 @@ export function statusEntry(
   failure?: { reason: string; code: string; resultCode?: string },
 ): NormalizedMessage {
   const now = Date.now();
-  const message: StoredMessage = {
+  const message: DownLinkMsg = {
     channel: 'WEB', from: 'gateway', to: customerId, controlType: STATUS_CONTROL_TYPE, sourceType: 'GATEWAY',
     mediaType: null, content: null, timestamp: now, refSeq, status,
     ...(failure ? { reason: failure.reason, errorCode: failure.code, ...(failure.resultCode ? { resultCode: failure.resultCode } : {}) } : {}),
@@ -71,7 +70,7 @@ export function statusEntry(
   return { customerId, dedupeKey: `status:${randomUUID()}`, ephemeral: false, known: true, timestamp: now, message };
 }
 
-function customerEntry(customerId: string, dedupeKey: string, message: StoredMessage, timestamp: number): NormalizedMessage {
+function customerEntry(customerId: string, dedupeKey: string, message: DownLinkMsg, timestamp: number): NormalizedMessage {
   return { customerId, dedupeKey, ephemeral: false, known: true, timestamp, message };
 }
 

@@ -7,9 +7,10 @@ import { AiccError, type AiccClient } from '../aicc/aiccClient.js';
 import type { SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine, LogEntry } from '../engine/types.js';
+import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
-import { customerMessage, STATUS_CONTROL_TYPE, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
-import type { AiccSessions } from './sessions.js';
+import { customerMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import type { AiccSessions } from '../conversation/sessions.js';
 
 export interface UplinkOptions {
   engine: Engine;
@@ -169,7 +170,7 @@ function upstreamOf(input: UplinkInput, messageCode: string): Pick<SendMsgReques
     case 'text':
       return { controlType: 'CHAT', mediaType: 'TEXT', content: input.text, messageCode };
     case 'location':
-      // AICC documents no uplink location type; we send the downlink's LOCATE form (pushMsg.md), which AICC's
+      // AICC documents no uplink location type; we send the downlink's LOCATE form (docs/aicc.md §1), which AICC's
       // own pushes use. A tenant whose AICC refuses it would need a TEXT fallback.
       return { controlType: 'CHAT', mediaType: 'LOCATE', content: `${input.latitude}/${input.longitude}/${input.description}`, messageCode };
     case 'file':

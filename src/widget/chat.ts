@@ -2,19 +2,21 @@
 // keeps each of the customer's messages' delivery (✓ sent, ✓✓ read, failed with Retry), the banners from the
 // conversation state and the connection, the typing indicator, suggestions, and the unread badge.
 
-import { createClient, GatewayClient, type ConversationState, type GatewayClient as Client, type StoredMessage } from '../client/index.js';
+import type { GatewayClient } from '../client/index.js';
+import type { ConversationState, MessageEntry, SendMessage } from '../protocol/index.js';
+import { conversationClient, mediaUrl } from './api.js';
 import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
-import type { Strings } from './i18n.js';
+import { errorText, notSentText, type Strings } from './i18n.js';
 import { bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
 import type { Panel } from './panel.js';
-import { newClientMessageId, type SendBody, type Session } from './session.js';
+import { newClientMessageId, type Session } from './session.js';
 import { SeenPosition } from './unread.js';
 
 const HISTORY_PAGE = 100;
 
 interface Pending {
-  body: SendBody;
+  body: SendMessage;
   node: HTMLLIElement;
   /** Set for a file still to upload. */
   file?: File;
@@ -22,11 +24,13 @@ interface Pending {
 
 export class Chat {
   panel!: Panel;
-  #client: Client | undefined;
-  #api: Client | undefined;
+  /** The one SDK client: history, the stream, and everything the customer sends. */
+  #client: GatewayClient | undefined;
+  /** True once the stream was started: typing and read positions are worth sending only then. */
+  #streaming = false;
   #token = '';
   #started: Promise<void> | undefined;
-  readonly #entries = new Map<number, StoredMessage>();
+  readonly #entries = new Map<number, MessageEntry>();
   readonly #nodes = new Map<number, HTMLLIElement>();
   readonly #pending = new Map<string, Pending>();
   readonly #retrying = new Set<number>();
@@ -52,7 +56,7 @@ export class Chat {
     this.#bubbles = {
       t,
       time: new Intl.DateTimeFormat(config.lang, { hour: '2-digit', minute: '2-digit' }),
-      media: (id) => this.session.mediaUrl(id, this.#token),
+      media: (id) => mediaUrl(this.config.gateway, id, this.#token),
       enlarge: (src, alt) => this.panel.enlarge(src, alt),
     };
   }
@@ -73,16 +77,15 @@ export class Chat {
 
   async #connect(): Promise<void> {
     this.#token = await this.session.token();
-    const auth = this.config.token !== undefined && !this.config.getToken ? { token: this.#token } : { getToken: this.session.getToken };
-    this.#api = new GatewayClient({ url: this.config.gateway, ...auth });
-    const page = await this.#api.history({ before: 'latest', limit: HISTORY_PAGE });
+    const fixed = this.config.token !== undefined && !this.config.getToken;
+    const client = conversationClient(this.config.gateway, fixed ? { token: this.#token } : { token: this.#token, getToken: this.session.getToken });
+    this.#client = client;
+    const page = await client.history({ before: 'latest', limit: HISTORY_PAGE });
     this.#seen = new SeenPosition(this.storage, `aicc-chat:${this.config.gateway}:seen:${page.customerId}`);
     this.#firstSeq = page.firstSeq;
     for (const entry of page.messages) this.#apply(entry, false);
     this.panel.setEarlier(page.hasMore);
     const since = page.messages.length ? page.messages[page.messages.length - 1]!.seq : page.lastSeq;
-    const client = createClient({ url: this.config.gateway, ...auth, since });
-    this.#client = client;
     client.on('message', (entry) => this.#apply(entry, true));
     client.on('state', ({ state }) => this.#setState(state));
     client.on('queue', ({ position }) => {
@@ -105,6 +108,8 @@ export class Chat {
       // The stream replays what the history page did not have; tokens may have been refreshed meanwhile.
       void this.session.token().then((token) => (this.#token = token));
     });
+    client.connect(since);
+    this.#streaming = true;
     this.#refreshUnread();
     this.panel.scrollToEnd();
   }
@@ -114,7 +119,7 @@ export class Chat {
   }
 
   /** One stored entry, from the history page or the stream; each seq once. */
-  #apply(entry: StoredMessage, live: boolean): void {
+  #apply(entry: MessageEntry, live: boolean): void {
     if (this.#entries.has(entry.seq)) return;
     this.#entries.set(entry.seq, entry);
     const shown = display(entry.message);
@@ -141,7 +146,7 @@ export class Chat {
     this.#refreshUnread();
   }
 
-  #addBubble(entry: StoredMessage, shown: Extract<Display, { kind: 'bubble' }>, live: boolean): void {
+  #addBubble(entry: MessageEntry, shown: Extract<Display, { kind: 'bubble' }>, live: boolean): void {
     const at = Number(entry.message.timestamp) || entry.storedAt;
     const node = bubble(entry.seq, shown, at, this.#bubbles);
     if (shown.author === 'customer') {
@@ -167,7 +172,9 @@ export class Chat {
     const node = this.#nodes.get(seq);
     if (!node) return;
     const { delivery, reason } = this.#retrying.has(seq) ? { delivery: 'sending' as const, reason: undefined } : this.#deliveries.of(seq);
-    renderDelivery(node, delivery, reason, this.t, () => this.#retryStored(seq));
+    // The gateway's code, in the widget's language; the log's English reason only names it for operators.
+    const why = delivery === 'failed' ? notSentText(this.t, this.#deliveries.errorCodeOf(seq)) ?? reason : undefined;
+    renderDelivery(node, delivery, why, this.t, () => this.#retryStored(seq));
   }
 
   #setState(state: ConversationState): void {
@@ -225,7 +232,7 @@ export class Chat {
   }
 
   sendFile(file: File): void {
-    const body: SendBody = { clientMessageId: newClientMessageId(), kind: 'file', objectKey: '', mediaType: 'DOCUMENT', fileName: file.name, size: file.size, fileType: '' };
+    const body: SendMessage = { clientMessageId: newClientMessageId(), kind: 'file', objectKey: '', mediaType: 'DOCUMENT', fileName: file.name, size: file.size, fileType: '' };
     this.#submit(body, file);
   }
 
@@ -246,19 +253,19 @@ export class Chat {
 
   askForHuman(): void {
     void this.start()
-      .then(() => this.session.transfer(newClientMessageId()))
-      .catch((error: Error) => this.panel.toast(error.message));
+      .then(() => this.#client!.transfer(newClientMessageId()))
+      .catch((error: unknown) => this.panel.toast(errorText(this.t, error)));
   }
 
   typing(): void {
     const now = Date.now();
-    if (now - this.#lastTyping < 3000 || !this.#client) return;
+    if (now - this.#lastTyping < 3000 || !this.#streaming) return;
     this.#lastTyping = now;
-    this.session.typing().catch(() => undefined);
+    this.#client!.typing().catch(() => undefined);
   }
 
   /** Shows the message at once (sending), uploads its file if any, then POSTs it; a failure offers Retry. */
-  #submit(body: SendBody, file?: File): void {
+  #submit(body: SendMessage, file?: File): void {
     let pending = this.#pending.get(body.clientMessageId);
     if (!pending) {
       const preview: Body = body.kind === 'text' ? { kind: 'text', text: body.text } : body.kind === 'location' ? { ...body, kind: 'location' } : { kind: 'text', text: `📎 ${body.fileName}` };
@@ -274,15 +281,15 @@ export class Chat {
     const go = async () => {
       await this.start();
       if (entry.file) {
-        const upload = await this.session.upload(entry.file, entry.file.name);
+        const upload = await this.#client!.upload(entry.file, entry.file.type || 'application/octet-stream', entry.file.name);
         entry.body = { clientMessageId: entry.body.clientMessageId, kind: 'file', ...upload };
         entry.file = undefined;
       }
-      await this.session.send(entry.body);
+      await this.#client!.send(entry.body);
     };
-    go().catch((error: Error) => {
+    go().catch((error: unknown) => {
       if (this.#pending.get(entry.body.clientMessageId) !== entry) return; // it reached the log meanwhile
-      renderDelivery(entry.node, 'failed', error.message, this.t, () => this.#submit(entry.body));
+      renderDelivery(entry.node, 'failed', errorText(this.t, error), this.t, () => this.#submit(entry.body));
     });
   }
 
@@ -294,17 +301,17 @@ export class Chat {
     if (!resend || !clientMessageId) return;
     this.#retrying.add(seq);
     this.#renderDelivery(seq);
-    this.session.send({ clientMessageId, ...resend } as SendBody).catch((error: Error) => {
+    this.#client!.send({ ...resend, clientMessageId }).catch((error: unknown) => {
       this.#retrying.delete(seq);
       this.#renderDelivery(seq);
-      this.panel.toast(error.message);
+      this.panel.toast(errorText(this.t, error));
     });
   }
 
   loadEarlier(): void {
     const oldest = Math.min(...this.#entries.keys());
-    if (!this.#api || !Number.isFinite(oldest)) return;
-    void this.#api.history({ before: oldest, limit: HISTORY_PAGE }).then((page) => {
+    if (!this.#client || !Number.isFinite(oldest)) return;
+    void this.#client.history({ before: oldest, limit: HISTORY_PAGE }).then((page) => {
       for (const entry of page.messages) this.#apply(entry, false);
       this.panel.setEarlier(page.hasMore && page.messages.length > 0 && page.messages[0]!.seq > this.#firstSeq);
     });
@@ -316,11 +323,11 @@ export class Chat {
   #markSeen(tellAgent: boolean): void {
     if (!this.panel.isOpen || (typeof document !== 'undefined' && document.visibilityState === 'hidden')) return;
     this.#seen?.advance(Math.max(0, ...this.#entries.keys()));
-    if (!tellAgent || !this.#client) return;
+    if (!tellAgent || !this.#streaming) return;
     const lastOthers = Math.max(0, ...[...this.#entries.values()].filter(countsAsUnread).map((e) => e.seq));
     if (lastOthers > this.#readSent) {
       this.#readSent = lastOthers;
-      this.session.read(lastOthers).catch(() => undefined);
+      this.#client!.markRead(lastOthers).catch(() => undefined);
     }
   }
 

@@ -26,7 +26,7 @@ export function append(node: Node, children: Child[]): void {
 }
 
 /** An http(s) URL as a string, or undefined for anything else (javascript:, data:, relative paths…). */
-export function safeHref(raw: string): string | undefined {
+function safeHref(raw: string): string | undefined {
   try {
     const url = new URL(raw);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;

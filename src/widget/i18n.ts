@@ -1,5 +1,9 @@
 // The widget's words in English and Simplified Chinese. The language comes from `data-lang` when given, else
-// from the browser's preferred languages; anything that is not Chinese falls back to English.
+// from the browser's preferred languages; anything that is not Chinese falls back to English. Errors are worded
+// here too, from their codes (the SDK's, and the gateway's in STATUS entries), never from the English text the
+// gateway or the SDK put in them.
+
+import type { GatewayClientError } from '../client/index.js';
 
 export type Lang = 'en' | 'zh-CN';
 
@@ -50,6 +54,24 @@ const en = {
   newMessage: (who: string, text: string) => `${who}: ${text}`,
   askedForHuman: 'You asked for a person',
   cannotStart: 'The chat could not start. Try again later.',
+  /** Why a message was not sent, by the `errorCode` of its STATUS entry. */
+  notSentBecause: {
+    OUTSIDE_WORKING_HOURS: 'No agent is working now (outside working hours). You can leave a message.',
+    UNREACHABLE: 'The contact center cannot be reached right now.',
+    TIMEOUT: 'The contact center did not answer in time.',
+    FAILED: 'The contact center could not take the message.',
+    UNEXPECTED: 'The message could not be sent.',
+  } as Record<string, string>,
+  /** A call to the gateway that failed (a send, an upload, a transfer), by what the SDK says of it. */
+  requestFailed: {
+    network: 'The chat service cannot be reached. Check your connection.',
+    token: 'Your chat session has expired. Reload the page.',
+    tooLarge: 'The file is too large.',
+    tooMany: 'Too many requests. Wait a moment and try again.',
+    unavailable: 'This is not available right now.',
+    refused: 'The chat service refused the request.',
+    other: 'Something went wrong. Try again.',
+  },
   attachmentKinds: { IMAGE: 'an image', AUDIO: 'a recording', VIDEO: 'a video', DOCUMENT: 'a file', LOCATE: 'a location' } as Record<string, string>,
 };
 
@@ -102,6 +124,22 @@ const zh: Strings = {
   newMessage: (who: string, text: string) => `${who}：${text}`,
   askedForHuman: '您已请求人工服务',
   cannotStart: '聊天无法启动，请稍后再试。',
+  notSentBecause: {
+    OUTSIDE_WORKING_HOURS: '当前非工作时间，暂无客服。您可以留言。',
+    UNREACHABLE: '暂时无法连接客服中心。',
+    TIMEOUT: '客服中心未能及时响应。',
+    FAILED: '客服中心未能接收此消息。',
+    UNEXPECTED: '消息未能发送。',
+  },
+  requestFailed: {
+    network: '无法连接聊天服务，请检查网络。',
+    token: '聊天会话已过期，请刷新页面。',
+    tooLarge: '文件太大。',
+    tooMany: '请求过于频繁，请稍后再试。',
+    unavailable: '此功能暂不可用。',
+    refused: '聊天服务拒绝了此请求。',
+    other: '出错了，请重试。',
+  },
   attachmentKinds: { IMAGE: '一张图片', AUDIO: '一段语音', VIDEO: '一段视频', DOCUMENT: '一个文件', LOCATE: '一个位置' },
 };
 
@@ -118,4 +156,24 @@ export function chooseLang(attribute: string | null | undefined, browser: readon
 
 export function stringsFor(lang: Lang): Strings {
   return lang === 'zh-CN' ? zh : en;
+}
+
+/** Why a message was not sent: the words for its gateway error code, or the general ones for a code we do not know. */
+export function notSentText(t: Strings, errorCode: string | undefined): string | undefined {
+  if (errorCode === undefined) return undefined;
+  return t.notSentBecause[errorCode] ?? t.notSentBecause.UNEXPECTED;
+}
+
+/** The words for an error of the SDK's (a rejected send, upload, transfer), from its code and HTTP status. */
+export function errorText(t: Strings, error: unknown): string {
+  const { code, status } = (error ?? {}) as Partial<Pick<GatewayClientError, 'code' | 'status'>>;
+  const words = t.requestFailed;
+  if (code === 'TOKEN_REFUSED' || code === 'TOKEN_REFRESH_FAILED') return words.token;
+  if (code !== 'HTTP') return words.other;
+  if (status === undefined) return words.network;
+  if (status === 413) return words.tooLarge;
+  if (status === 429) return words.tooMany;
+  if (status === 503) return words.unavailable;
+  if (status >= 400 && status < 500) return words.refused;
+  return words.other;
 }

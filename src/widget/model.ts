@@ -2,7 +2,8 @@
 // customer's own), a notice in the middle (system text, an agent joining, the end), a status for one of the
 // customer's messages (STATUS entries and READ receipts), or nothing. The view applies what these say.
 
-import type { ConversationState, DownLinkMsg, StoredMessage } from '../client/index.js';
+import type { OutgoingMessage } from '../client/index.js';
+import type { ConversationState, DownLinkMsg, MessageEntry } from '../protocol/index.js';
 
 export type Author = 'customer' | 'agent' | 'bot';
 
@@ -16,7 +17,7 @@ export type Display =
   | { kind: 'bubble'; author: Author; nickname: string | undefined; body: Body; suggestions: string[]; messageCode: string | undefined }
   | { kind: 'notice'; notice: 'system'; text: string }
   | { kind: 'notice'; notice: 'ended' | 'offline' | 'asked-human'; text: string | undefined }
-  | { kind: 'status'; refSeq: number; status: 'sent' | 'failed'; reason: string | undefined }
+  | { kind: 'status'; refSeq: number; status: 'sent' | 'failed'; reason: string | undefined; errorCode: string | undefined }
   | { kind: 'read'; ids: string[] }
   | { kind: 'hidden' };
 
@@ -30,7 +31,8 @@ export function display(message: DownLinkMsg): Display {
       const refSeq = Number(message.refSeq);
       const status = message.status === 'failed' ? 'failed' : message.status === 'sent' ? 'sent' : undefined;
       if (!Number.isInteger(refSeq) || !status) return { kind: 'hidden' };
-      return { kind: 'status', refSeq, status, reason: typeof message.reason === 'string' ? message.reason : undefined };
+      const reason = typeof message.reason === 'string' ? message.reason : undefined;
+      return { kind: 'status', refSeq, status, reason, errorCode: typeof message.errorCode === 'string' ? message.errorCode : undefined };
     }
     case 'READ':
       if (sourceType === 'CUSTOMER') return { kind: 'hidden' };
@@ -101,7 +103,7 @@ function splitIds(content: string | null): string[] {
 
 /** Where each of the customer's messages stands: its last STATUS, then read once a READ lists it or follows it. */
 export class Deliveries {
-  readonly #status = new Map<number, { status: 'sent' | 'failed'; reason: string | undefined }>();
+  readonly #status = new Map<number, { status: 'sent' | 'failed'; reason: string | undefined; errorCode: string | undefined }>();
   readonly #codes = new Map<number, string | undefined>();
   #readCodes = new Set<string>();
   /** Customer messages before this seq were read by the agent. */
@@ -115,13 +117,19 @@ export class Deliveries {
   /** Applies a STATUS or READ entry; answers the seqs of the customer's messages whose delivery changed. */
   apply(seq: number, shown: Display): number[] {
     if (shown.kind === 'status') {
-      this.#status.set(shown.refSeq, { status: shown.status, reason: shown.reason });
+      this.#status.set(shown.refSeq, { status: shown.status, reason: shown.reason, errorCode: shown.errorCode });
       return [shown.refSeq];
     }
     if (shown.kind !== 'read') return [];
     for (const id of shown.ids) this.#readCodes.add(id);
     this.#readBefore = Math.max(this.#readBefore, seq);
     return [...this.#codes.keys()].filter((s) => s < seq || shown.ids.includes(this.#codes.get(s) ?? '\u0000'));
+  }
+
+  /** Why a failed message failed, as the gateway's code (the widget words it in its language); undefined otherwise. */
+  errorCodeOf(seq: number): string | undefined {
+    const status = this.#status.get(seq);
+    return status?.status === 'failed' ? status.errorCode : undefined;
   }
 
   of(seq: number): { delivery: Delivery; reason: string | undefined } {
@@ -158,17 +166,13 @@ export function bannerOf(state: ConversationState, queuePosition: number | null)
 }
 
 /** Messages that count for the unread badge: what others wrote. */
-export function countsAsUnread(entry: StoredMessage): boolean {
+export function countsAsUnread(entry: MessageEntry): boolean {
   const shown = display(entry.message);
   return shown.kind === 'bubble' && shown.author !== 'customer';
 }
 
 /** The request that sends (again) a message the log holds: a Retry uses the same clientMessageId. */
-export function resendBody(message: DownLinkMsg):
-  | { kind: 'text'; text: string }
-  | { kind: 'location'; latitude: number; longitude: number; description: string }
-  | { kind: 'file'; objectKey: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT'; fileName: string; size: number; fileType: string }
-  | undefined {
+export function resendBody(message: DownLinkMsg): OutgoingMessage | undefined {
   const content = typeof message.content === 'string' ? message.content : '';
   switch (message.mediaType) {
     case 'TEXT':

@@ -1,42 +1,7 @@
-// Who the customer is and how the widget talks up to the gateway: the customer token (the host page's, or an
-// anonymous visitor's kept in localStorage so that a reload resumes the same conversation) and the uplink's
-// HTTP calls (POST /v1/messages, /v1/uploads, /v1/transfer, /v1/typing, /v1/read).
+// Who the customer is: the customer token (the host page's, or an anonymous visitor's kept in localStorage so
+// that a reload resumes the same conversation). The calls it makes go through api.ts.
 
-export type SendBody =
-  | { clientMessageId: string; kind: 'text'; text: string }
-  | { clientMessageId: string; kind: 'location'; latitude: number; longitude: number; description: string }
-  | {
-      clientMessageId: string;
-      kind: 'file';
-      objectKey: string;
-      mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT';
-      fileName: string;
-      size: number;
-      fileType: string;
-    };
-
-export interface Upload {
-  objectKey: string;
-  mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT';
-  fileType: string;
-  fileName: string;
-  size: number;
-}
-
-interface StoredVisitor {
-  visitorId: string;
-  token: string;
-  expiresAt: number;
-}
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { createVisitor, refreshVisitor, type Visitor } from './api.js';
 
 /** A visitor token is refreshed when it has less than this left. */
 const REFRESH_MARGIN_MS = 60 * 60 * 1000;
@@ -78,8 +43,13 @@ export class Session {
     if (stored?.token === token) this.#store({ ...stored, expiresAt: 0 });
   }
 
-  /** For the SDK, which asks only when the current token was refused or is about to expire. */
+  /**
+   * For the SDK, which asks only when the current token was refused (4001, HTTP 401) or expires within its margin
+   * (30 s). A stored visitor token further from its end than ours was therefore refused: get a new visitor.
+   */
   readonly getToken = (): Promise<string> => {
+    const stored = this.#stored();
+    if (stored && stored.expiresAt - Date.now() > REFRESH_MARGIN_MS) this.refused(stored.token);
     if (this.#renewable) this.#token = undefined;
     return this.token();
   };
@@ -95,23 +65,23 @@ export class Session {
     const stored = this.#stored();
     if (stored && stored.expiresAt - Date.now() > REFRESH_MARGIN_MS) return (this.#token = stored.token);
     if (stored && stored.expiresAt > Date.now()) {
-      const refreshed = await this.#post<StoredVisitor>('/v1/visitors/refresh', undefined, stored.token).catch(() => undefined);
+      const refreshed = await refreshVisitor(this.gateway, stored.token).catch(() => undefined);
       if (refreshed) return this.#remember(refreshed);
     }
-    return this.#remember(await this.#post<StoredVisitor>('/v1/visitors', undefined, undefined));
+    return this.#remember(await createVisitor(this.gateway));
   }
 
-  #remember(visitor: StoredVisitor): string {
+  #remember(visitor: Visitor): string {
     this.#store({ visitorId: visitor.visitorId, token: visitor.token, expiresAt: visitor.expiresAt });
     return (this.#token = visitor.token);
   }
 
-  #stored(): StoredVisitor | undefined {
+  #stored(): Visitor | undefined {
     try {
       const raw = this.storage?.getItem(this.#storageKey);
-      const value = raw ? (JSON.parse(raw) as Partial<StoredVisitor>) : undefined;
+      const value = raw ? (JSON.parse(raw) as Partial<Visitor>) : undefined;
       if (value && typeof value.token === 'string' && typeof value.visitorId === 'string' && typeof value.expiresAt === 'number') {
-        return value as StoredVisitor;
+        return value as Visitor;
       }
     } catch {
       // Storage disabled or a value we did not write: a new visitor.
@@ -119,68 +89,12 @@ export class Session {
     return undefined;
   }
 
-  #store(visitor: StoredVisitor): void {
+  #store(visitor: Visitor): void {
     try {
       this.storage?.setItem(this.#storageKey, JSON.stringify(visitor));
     } catch {
       // Storage full or disabled: the conversation lasts as long as the page.
     }
-  }
-
-  /** The URL of a picture, recording or document of the conversation (the token goes in the query, for <img>). */
-  mediaUrl(id: string, token: string): string {
-    return `${this.gateway}/v1/media/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
-  }
-
-  send(body: SendBody): Promise<{ seq: number; status: string; duplicate: boolean }> {
-    return this.#authorized('/v1/messages', JSON.stringify(body), 'application/json');
-  }
-
-  upload(file: Blob, name: string): Promise<Upload> {
-    return this.#authorized(`/v1/uploads?name=${encodeURIComponent(name)}`, file, file.type || 'application/octet-stream');
-  }
-
-  transfer(clientMessageId: string): Promise<unknown> {
-    return this.#authorized('/v1/transfer', JSON.stringify({ clientMessageId }), 'application/json');
-  }
-
-  typing(): Promise<unknown> {
-    return this.#authorized('/v1/typing', undefined, undefined);
-  }
-
-  read(seq: number): Promise<unknown> {
-    return this.#authorized('/v1/read', JSON.stringify({ seq }), 'application/json');
-  }
-
-  /** A POST with the customer token; a 401 gets one more try with a fresh token. */
-  async #authorized<T>(path: string, body: BodyInit | undefined, type: string | undefined): Promise<T> {
-    const token = await this.token();
-    try {
-      return await this.#post<T>(path, body, token, type);
-    } catch (error) {
-      if (!(error instanceof HttpError) || error.status !== 401) throw error;
-      this.refused(token);
-      return this.#post<T>(path, body, await this.token(), type);
-    }
-  }
-
-  async #post<T>(path: string, body: BodyInit | undefined, token: string | undefined, type?: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (type) headers['content-type'] = type;
-    const res = await fetch(this.gateway + path, { method: 'POST', headers, body });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!res.ok) {
-      const desc = (parsed as { resultDesc?: unknown } | undefined)?.resultDesc;
-      throw new HttpError(res.status, typeof desc === 'string' ? desc : `HTTP ${res.status}`);
-    }
-    return parsed as T;
   }
 }
 

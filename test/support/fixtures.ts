@@ -1,5 +1,5 @@
 // Factories for what AICC sends. `downLinkMsg()` is a valid CHAT/TEXT message from an agent; override what a
-// test is about. SAMPLES are the pushes printed in the spec (../shared/spec/pushMsg.md), made valid JSON.
+// test is about. SAMPLES are the pushes printed in Huawei's pushMsg page (docs/aicc.md §1), made valid JSON.
 
 export type Msg = Record<string, unknown>;
 

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { createClient, type GatewayClient, type StoredMessage as MessageFrame } from '../../src/client/index.js';
+import { createClient, type GatewayClient, type MessageEntry as MessageFrame } from '../../src/client/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { APPS, customerToken, freePort, startGateway, type InProcessGateway } from './gateway.js';
 import { waitFor } from './streams.js';

@@ -15,7 +15,7 @@ import { INITIAL_STATE } from '../../conversation/state.js';
 import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
 import { openDatabase } from './database.js';
 import { LocalSessions } from './sessions.js';
-import { LocalHub } from './hub.js';
+import { Hub } from '../hub.js';
 import type { WriterData, WriterReply, WriterRequest, WrittenMessage } from './writer.js';
 
 export interface LocalEngineOptions {
@@ -45,7 +45,7 @@ export class LocalEngine implements Engine {
   private readonly queue: Pending[] = [];
   private commitUnderWay: Promise<void> | undefined;
   private closing = false;
-  private readonly hub = new LocalHub();
+  private readonly hub = new Hub();
   private readonly reader: Database.Database;
   private readonly sessions: LocalSessions;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;

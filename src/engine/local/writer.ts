@@ -4,7 +4,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
-import { INITIAL_STATE, nextState, type ConversationState } from '../../conversation/state.js';
+import { INITIAL_STATE, nextState } from '../../conversation/state.js';
+import type { ConversationState } from '../../protocol/index.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
 
 export type WriterRequest =

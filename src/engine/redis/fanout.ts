@@ -8,14 +8,14 @@
 // a failover, a restarted master, a resharding), the channels are subscribed again and every stream catches up.
 
 import type { Logger } from 'pino';
-import type { StoredMessage } from '../../aicc/downlink.js';
-import { LocalHub } from '../local/hub.js';
+import type { DownLinkMsg } from '../../protocol/index.js';
+import { Hub } from '../hub.js';
 import type { EngineListener, LogEntry } from '../types.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisConnection } from '../../redis/connection.js';
 import { keys } from './keys.js';
 
 /** What travels on a customer's channel: new entries (in commit order) or one typing message. */
-export type ChannelPayload = { c: string; e: LogEntry[] } | { c: string; x: StoredMessage };
+export type ChannelPayload = { c: string; e: LogEntry[] } | { c: string; x: DownLinkMsg };
 
 const RESUBSCRIBE_CHUNK = 500;
 
@@ -23,7 +23,7 @@ const RESUBSCRIBE_CHUNK = 500;
 export type PubSubMode = 'classic' | 'sharded';
 
 export class RedisFanout {
-  private readonly hub = new LocalHub();
+  private readonly hub = new Hub();
   /** Listeners per customer; a customer is subscribed while its count is above 0. */
   private readonly counts = new Map<string, number>();
   private wasReady = false;

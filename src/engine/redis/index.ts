@@ -3,14 +3,13 @@
 // the conversation state, and dedupe keys expire with the history. Every key is hash-tagged by customer, so the
 // same code runs on one Redis, behind Sentinel, or on a Redis Cluster.
 
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
 import { GatewayError } from '../../errors.js';
 import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
-import { connect, type RedisConnection } from './connection.js';
-import { parseRedisUrl } from './url.js';
+import { connect, waitReady, type RedisConnection } from '../../redis/connection.js';
+import { parseRedisUrl } from '../../redis/url.js';
 import { RedisFanout, type ChannelPayload, type PubSubMode } from './fanout.js';
 import { keys } from './keys.js';
 import { isStoredDuplicate, planAppend, type Head, type Plan, type PlannedOutcome } from './plan.js';
@@ -87,11 +86,11 @@ export class RedisEngine implements Engine {
     const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway' });
     let subscriber: RedisConnection | undefined;
     try {
-      await ready(redis, wait);
+      await waitReady(redis, wait);
       const pubsub: PubSubMode = target.kind === 'cluster' && (await knowsSpublish(redis)) ? 'sharded' : 'classic';
       subscriber = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway:fanout', shardedSubscribers: pubsub === 'sharded' });
       const engine = new RedisEngine(redis, subscriber, options, pubsub, target.waitReplicas);
-      await ready(subscriber, wait);
+      await waitReady(subscriber, wait);
       return engine;
     } catch (err) {
       redis.disconnect();
@@ -181,14 +180,6 @@ export class RedisEngine implements Engine {
       await this.command(() => this.reindex(customerId, Number(oldest)));
     }
     return total;
-  }
-
-  /** The shared secret for AccessTokens when TOKEN_SECRET is unset: the first node to start creates it. */
-  async sharedTokenSecret(): Promise<Uint8Array> {
-    await this.command(() => this.redis.set(keys.tokenSecret, randomBytes(32).toString('base64url'), 'NX'));
-    const secret = await this.command(() => this.redis.get(keys.tokenSecret));
-    if (!secret) throw new Error('the shared token secret could not be read back from redis');
-    return Buffer.from(secret, 'base64url');
   }
 
   async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
@@ -394,19 +385,6 @@ export class RedisEngine implements Engine {
 async function knowsSpublish(redis: RedisConnection): Promise<boolean> {
   const [info] = (await redis.call('COMMAND', 'INFO', 'SPUBLISH')) as unknown[];
   return Array.isArray(info);
-}
-
-function ready(connection: RedisConnection, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
-    connection.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    connection.connect().catch(() => {
-      // Retried by the reconnect strategy until the timer above gives up.
-    });
-  });
 }
 
 function entryOf(customerId: string, [id, fields]: StreamEntry): LogEntry {

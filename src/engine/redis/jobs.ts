@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { JobKind, JobRunner, Jobs } from '../../conversation/jobs.js';
-import type { RedisConnection } from './connection.js';
+import type { RedisConnection } from '../../redis/connection.js';
 
 /** How long a lease outlives its node's last renewal: the longest a job stands still when its node dies. */
 const LEASE_MS = 3000;

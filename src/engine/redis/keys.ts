@@ -21,6 +21,4 @@ export const keys = {
   limit: (name: string, key: string) => `aicc:limit:{${tagOf(`${name}:${key}`)}}`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
   retention: 'aicc:retention',
-  /** The AccessToken signing secret shared by every node when TOKEN_SECRET is unset. */
-  tokenSecret: 'aicc:token-secret',
 };

@@ -3,7 +3,8 @@
 // computed from; the append script checks that head and refuses a stale plan.
 
 import type { NormalizedMessage } from '../../aicc/downlink.js';
-import { nextState, type ConversationState } from '../../conversation/state.js';
+import { nextState } from '../../conversation/state.js';
+import type { ConversationState } from '../../protocol/index.js';
 import type { AppendOutcome, LogEntry } from '../types.js';
 
 /** What a customer's log ends with: its newest seq and the state after it. */

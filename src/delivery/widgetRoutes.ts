@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { buildWidget, DEFAULT_OUTDIR, isStale, version } from './build.js';
+import { buildWidget, DEFAULT_OUTDIR, isStale, version } from '../../tools/buildWidget.js';
 
 export interface WidgetRoutesOptions {
   /** Where the built files are (and are built to). Default dist/widget. */
@@ -16,7 +16,7 @@ export interface WidgetRoutesOptions {
 }
 
 /** The demo page's policy: nothing inline, nothing from elsewhere; media and the stream from the gateway only. */
-export const DEMO_CSP = [
+const DEMO_CSP = [
   "default-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",

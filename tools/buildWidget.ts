@@ -1,6 +1,6 @@
 // Builds the chat widget into dist/widget: widget.js (one minified IIFE with the SDK inside), widget.css, and the
-// demo page (index.html, demo.css). `node --import tsx src/widget/build.ts` prints the sizes; the gateway calls
-// buildWidget() itself when dist/widget is missing or older than the sources (routes.ts).
+// demo page (index.html, demo.css). `npm run build:widget` (tools/buildWidget.ts) prints the sizes; the gateway calls
+// buildWidget() itself when dist/widget is missing or older than the sources (src/delivery/widgetRoutes.ts).
 
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-export const WIDGET_SOURCES = [HERE, fileURLToPath(new URL('../client/', import.meta.url))];
-export const DEFAULT_OUTDIR = fileURLToPath(new URL('../../dist/widget/', import.meta.url));
+const HERE = fileURLToPath(new URL('../src/widget/', import.meta.url));
+export const WIDGET_SOURCES = [HERE, fileURLToPath(new URL('../src/client/', import.meta.url))];
+export const DEFAULT_OUTDIR = fileURLToPath(new URL('../dist/widget/', import.meta.url));
 
 /** What the widget runs in: browsers from 2022 on (private class members, optional chaining, no transpiling). */
 const TARGET = ['chrome100', 'edge100', 'firefox100', 'safari15.4'];

@@ -1,4 +1,4 @@
-// Bundles the SDK into one minified ESM file for browsers and Node: `node --import tsx src/client/build.ts`.
+// Bundles the SDK into one minified ESM file for browsers and Node: `npm run build:client` (tools/buildClient.ts).
 // Exported as a function too, so that the tests build the bundle they import.
 
 import { mkdirSync, statSync } from 'node:fs';
@@ -6,8 +6,8 @@ import { dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
-const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
-export const DEFAULT_OUTFILE = fileURLToPath(new URL('../../dist/client/aicc-gateway-client.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../src/client/index.ts', import.meta.url));
+export const DEFAULT_OUTFILE = fileURLToPath(new URL('../dist/client/aicc-gateway-client.js', import.meta.url));
 
 export interface BuiltClient {
   outfile: string;

@@ -6,9 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { Compile } from 'typebox/compile';
 import type { AiccClient } from '../aicc/aiccClient.js';
-import { DownLinkMsgSchema, normalizeDownLinkMsg, type DownLinkMsg } from '../aicc/downlink.js';
+import { DownLinkMsgSchema, normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
-import type { AiccSessions } from './sessions.js';
+import type { AiccSessions } from '../conversation/sessions.js';
+import { appendAndPublish } from './appendAndPublish.js';
 
 const checkDownLinkMsg = Compile(DownLinkMsgSchema);
 const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000];
@@ -57,7 +58,7 @@ export class PollLoops {
         log.info({ customerId }, 'poll stopped: the conversation is idle');
         return;
       }
-      let received: DownLinkMsg[];
+      let received: RawDownLinkMsg[];
       const started = Date.now();
       try {
         received = await sessions.call(customerId, (session) => aicc.poll(session), { connect: false });
@@ -92,17 +93,16 @@ export class PollLoops {
   }
 
   /** Stores what was polled, retrying until it is stored: a message polled from AICC is not handed out again. */
-  private async store(customerId: string, messages: ReturnType<typeof normalizeDownLinkMsg>[]): Promise<void> {
-    const durable = messages.filter((m) => !m.ephemeral);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.options.engine.append(durable);
-        break;
-      } catch (err) {
-        this.options.log.error({ customerId, err: { message: (err as Error).message } }, 'polled messages not stored yet');
-        await sleep(ERROR_BACKOFF_MS[Math.min(attempt, ERROR_BACKOFF_MS.length - 1)]!);
+  private async store(customerId: string, messages: NormalizedMessage[]): Promise<void> {
+    await appendAndPublish(this.options.engine, messages, async (durable) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.options.engine.append(durable);
+        } catch (err) {
+          this.options.log.error({ customerId, err: { message: (err as Error).message } }, 'polled messages not stored yet');
+          await sleep(ERROR_BACKOFF_MS[Math.min(attempt, ERROR_BACKOFF_MS.length - 1)]!);
+        }
       }
-    }
-    await this.options.engine.publishEphemeral(messages.filter((m) => m.ephemeral));
+    });
   }
 }

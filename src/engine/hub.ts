@@ -1,8 +1,9 @@
-// In-process fan-out: the listeners of each customer, told of every event for that customer.
+// In-process fan-out: the listeners of each customer, told of every event for that customer. Both engines use it:
+// the local engine publishes to it directly, the Redis engine from what its subscriber connection hears.
 
-import type { EngineEvent, EngineListener } from '../types.js';
+import type { EngineEvent, EngineListener } from './types.js';
 
-export class LocalHub {
+export class Hub {
   private readonly listeners = new Map<string, Set<EngineListener>>();
 
   subscribe(customerId: string, listener: EngineListener): () => void {
@@ -26,10 +27,5 @@ export class LocalHub {
         // The listener's own connection handling reports and cleans up its failures.
       }
     }
-  }
-
-  /** How many customers have at least one listener. */
-  get customers(): number {
-    return this.listeners.size;
   }
 }

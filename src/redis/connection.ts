@@ -52,3 +52,17 @@ export function connect(target: RedisTarget, options: ConnectionOptions): RedisC
   }
   return new Redis({ ...common, host: target.hosts[0]!.host, port: target.hosts[0]!.port, db: target.db });
 }
+
+/** Connects a lazy connection and resolves once it is ready; rejects after `timeoutMs`. */
+export function waitReady(connection: RedisConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
+    connection.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    connection.connect().catch(() => {
+      // Retried by the reconnect strategy until the timer above gives up.
+    });
+  });
+}

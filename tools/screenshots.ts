@@ -1,6 +1,6 @@
 // Takes the README's pictures of the widget: docs/widget-desktop.png (1280×800) and docs/widget-mobile.png
 // (390×844), mid-conversation with the agent. Runs the gateway (with the widget) and the AICC simulator on
-// loopback, and Debian's Chromium through playwright-core: `node --import tsx src/widget/screenshots.ts`.
+// loopback, and Debian's Chromium through playwright-core: `npm run screenshots` (tools/screenshots.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -8,19 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
-import { buildServer } from '../server.js';
-import { createSimulator } from '../simulator/index.js';
-import { widgetRoutes } from './routes.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { buildServer } from '../src/server.js';
+import { createSimulator } from '../src/simulator/index.js';
+import { widgetRoutes } from '../src/delivery/widgetRoutes.js';
 
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** A fresh browser profile of its own (Chromium needs one; see STACK.md, pitfall 10), removed on close. */
+/** A fresh browser profile of its own (Debian's Chromium wants a fresh --user-data-dir, so a persistent context on a temp dir), removed on close. */
 export async function launchChromium(options: { width: number; height: number; mobile?: boolean }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'aicc-widget-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

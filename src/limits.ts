@@ -1,0 +1,16 @@
+// Limits that the configuration and the parts share, named once here on the ground floor (this module imports
+// nothing, so config.ts can use it without pointing up at the parts).
+
+/** Ids and names in a DownLinkMsg: AICC's own limits are 24–32 characters; 128 leaves room without inviting abuse. */
+export const MAX_ID_LENGTH = 128;
+/** Longest `content` or `simQuestions` of a DownLinkMsg, and the ceiling of MESSAGE_MAX_CHARS. */
+export const MAX_CONTENT_LENGTH = 65_536;
+
+/** Longest media id (an AICC resource id, an upload's objectKey) GET /v1/media/:id accepts, decoded. */
+export const MEDIA_ID_MAX_LENGTH = 512;
+/** Fastify's bound on a path parameter, which it measures still percent-encoded: room for a long encoded media id. */
+export const PATH_PARAM_MAX_LENGTH = 2 * MEDIA_ID_MAX_LENGTH;
+
+/** The windows the rate-limit settings count in: PUSH_RATE_LIMIT and CLIENT_RATE_LIMIT per second,
+ *  TOKEN_RATE_LIMIT and VISITOR_RATE_LIMIT per minute. */
+export const RATE_WINDOW_MS = { push: 1000, client: 1000, token: 60_000, visitor: 60_000 } as const;

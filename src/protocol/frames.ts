@@ -1,0 +1,144 @@
+// The frames of the customer stream (GET /v1/stream, docs/protocol.md), both ways. Types only.
+
+import type { ConversationState, DownLinkMsg, MessageEntry } from './messages.js';
+
+export interface HelloFrame {
+  type: 'hello';
+  customerId: string;
+  /** The newest seq stored when the connection opened. */
+  lastSeq: number;
+  /** The oldest seq still retained (0 when none). */
+  firstSeq: number;
+  state: ConversationState;
+  resumedFrom: number;
+  /** True when messages after `resumedFrom` were purged by retention: a gap nobody can fill. */
+  truncated: boolean;
+  heartbeatMs: number;
+}
+
+export interface MessageFrame extends MessageEntry {
+  type: 'message';
+}
+
+export interface StateFrame {
+  type: 'state';
+  seq: number;
+  state: ConversationState;
+}
+
+export interface TypingFrame {
+  type: 'typing';
+  message: DownLinkMsg;
+}
+
+/** The customer's place in the queue for an agent, while queuing (ephemeral). */
+export interface QueueFrame {
+  type: 'queue';
+  position: number | null;
+  /** Seconds, as AICC estimates them. */
+  estimateWaitSeconds: number | null;
+}
+
+/** The answer to a `send` or `transfer` frame: the message's seq in the log, and its status so far. */
+export interface AckFrame extends SendAnswer {
+  type: 'ack';
+}
+
+/** A client frame the gateway refused (the connection stays open). */
+export interface ErrorFrame {
+  type: 'error';
+  clientMessageId?: string;
+  reason: string;
+}
+
+export interface HeartbeatFrame {
+  type: 'heartbeat';
+  ts: number;
+}
+
+export interface PongFrame {
+  type: 'pong';
+  ts: number;
+}
+
+/** Ends an SSE stream (`event: close`); a WebSocket gets a close frame with the same code instead. */
+export interface CloseFrame {
+  type: 'close';
+  code: number;
+  reason: string;
+}
+
+export type ServerFrame =
+  | HelloFrame
+  | MessageFrame
+  | StateFrame
+  | TypingFrame
+  | QueueFrame
+  | AckFrame
+  | ErrorFrame
+  | HeartbeatFrame
+  | PongFrame
+  | CloseFrame;
+
+/** What the customer sends: as a `send` frame, or the body of POST /v1/messages (without `type`). */
+export type SendMessage = { clientMessageId: string } & (
+  | { kind: 'text'; text: string }
+  | { kind: 'location'; latitude: number; longitude: number; description: string }
+  | ({ kind: 'file' } & UploadAnswer)
+);
+
+export type SendFrame = { type: 'send' } & SendMessage;
+
+export interface TransferFrame {
+  type: 'transfer';
+  clientMessageId: string;
+}
+
+export interface ClientTypingFrame {
+  type: 'typing';
+}
+
+export interface ReadFrame {
+  type: 'read';
+  /** The newest seq the customer has seen. */
+  seq: number;
+}
+
+export interface PingFrame {
+  type: 'ping';
+}
+
+export type ClientFrame = SendFrame | TransferFrame | ClientTypingFrame | ReadFrame | PingFrame;
+
+/** The gateway's answer to a send or transfer (HTTP or `ack` frame). */
+export interface SendAnswer {
+  clientMessageId: string;
+  seq: number;
+  status: 'pending' | 'sent' | 'failed';
+  duplicate: boolean;
+}
+
+/** The gateway's answer to POST /v1/uploads: what a `file` message then names. */
+export interface UploadAnswer {
+  objectKey: string;
+  mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT';
+  fileType: string;
+  fileName: string;
+  size: number;
+}
+
+/** GET /v1/messages. */
+export interface HistoryPage {
+  customerId: string;
+  messages: MessageEntry[];
+  lastSeq: number;
+  firstSeq: number;
+  hasMore: boolean;
+}
+
+/** GET /v1/conversation. */
+export interface ConversationAnswer {
+  customerId: string;
+  state: ConversationState;
+  lastSeq: number;
+}

@@ -1,0 +1,46 @@
+// The widget's one way to the gateway, as chatwoot's widget/api/ is for its widget: the rest of the widget never
+// fetches. The conversation goes through one SDK client (history, the stream, send, upload, transfer, typing,
+// read); the two visitor calls, which the SDK has no business making, are here too.
+
+import { endpoint } from '../client/http.js';
+import { GatewayClient, GatewayClientError } from '../client/index.js';
+
+/** An anonymous visitor's identity, as POST /v1/visitors and /v1/visitors/refresh answer it. */
+export interface Visitor {
+  visitorId: string;
+  token: string;
+  expiresAt: number;
+}
+
+/** The SDK client of the conversation: not connected yet (the widget reads a history page first). */
+export function conversationClient(gateway: string, auth: { token: string; getToken?: () => Promise<string> }): GatewayClient {
+  return new GatewayClient({ url: gateway, ...auth });
+}
+
+/** POST /v1/visitors: a new anonymous visitor. */
+export function createVisitor(gateway: string): Promise<Visitor> {
+  return postVisitor(gateway, '/v1/visitors', undefined);
+}
+
+/** POST /v1/visitors/refresh: the same visitor, with a token that lasts longer. */
+export function refreshVisitor(gateway: string, token: string): Promise<Visitor> {
+  return postVisitor(gateway, '/v1/visitors/refresh', token);
+}
+
+/** The URL of a picture, recording or document of the conversation (the token goes in the query, for <img>). */
+export function mediaUrl(gateway: string, id: string, token: string): string {
+  return `${gateway}/v1/media/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
+}
+
+async function postVisitor(gateway: string, path: string, token: string | undefined): Promise<Visitor> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(endpoint(gateway, path).href, { method: 'POST', headers });
+  } catch (error) {
+    throw new GatewayClientError('HTTP', `POST ${path} failed`, { cause: error });
+  }
+  if (!res.ok) throw new GatewayClientError(res.status === 401 ? 'TOKEN_REFUSED' : 'HTTP', `POST ${path} answered ${res.status}`, { status: res.status });
+  return (await res.json()) as Visitor;
+}
