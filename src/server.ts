@@ -65,6 +65,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const conversation = createConversationServices({
     settings: config.aicc,
     engine,
+    jobs,
     log,
     onUplink: (result) => metrics.uplink.inc({ result }),
   });
@@ -173,6 +174,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
       } finally {
         clearInterval(sweep);
       }
+      // The jobs running here stop and give up their leases, so other nodes take them at once.
+      await jobs.close();
       await conversation.close();
       connectionCaps.close();
       await engine.close();
