@@ -99,7 +99,8 @@ function failoverSuite(mode: 'pushMsg' | 'poll') {
 
       assert.equal((await node3.request('POST', '/v1/transfer', { clientMessageId: 'human' }, auth)).status, 202);
       await waitFor(() => customer.queue.length >= 2, 'queue positions from node 3');
-      assert.ok(jobStarted(node3, 'queue', CUSTOMER), 'node 3, which stored the transfer, watches the queue');
+      // Its log line travels by another pipe than the positions: wait for it rather than race it.
+      await waitFor(() => jobStarted(node3, 'queue', CUSTOMER), 'node 3, which stored the transfer, to watch the queue', 5000);
       assert.ok(!jobStarted(node1, 'queue', CUSTOMER) && !jobStarted(node2, 'queue', CUSTOMER), 'and no other node does');
 
       const killedAt = Date.now();
