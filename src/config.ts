@@ -33,6 +33,10 @@ export interface Config {
   redisUrl: string | undefined;
   /** HS256 secret with which the company's backend signs customer tokens; unset: only visitors. */
   customerTokenSecret: string | undefined;
+  /** The `aud` a customer token must name when it names one. */
+  customerTokenAudience: string;
+  /** Refuse customer tokens that name no audience (the safer setting; off so existing integrations keep working). */
+  customerTokenRequireAudience: boolean;
   /** Whether anonymous visitors may obtain a token (POST /v1/visitors). */
   visitors: boolean;
   visitorTokenTtlSeconds: number;
@@ -103,6 +107,15 @@ const PUSH_KEY_PATTERN = /^[A-Za-z0-9]{43}$/;
  */
 export function loadConfig(env: Env = process.env): Config {
   const merged = { ...readConfigFile(env.CONFIG_FILE), ...definedOnly(env) };
+  const config = readAll(merged);
+  // One secret for both would let a customer token pass for a gateway-issued one (visitors, AccessTokens).
+  if (config.customerTokenSecret !== undefined && config.customerTokenSecret === config.tokenSecret) {
+    throw new ConfigError('CUSTOMER_TOKEN_SECRET must differ from TOKEN_SECRET');
+  }
+  return config;
+}
+
+function readAll(merged: Env): Config {
   return {
     host: text(merged, 'HOST', '0.0.0.0'),
     port: integer(merged, 'PORT', 8080, 0, 65535),
@@ -118,6 +131,8 @@ export function loadConfig(env: Env = process.env): Config {
     storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
     redisUrl: redisUrl(merged),
     customerTokenSecret: optionalSecret(merged, 'CUSTOMER_TOKEN_SECRET'),
+    customerTokenAudience: text(merged, 'CUSTOMER_TOKEN_AUDIENCE', 'aicc-gateway'),
+    customerTokenRequireAudience: oneOf(merged, 'CUSTOMER_TOKEN_REQUIRE_AUDIENCE', 'off', ['on', 'off'] as const) === 'on',
     visitors: oneOf(merged, 'VISITORS', 'on', ['on', 'off'] as const) === 'on',
     visitorTokenTtlSeconds: integer(merged, 'VISITOR_TOKEN_TTL', 86_400, 60, 86_400 * 365),
     visitorRateLimit: integer(merged, 'VISITOR_RATE_LIMIT', 20, 1, 1_000_000),

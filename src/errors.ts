@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   TOO_MANY_CONNECTIONS: { status: 429, resultCode: '10' },
   UPLINK_DISABLED: { status: 503, resultCode: '15' },
   UNAVAILABLE: { status: 409, resultCode: '12' },
+  /** A retry (same clientMessageId) whose body differs from what was stored under it. */
+  CONFLICT: { status: 409, resultCode: '17' },
   UPSTREAM_FAILED: { status: 502, resultCode: '16' },
   INTERNAL: { status: 500, resultCode: '1' },
   STORE_UNAVAILABLE: { status: 500, resultCode: '13' },

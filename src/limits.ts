@@ -8,6 +8,9 @@ export const MAX_CONTENT_LENGTH = 65_536;
 
 /** Longest media id (an AICC resource id, an upload's objectKey) GET /v1/media/:id accepts, decoded. */
 export const MEDIA_ID_MAX_LENGTH = 512;
+/** How long a signed media URL (GET /v1/media/:id/link) opens its one file: long enough to load a page's
+ *  pictures and play a recording, short enough that a URL found in a log is of no use. */
+export const MEDIA_URL_TTL_SECONDS = 600;
 /** Fastify's bound on a path parameter, which it measures still percent-encoded: room for a long encoded media id. */
 export const PATH_PARAM_MAX_LENGTH = 2 * MEDIA_ID_MAX_LENGTH;
 

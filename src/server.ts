@@ -17,14 +17,16 @@ import { customerRoutes } from './delivery/customerRoutes.js';
 import { startRetention, type Retention } from './delivery/retention.js';
 import { streamRoute } from './delivery/streamRoute.js';
 import type { StreamSession } from './delivery/streamSession.js';
-import { installAnswers } from './http/answers.js';
+import { answerClientError, answerFrameworkError, installAnswers } from './http/answers.js';
 import { MediaCache } from './delivery/mediaCache.js';
 import { mediaRoute } from './delivery/mediaRoute.js';
+import { createMediaUrls } from './delivery/mediaUrls.js';
 import { createConversationServices } from './conversation/services.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
 import { healthRoutes } from './http/healthRoutes.js';
+import { installDrain } from './http/drain.js';
 import { installJsonBody } from './http/jsonBody.js';
 import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
@@ -35,7 +37,7 @@ import { createMetrics, type Metrics, type Transport } from './observability/met
 import { metricsRoute } from './observability/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
-import { PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
+import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
 import { openSigningKeys } from './secrets/open.js';
 
 export interface Gateway {
@@ -70,12 +72,14 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     onUplink: (result) => metrics.uplink.inc({ result }),
   });
   engine.onAppended(conversation.onAppended);
-  const { uplink, aicc } = conversation;
+  const { uplink, aicc, agentHours } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
   const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
   const customerTokens = createCustomerTokens({
     customerSecret: config.customerTokenSecret,
+    audience: config.customerTokenAudience,
+    requireAudience: config.customerTokenRequireAudience,
     visitorKey: keys.visitorTokens,
     visitorTtlSeconds: config.visitorTokenTtlSeconds,
   });
@@ -90,7 +94,11 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     schemaErrorFormatter: describeValidationErrors,
-    return503OnClosing: true,
+    // The router's and the HTTP parser's refusals in our shape too ({resultCode, resultDesc}).
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    // Off: while draining, http/drain.ts answers in the documented shape (and the SSE stream in its own way).
+    return503OnClosing: false,
     // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
@@ -100,12 +108,16 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   installRequestLog(app);
   installJsonBody(app);
   installSecurityHeaders(app, { tls: config.tls !== undefined });
+  // One limiter for a client's HTTP requests and its stream frames: the WebSocket is no way around the limit.
+  const clientLimiter = limits.rate('client', { limit: config.clientRateLimit, windowMs: RATE_WINDOW_MS.client });
   installClientLimits(app, {
-    customer: limits.rate('client', { limit: config.clientRateLimit, windowMs: RATE_WINDOW_MS.client }),
+    customer: clientLimiter,
     token: limits.rate('token', { limit: config.tokenRateLimit, windowMs: RATE_WINDOW_MS.token }),
     tokenPath: AICC_PATHS.tokenByAkSk,
   });
   installCors(app, config.allowedOrigins);
+  // After CORS, so a page on another origin can read the 503 too.
+  installDrain(app);
   // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.
   await app.register(openApi);
   await app.register(healthRoutes, { engine });
@@ -139,14 +151,19 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     allowedOrigins: config.allowedOrigins,
     metrics,
     clientFrames: uplinkFrames(uplink),
+    frameLimiter: clientLimiter,
   });
   await app.register(customerRoutes, {
     engine,
     customerTokens,
     visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
-  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
-  await app.register(mediaRoute, { engine, customerTokens, cache: mediaCache, aicc });
+  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(mediaRoute, {
+    engine, customerTokens, cache: mediaCache, aicc,
+    urls: createMediaUrls({ key: keys.mediaUrls, ttlSeconds: MEDIA_URL_TTL_SECONDS }),
+    resourcePolicy: config.allowedOrigins.includes('*') ? 'cross-origin' : 'same-site',
+  });
   // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
   await app.register(widgetRoutes);
   const retention = startRetention({ engine, ttlMs: config.historyTtlMs, log: app.log });

@@ -23,10 +23,13 @@ import {
   type HelloFrame,
   type StateEvent,
   type MessageEntry,
+  type TransportEvent,
   type TypingEvent,
 } from '../src/client/index.js';
+import { TransportChoice } from '../src/client/fallback.js';
 import { downLinkMsg, pushBody, type Msg } from './support/fixtures.js';
 import { customerToken, startGateway, tempDir, type InProcessGateway } from './support/gateway.js';
+import { startProxy } from './support/proxy.js';
 
 /** Polls `predicate` until it holds; fails after `timeoutMs`, saying what it waited for. */
 async function waitFor(predicate: () => boolean, timeoutMs = 20_000, what = predicate.toString()): Promise<void> {
@@ -346,6 +349,46 @@ describe('the client over SSE', () => {
   });
 });
 
+describe('falling back to SSE', () => {
+  it('behind a proxy that refuses WebSockets: SSE by itself, WebSocket again later, resuming by seq across every switch', async (t) => {
+    const proxy = await startProxy([gw.url]);
+    t.after(() => proxy.close());
+    const to = newCustomer();
+    await push(to, range(1, 3).map((i) => downLinkMsg({ content: `m${i}` })));
+    const { client, log } = await open(t, to, {
+      url: proxy.url, minReconnectDelayMs: 20, maxReconnectDelayMs: 200,
+      fallback: { afterFailures: 2, retryWebSocketAfterMs: 1000 },
+    });
+    const switches: TransportEvent[] = [];
+    client.on('transport', (e) => switches.push(e));
+    await waitFor(() => log.messages.length === 3);
+    assert.equal(client.transport, 'sse');
+    assert.equal(proxy.refusedUpgrades, 2, 'two WebSocket attempts failed first');
+    assert.deepEqual(switches, [{ transport: 'sse', reason: 'fallback' }]);
+    await push(to, range(4, 6).map((i) => downLinkMsg({ content: `m${i}` })));
+    await waitFor(() => log.messages.length === 6);
+
+    // Later it tries WebSocket again; still refused, one failure sends it back to SSE.
+    await waitFor(() => switches.length === 3 && client.connectionState === 'connected');
+    assert.equal(proxy.refusedUpgrades, 3);
+    await push(to, range(7, 9).map((i) => downLinkMsg({ content: `m${i}` })));
+    await waitFor(() => log.messages.length === 9);
+
+    // The proxy lets WebSockets through now: the next try sticks.
+    proxy.refuseUpgrades = false;
+    await waitFor(() => switches.length === 4 && client.connectionState === 'connected', 20_000, 'WebSocket again');
+    assert.equal(client.transport, 'websocket');
+    await push(to, range(10, 12).map((i) => downLinkMsg({ content: `m${i}` })));
+    await waitFor(() => log.messages.length === 12);
+
+    assert.deepEqual(switches.map((s) => `${s.reason}:${s.transport}`), ['fallback:sse', 'retry:websocket', 'fallback:sse', 'retry:websocket']);
+    assert.deepEqual(log.seqs(), range(1, 12), 'every message once, in order');
+    assert.deepEqual(log.messages.map((m) => m.message.content), range(1, 12).map((i) => `m${i}`));
+    assert.deepEqual(log.connected.map((c) => c.transport), ['sse', 'sse', 'websocket']);
+    assert.deepEqual(log.connected.map((c) => c.since), [0, 6, 9]);
+  });
+});
+
 describe('tokens', () => {
   const WRONG_SECRET = 'not-the-gateway-secret-0123456789-abcdef';
 
@@ -479,6 +522,31 @@ describe('the pure parts', () => {
     for (const [attempt, random, delay] of cases) {
       assert.equal(backoffDelay(attempt, bounds, () => random), delay, `attempt ${attempt}, random ${random}`);
     }
+  });
+
+  it('falls back to SSE only after WebSocket failures before any success, and tries WebSocket again later', () => {
+    let now = 0;
+    const choice = new TransportChoice('websocket', { afterFailures: 3, retryWebSocketAfterMs: 1000 }, () => now);
+    assert.equal(choice.failedBeforeHello(), undefined);
+    assert.equal(choice.failedBeforeHello(), undefined);
+    assert.deepEqual(choice.failedBeforeHello(), { to: 'sse', reason: 'fallback' });
+    assert.equal(choice.current, 'sse');
+    assert.equal(choice.failedBeforeHello(), undefined, 'an SSE failure is no reason to switch');
+    now = 400;
+    assert.equal(choice.untilRetry(), 600);
+    assert.equal(choice.beforeAttempt(), undefined, 'too early to retry');
+    now = 1000;
+    assert.deepEqual(choice.beforeAttempt(), { to: 'websocket', reason: 'retry' });
+    assert.deepEqual(choice.failedBeforeHello(), { to: 'sse', reason: 'fallback' }, 'one failure of the retry is enough');
+    now = 2000;
+    choice.beforeAttempt();
+    choice.connected();
+    assert.equal(choice.untilRetry(), undefined);
+    for (let i = 0; i < 5; i++) assert.equal(choice.failedBeforeHello(), undefined, 'a WebSocket that worked never falls back');
+    assert.equal(choice.current, 'websocket');
+
+    const never = new TransportChoice('websocket', undefined);
+    for (let i = 0; i < 5; i++) assert.equal(never.failedBeforeHello(), undefined, 'fallback off');
   });
 
   it('follows each close code as the protocol says', () => {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
+import { AgentHours } from '../src/conversation/agentHours.js';
 import { customerToken } from './support/gateway.js';
 import { customer, scriptedConversation, startRig, statusOf, type Rig } from './support/rig.js';
 import { waitFor } from './support/streams.js';
@@ -48,17 +49,17 @@ describe('media', () => {
     assert.equal(whole.headers.get('content-type'), 'image/png');
     assert.equal(Number(whole.headers.get('content-length')), expected.length);
     assert.deepEqual(Buffer.from(await whole.arrayBuffer()), expected);
-    const slice = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: 'bytes=4-11' } });
+    const slice = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=4-11' } });
     assert.equal(slice.status, 206);
     assert.equal(slice.headers.get('content-range'), `bytes 4-11/${expected.length}`);
     assert.deepEqual(Buffer.from(await slice.arrayBuffer()), expected.subarray(4, 12));
-    const tail = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: 'bytes=-5' } });
+    const tail = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=-5' } });
     assert.deepEqual(Buffer.from(await tail.arrayBuffer()), expected.subarray(expected.length - 5));
-    const beyond = await fetch(`${rig.gw.url}${path}?token=${token}`, { headers: { range: `bytes=${expected.length}-` } });
+    const beyond = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, range: `bytes=${expected.length}-` } });
     assert.equal(beyond.status, 416);
     const stranger = await fetch(`${rig.gw.url}${path}`, { headers: { authorization: `Bearer ${await customerToken('someone-else')}` } });
     assert.equal(stranger.status, 404);
-    const traversal = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent('../../token-secret')}?token=${token}`);
+    const traversal = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent('../../token-secret')}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(traversal.status, 404);
   });
 
@@ -74,7 +75,7 @@ describe('media', () => {
     const sent = await http('POST', '/v1/messages', { clientMessageId: 'pic-1', kind: 'file', ...upload });
     await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'the picture is sent');
     assert.ok(rig.sim.sends.some((s) => s.request.mediaType === 'IMAGE' && s.request.content === upload.objectKey));
-    const back = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(upload.objectKey)}?token=${token}`);
+    const back = await fetch(`${rig.gw.url}/v1/media/${encodeURIComponent(upload.objectKey)}`, { headers: { authorization: `Bearer ${token}` } });
     assert.deepEqual(Buffer.from(await back.arrayBuffer()), Buffer.from(png));
     const refused = await fetch(`${rig.gw.url}/v1/uploads`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-msdownload' }, body: 'MZ',
@@ -159,15 +160,51 @@ describe('uplink when AICC fails', () => {
   });
 });
 
+describe('agent hours', () => {
+  it('stands for what AICC answered last, for a while only', () => {
+    let now = 1_000;
+    const hours = new AgentHours(60_000, () => now);
+    assert.deepEqual(hours.current(), { available: null, heardAt: null });
+    hours.heard(false);
+    now += 60_000;
+    assert.deepEqual(hours.current(), { available: false, heardAt: 1_000 });
+    now += 1;
+    assert.deepEqual(hours.current(), { available: null, heardAt: null }, 'too old to stand');
+    hours.heard(true);
+    assert.equal(hours.current().available, true);
+  });
+
+  it('hears a transfer AICC accepted as agents at work', async () => {
+    const rig = await startRig({ push: 'pushMsg' });
+    try {
+      const { http, heard, client } = await customer(rig, 'in-hours');
+      const transfer = await http('POST', '/v1/transfer', { clientMessageId: 'ih-1' });
+      await waitFor(() => statusOf(heard, transfer.body.seq).includes('sent'), 'transfer taken');
+      assert.equal((await http('GET', '/v1/agents')).body.available, true);
+      client.close();
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('no agent available', () => {
   it('outside working hours the transfer fails, the conversation goes offline, and a message can be left', async () => {
     const rig = await startRig({ push: 'pushMsg', scenario: 'after-hours' });
     try {
       const { http, heard, client } = await customer(rig, 'after-hours');
+      assert.deepEqual((await http('GET', '/v1/agents')).body, { available: null, heardAt: null }, 'nothing heard yet');
       await http('POST', '/v1/messages', { clientMessageId: 'ah-1', kind: 'text', text: 'hello?' });
       const transfer = await http('POST', '/v1/transfer', { clientMessageId: 'ah-2' });
       await waitFor(() => statusOf(heard, transfer.body.seq).includes('failed'), 'transfer refused');
       await waitFor(() => heard.phases.at(-1) === 'offline', 'offline');
+      // The next customer hears it before writing anything: AICC answered 12 (outside working hours).
+      const next = await customer(rig, 'after-hours-next');
+      const agents = await next.http('GET', '/v1/agents');
+      assert.equal(agents.status, 200);
+      assert.equal(agents.body.available, false);
+      assert.ok(agents.body.heardAt <= Date.now());
+      next.client.close();
       const left = await http('POST', '/v1/leave-message', { message: 'Please call me back', phone: '+8613800000000' });
       assert.equal(left.status, 200);
       assert.equal(rig.sim.leftMessages.at(-1)!.leaveMessage, 'Please call me back');

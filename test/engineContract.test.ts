@@ -175,6 +175,31 @@ function contract(name: string, setup: () => Promise<Subject & { teardown(): Pro
         await store.close();
       }
     });
+
+    it('grants the media AICC sends a customer, and uploads, to that customer only; never what a customer wrote', async () => {
+      const [alice, bob] = [newCustomer('alice'), newCustomer('bob')];
+      const picture = `img-${counter}`;
+      const pushed = msg({ to: bob, mediaType: 'IMAGE', content: picture, fileType: 'png' });
+      await engine.append([pushed]);
+      assert.deepEqual(await engine.mediaGrant(bob, picture), { mediaId: picture, origin: 'aicc', mediaType: 'IMAGE', fileType: 'png' });
+      assert.equal(await engine.mediaGrant(alice, picture), undefined, 'another customer has no grant');
+      // Alice writes Bob's id into her own log (a customer's file message): that grants her nothing.
+      const written = msg({ to: alice, sourceType: 'CUSTOMER', mediaType: 'IMAGE', content: picture });
+      await engine.append([written]);
+      assert.equal(await engine.mediaGrant(alice, picture), undefined);
+      // A retried push is a duplicate and keeps the grant; text carries none.
+      assert.equal((await engine.append([pushed]))[0]!.duplicate, true);
+      assert.equal((await engine.mediaGrant(bob, picture))?.origin, 'aicc');
+      await engine.append([msg({ to: alice, content: 'not-a-media-id' })]);
+      assert.equal(await engine.mediaGrant(alice, 'not-a-media-id'), undefined);
+      // Uploads: granted by grantMedia, idempotently; the first grant of an id stands.
+      const upload = { mediaId: `obj/${counter}.jpg`, origin: 'upload' as const, mediaType: 'IMAGE', fileType: 'jpg', fileName: 'me.jpg' };
+      await engine.grantMedia(alice, [upload]);
+      await engine.grantMedia(alice, [upload]);
+      await engine.append([msg({ to: alice, mediaType: 'IMAGE', content: upload.mediaId })]);
+      assert.deepEqual(await engine.mediaGrant(alice, upload.mediaId), upload);
+      assert.equal(await engine.mediaGrant(bob, upload.mediaId), undefined);
+    });
   });
 }
 

@@ -91,7 +91,7 @@ describe('media ids that try to leave the cache', () => {
     ];
     for (const id of ids) {
       for (const [path, headers] of [
-        [`/v1/media/${id}?token=${token}`, {}],
+        [`/v1/media/${id}/link`, { authorization: `Bearer ${token}` }],
         [`/v1/media/${id}`, { authorization: `Bearer ${token}` }],
       ] as const) {
         const answer = await rawGet(media.url, path, headers);

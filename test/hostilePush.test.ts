@@ -175,13 +175,15 @@ const pushLikeMessage = fc.record({
 function shouldAccept(wire: Obj): boolean {
   if (poisoned(wire)) return false;
   const id = (s: unknown) => typeof s === 'string' && codePoints(s) >= 1 && codePoints(s) <= 128 && s.trim() !== '';
+  // The id rule (README): no whitespace at either end, no control or invisible character in a customer id.
+  const customerId = (s: unknown) => id(s) && !/^\s|\s$|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(s as string);
   return (wire.messages as Obj[]).every((m) => {
     const code = m.messageCode;
     const nick = m.senderNickname;
     const mediaType = m.mediaType == null ? null : (m.mediaType as string).trim().toUpperCase();
     const chatOk = (m.controlType as string).trim().toUpperCase() !== 'CHAT' ||
       (mediaType !== null && (mediaType === 'TEXT' || (m.content as string).trim() !== ''));
-    return id(m.from) && id(m.to) && chatOk &&
+    return id(m.from) && customerId(m.to) && chatOk &&
       (code == null || (codePoints(code as string) >= 1 && codePoints(code as string) <= 64)) &&
       (nick == null || codePoints(nick as string) <= 256) &&
       (typeof m.content !== 'string' || codePoints(m.content) <= 65_536);

@@ -13,6 +13,7 @@ import { CHROMIUM_ARGS } from '../tools/screenshots.js';
 import { readConfig } from '../src/widget/config.js';
 import { chooseLang } from '../src/widget/i18n.js';
 import { Deliveries, display, suggestionsOf } from '../src/widget/model.js';
+import { assertAccessible } from './support/axe.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { APPS, freePort, startGateway, type InProcessGateway } from './support/gateway.js';
 
@@ -112,6 +113,7 @@ describe('the chat widget', () => {
       await greeting.locator('time').waitFor();
       const human = page.locator('.chip', { hasText: 'Talk to a human' });
       await page.locator('.chip', { hasText: 'Where is my order?' }).waitFor();
+      await assertAccessible(page, 'with the bot');
 
       // The indicator may show for a moment only: a MutationObserver records that it did.
       await page.locator('.typing').evaluate((el: HTMLElement) => {
@@ -121,14 +123,19 @@ describe('the chat widget', () => {
       });
       await human.click();
       await banner(page).filter({ hasText: 'Queuing' }).waitFor();
+      await assertAccessible(page, 'queuing');
       await banner(page).filter({ hasText: 'Lily joined' }).waitFor();
+      await assertAccessible(page, 'with the agent');
       const typing = await page.waitForFunction(() => (window as unknown as { typingSeen?: string }).typingSeen);
       assert.equal(await typing.jsonValue(), 'Lily is typing…');
       await page.locator('.msg-agent .text', { hasText: 'Hello, this is Lily' }).waitFor();
       await page.locator('.msg-agent .who', { hasText: 'Lily' }).first().waitFor();
-      const image = page.locator('.msg-agent .thumb img');
+      const image = page.locator('.msg-agent .thumb img[src]');
       await image.waitFor();
-      assert.match((await image.getAttribute('src'))!, /\/v1\/media\/[^?]+\?token=/);
+      // A signed, short-lived URL for this one picture: the customer's token is in no URL (proxy logs keep URLs).
+      const src = (await image.getAttribute('src'))!;
+      assert.match(src, /\/v1\/media\/[^?]+\?customer=[^&]+&expires=\d+&signature=[\w-]+$/);
+      assert.doesNotMatch(src, /token=/);
       assert.ok(await image.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth > 0)), 'the image loads');
       const map = page.locator('.msg-agent a.location');
       await map.waitFor();
@@ -139,10 +146,12 @@ describe('the chat widget', () => {
       await banner(page).filter({ hasText: 'The conversation has ended' }).waitFor();
       assert.ok(await page.locator('.input').isDisabled(), 'no writing after the end');
       await page.locator('.restart').waitFor();
+      await assertAccessible(page, 'ended');
 
       // The enlarged image, closed with Escape.
       await image.click();
       await page.locator('.lightbox img').waitFor();
+      await assertAccessible(page, 'the enlarged image');
       await page.keyboard.press('Escape');
       await page.locator('.lightbox').waitFor({ state: 'hidden' });
       assert.deepEqual(dialogs, []);
@@ -219,13 +228,32 @@ describe('the chat widget', () => {
       const mine = page.locator('.msg-customer', { hasText: 'Is anyone there?' });
       await mine.locator('.tick-failed').waitFor();
       assert.match((await mine.locator('.reason').textContent())!, /^Not sent: The contact center .+/, 'with the reason');
+      await assertAccessible(page, 'a failed message');
       sim.setDown(false);
       await mine.locator('.retry').click();
       await mine.locator('.tick-sent, .tick-read').waitFor();
+      await assertAccessible(page, 'after the retry');
       assert.equal(await page.locator('.msg-customer', { hasText: 'Is anyone there?' }).count(), 1);
       assert.equal(sim.sends.filter((s) => s.request.content === 'Is anyone there?').length, 1, 'AICC got it once');
     } finally {
       sim.setDown(false);
+      await context.close();
+    }
+  });
+
+  it('says when no agent is available and the customer may leave a message (offline)', async () => {
+    const { context, page } = await visit();
+    try {
+      await page.goto(`${gw.url}/`);
+      await send(page, 'Anyone around?');
+      await page.locator('.msg-customer .tick-sent, .msg-customer .tick-read').first().waitFor();
+      const { visitorId } = await visitorOf(page);
+      await gw.push(pushBody([downLinkMsg({ to: visitorId, controlType: 'DISCONNECT', sourceType: 'SYSTEM', isOfflineStatus: true, content: null, mediaType: null })]));
+      await banner(page).filter({ hasText: 'No agent is available right now' }).waitFor();
+      assert.ok(!(await page.locator('.input').isDisabled()), 'the customer may still write');
+      await page.locator('.away .leave-offer').waitFor();
+      await assertAccessible(page, 'offline');
+    } finally {
       await context.close();
     }
   });
@@ -244,9 +272,11 @@ describe('the chat widget', () => {
       const input = page.locator('.input');
       const box = (await input.boundingBox())!;
       assert.ok(box.y > 700 && box.y + box.height <= 844 && box.width > 200, `input at the bottom: ${JSON.stringify(box)}`);
+      await assertAccessible(page, 'the phone, opened');
       await input.tap();
       await send(page, 'From my phone');
       await page.locator('.msg-customer', { hasText: 'From my phone' }).locator('.tick-sent, .tick-read').waitFor();
+      await assertAccessible(page, 'the phone, with the bot');
 
       await page.locator('input.file').setInputFiles({ name: 'parcel.png', mimeType: 'image/png', buffer: makePng(24, 24, 7) });
       const picture = page.locator('.msg-customer .thumb img');
@@ -259,6 +289,7 @@ describe('the chat widget', () => {
       assert.match((await place.getAttribute('href'))!, /^https:\/\/www\.openstreetmap\.org\/\?mlat=48\.85840&mlon=2\.29450#map=16\//);
       await page.locator('.close').tap();
       await page.locator('.launcher').waitFor();
+      await assertAccessible(page, 'the phone, closed');
     } finally {
       await context.close();
     }
@@ -270,13 +301,14 @@ describe('the chat widget', () => {
     try {
       // A shop on another origin embeds the widget with one tag; the gateway is the script's origin.
       const shop = await hostPage(
-        `<!doctype html><meta charset="utf-8"><title>Shop</title><h1>Shop</h1>` +
+        `<!doctype html><html lang="en"><meta charset="utf-8"><title>Shop</title><main><h1>Shop</h1></main>` +
           `<script src="${gw.url}/widget.js" data-lang="zh-CN" data-title="客服中心" data-color="#0f766e" data-position="left" defer></script>`,
       );
       closeShop = shop.close;
       await page.goto(shop.url);
       const launcher = page.locator('.launcher');
       await launcher.waitFor();
+      await assertAccessible(page, 'zh-CN, closed');
       assert.equal(await launcher.getAttribute('aria-label'), '打开聊天');
       assert.ok((await launcher.boundingBox())!.x < 100, 'on the left');
       await page.keyboard.press('Tab');
@@ -289,8 +321,8 @@ describe('the chat widget', () => {
       assert.ok(await input.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el), 'the input has the focus');
       await page.keyboard.type('你好');
       await page.keyboard.press('Enter');
-      await page.waitForTimeout(3000);
       await page.locator('.msg-customer', { hasText: '你好' }).locator('.tick-sent, .tick-read').waitFor();
+      await assertAccessible(page, 'zh-CN, chatting');
       await page.keyboard.press('Escape');
       await page.locator('.panel').waitFor({ state: 'hidden' });
       assert.ok(await launcher.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el), 'the focus returns to the launcher');

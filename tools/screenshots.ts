@@ -1,5 +1,8 @@
 // Takes the README's pictures of the widget: docs/widget-desktop.png (1280×800) and docs/widget-mobile.png
-// (390×844), mid-conversation with the agent. Runs the gateway (with the widget) and the AICC simulator on
+// (390×844), mid-conversation with the agent; docs/widget-greeting.png (opened, before the customer writes),
+// docs/widget-unread.png (closed, two unread, with the tab title as Chromium has it written on a strip, since a
+// headless browser draws no tab) and docs/widget-offline.png (no agent now: the banner and the leave-message
+// offer). Runs the gateway (with the widget) and the AICC simulator on
 // loopback, and Debian's Chromium through playwright-core: `npm run screenshots` (tools/screenshots.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +15,6 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { buildServer } from '../src/server.js';
 import { createSimulator } from '../src/simulator/index.js';
-import { widgetRoutes } from '../src/delivery/widgetRoutes.js';
 
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 export const CHROMIUM_ARGS = [
@@ -63,6 +65,61 @@ async function converse(page: Page, url: string, followUp: boolean): Promise<voi
   await page.mouse.move(1, 1); // no hover styles in the picture
 }
 
+/** pushMsg as AICC sends it, to the demo visitor of `page`. */
+async function pushTo(url: string, page: Page, messages: Record<string, unknown>[]): Promise<void> {
+  const to = await page.evaluate(() => {
+    const key = Object.keys(localStorage).find((k) => k.endsWith(':visitor'))!;
+    return (JSON.parse(localStorage.getItem(key)!) as { visitorId: string }).visitorId;
+  });
+  const token = await fetch(`${url}/apigovernance/api/oauth/tokenByAkSk`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ app_key: 'demo', app_secret: 'demo-secret' }),
+  }).then((res) => res.json() as Promise<{ AccessToken: string }>);
+  const base = { channel: 'WEB', from: '202105284494222653', to, timestamp: Date.now() };
+  const res = await fetch(`${url}/apiaccess/ccmessaging/pushMsg`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-app-key': 'demo', authorization: `Bearer ${token.AccessToken}` },
+    body: JSON.stringify({ timestamp: Date.now(), messages: messages.map((m) => ({ ...base, ...m })) }),
+  });
+  if (!res.ok) throw new Error(`pushMsg answered ${res.status}`);
+}
+
+const visitorKnown = (page: Page) => page.waitForFunction(() => Object.keys(localStorage).some((k) => k.endsWith(':visitor')));
+
+/** The demo page opened: the greeting, before the customer writes. */
+async function greet(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.greeting-text').waitFor();
+  await visitorKnown(page);
+  await page.mouse.move(1, 1);
+}
+
+/** Closed, while the agent wrote twice: the badge, and the tab title drawn on a strip at the top. */
+async function unread(page: Page, url: string): Promise<void> {
+  await greet(page, url);
+  await page.locator('.close').click();
+  await page.locator('.panel').waitFor({ state: 'hidden' });
+  const agent = { controlType: 'CHAT', sourceType: 'AGENT', mediaType: 'TEXT', senderNickname: 'Lily' };
+  await pushTo(url, page, [{ ...agent, content: 'Your parcel left our warehouse this morning.' }, { ...agent, content: 'It arrives tomorrow.' }]);
+  await page.waitForFunction(() => document.title.startsWith('(2) '));
+  await page.evaluate(() => {
+    const strip = document.createElement('div');
+    strip.textContent = `Tab title: ${document.title}`;
+    // Through the CSSOM: the demo page's Content-Security-Policy refuses style attributes.
+    Object.assign(strip.style, { position: 'fixed', top: '0', left: '0', right: '0', padding: '10px 16px', background: '#1b2230', color: '#fff', font: '15px system-ui', zIndex: '2147483647' });
+    document.body.append(strip);
+  });
+}
+
+/** No agent now: the conversation went offline (AICC's DISCONNECT with isOfflineStatus). */
+async function offline(page: Page, url: string): Promise<void> {
+  await greet(page, url);
+  await pushTo(url, page, [{ controlType: 'DISCONNECT', sourceType: 'SYSTEM', isOfflineStatus: true, mediaType: null, content: null }]);
+  await page.locator('.leave-offer').waitFor();
+  await page.locator('.leave-offer').click();
+  await page.locator('.leave-text').fill('Please call me back about order #1042.');
+  await page.mouse.move(1, 1);
+}
+
 async function reply(page: Page): Promise<void> {
   const input = page.locator('.input');
   await input.fill('Thanks Lily, that helps a lot!');
@@ -85,18 +142,21 @@ export async function takeScreenshots(): Promise<string[]> {
     QUEUE_POLL_MS: '100',
   });
   const gateway = await buildServer(config, createLogger(config.logLevel));
-  await gateway.app.register(widgetRoutes);
   const url = await gateway.app.listen({ host: '127.0.0.1', port });
   const saved: string[] = [];
   try {
-    for (const [name, viewport] of [
-      ['widget-desktop.png', { width: 1280, height: 800 }],
-      ['widget-mobile.png', { width: 390, height: 844, mobile: true }],
+    const desktop = { width: 1280, height: 800 };
+    for (const [name, viewport, stage] of [
+      ['widget-desktop.png', desktop, (page: Page) => converse(page, `${url}/`, false)],
+      ['widget-mobile.png', { width: 390, height: 844, mobile: true }, (page: Page) => converse(page, `${url}/`, true)],
+      ['widget-greeting.png', desktop, (page: Page) => greet(page, `${url}/`)],
+      ['widget-unread.png', desktop, (page: Page) => unread(page, url)],
+      ['widget-offline.png', desktop, (page: Page) => offline(page, url)],
     ] as const) {
       const chromium = await launchChromium(viewport);
       try {
         const page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
-        await converse(page, `${url}/`, name === 'widget-mobile.png');
+        await stage(page);
         await page.screenshot({ path: join(DOCS, name) });
         saved.push(join(DOCS, name));
       } finally {

@@ -3,6 +3,7 @@
 // what comes next (with the pure `afterClose` and `backoffDelay`).
 
 import { Emitter } from './emitter.js';
+import { TransportChoice } from './fallback.js';
 import { endpoint, getJson, type Body, type Query } from './http.js';
 import { afterClose, backoffDelay, CLOSE } from './reconnect.js';
 import { openSse } from './sse.js';
@@ -13,6 +14,7 @@ import {
   type ClientEvents,
   type ClientOptions,
   type ConnectionState,
+  type AgentsAnswer,
   type ConversationAnswer,
   type FetchFunction,
   type HelloFrame,
@@ -21,6 +23,7 @@ import {
   type OutgoingMessage,
   type SendAnswer,
   type UploadAnswer,
+  type MediaLink,
   type ServerFrame,
   type TransportName,
   type WebSocketConstructor,
@@ -39,6 +42,10 @@ interface Attempt {
   gapAllowed: boolean;
   /** Waits for the hello, then for any frame (the heartbeat watchdog). */
   watchdog?: ReturnType<typeof setTimeout>;
+  /** The transport it uses. */
+  kind: TransportName;
+  /** While SSE stands in for WebSocket: when to try WebSocket again. */
+  retryTimer?: ReturnType<typeof setTimeout>;
 }
 
 export interface HistoryQuery {
@@ -51,7 +58,7 @@ export interface HistoryQuery {
 }
 
 export class GatewayClient extends Emitter<ClientEvents> {
-  readonly transport: TransportName;
+  readonly #transports: TransportChoice;
   #state: ConnectionState = 'disconnected';
   /** The recovery position: the highest seq handed to `message` listeners. */
   #lastSeq: number;
@@ -77,7 +84,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
     super();
     if (options.token === undefined && options.getToken === undefined) throw new TypeError('give a token or getToken');
     this.#url = endpoint(options.url, '').href; // checks the URL now rather than at the first connection
-    this.transport = options.transport ?? 'websocket';
+    const preferred = options.transport ?? 'websocket';
     this.#lastSeq = options.since ?? 0;
     this.#tokens = new TokenSource(options.token, options.getToken, options.tokenRefreshMarginMs ?? 30_000);
     const globals = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchFunction };
@@ -86,10 +93,20 @@ export class GatewayClient extends Emitter<ClientEvents> {
     this.#bounds = { minMs: options.minReconnectDelayMs ?? 300, maxMs: options.maxReconnectDelayMs ?? 20_000 };
     this.#stableAfterMs = options.stableAfterMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-    if (this.transport === 'websocket' && !this.#WebSocket) {
+    if (preferred === 'websocket' && !this.#WebSocket) {
       throw new TypeError("no WebSocket here: pass options.WebSocket (in Node 20, `ws`'s WebSocket) or use transport 'sse'");
     }
-    if (this.transport === 'sse' && !this.#fetch) throw new TypeError('no fetch here: pass options.fetch');
+    if (preferred === 'sse' && !this.#fetch) throw new TypeError('no fetch here: pass options.fetch');
+    const fallback = options.fallback === false || !this.#fetch ? undefined : options.fallback ?? {};
+    this.#transports = new TransportChoice(
+      preferred,
+      fallback && { afterFailures: fallback.afterFailures ?? 3, retryWebSocketAfterMs: fallback.retryWebSocketAfterMs ?? 60_000 },
+    );
+  }
+
+  /** The transport in use now (or for the next connection): `websocket`, or `sse` (preferred, or the fallback). */
+  get transport(): TransportName {
+    return this.#transports.current;
   }
 
   /** disconnected (not started, or waiting to reconnect), connecting, connected, or closed (until `connect()`). */
@@ -158,6 +175,16 @@ export class GatewayClient extends Emitter<ClientEvents> {
     }));
   }
 
+  /** GET /v1/agents: whether agents are at work now, as far as the gateway has heard from AICC. */
+  agents(): Promise<AgentsAnswer> {
+    return this.#get<AgentsAnswer>('/v1/agents', {});
+  }
+
+  /** POST /v1/leave-message: a message for the agents when none is available (outside working hours, offline). */
+  async leaveMessage(message: string, phone?: string): Promise<void> {
+    await this.#post<unknown>('/v1/leave-message', { json: phone ? { message, phone } : { message } });
+  }
+
   /** POST /v1/typing: the customer is typing (sent up at most every 2 s by the gateway). */
   async typing(): Promise<void> {
     await this.#post<void>('/v1/typing', { json: {} });
@@ -173,6 +200,18 @@ export class GatewayClient extends Emitter<ClientEvents> {
     return this.#post<UploadAnswer>(`/v1/uploads?name=${encodeURIComponent(fileName)}`, { bytes, type });
   }
 
+  /**
+   * GET /v1/media/:id/link: an absolute URL for <img src>, <audio> or a download link that opens this one
+   * picture, recording or document for a few minutes, with no token in it. Ask again once it has expired.
+   */
+  async mediaLink(id: string): Promise<MediaLink> {
+    const link = await this.#get<MediaLink>(`/v1/media/${encodeURIComponent(id)}/link`, {});
+    const [path, search] = link.url.split('?') as [string, string | undefined];
+    const url = endpoint(this.#url, path);
+    url.search = search ?? '';
+    return { url: url.href, expiresAt: link.expiresAt };
+  }
+
   #get<T>(path: string, query: Query): Promise<T> {
     if (!this.#fetch) return Promise.reject(new TypeError('no fetch here: pass options.fetch'));
     return getJson<T>(this.#fetch, endpoint(this.#url, path, query), this.#tokens);
@@ -186,7 +225,9 @@ export class GatewayClient extends Emitter<ClientEvents> {
   }
 
   async #open(): Promise<void> {
-    const attempt: Attempt = { since: this.#lastSeq, connectedAt: 0, gapAllowed: this.#lastSeq === 0 };
+    const retry = this.#transports.beforeAttempt();
+    if (retry) this.emit('transport', { transport: retry.to, reason: retry.reason });
+    const attempt: Attempt = { since: this.#lastSeq, connectedAt: 0, gapAllowed: this.#lastSeq === 0, kind: this.transport };
     this.#attempt = attempt;
     this.#state = 'connecting';
     let token: string;
@@ -207,7 +248,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
       frame: (text: string) => this.#received(attempt, text),
       close: (code: number, reason: string) => this.#ended(attempt, code, reason),
     };
-    if (this.transport === 'sse') {
+    if (attempt.kind === 'sse') {
       const url = endpoint(this.#url, '/v1/stream', { since: attempt.since || undefined });
       attempt.transport = openSse(url, token, attempt.since, this.#fetch!, handlers);
     } else {
@@ -221,6 +262,13 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (this.#attempt !== attempt) return;
     this.#drop();
     if (attempt.hello && Date.now() - attempt.connectedAt >= this.#stableAfterMs) this.#backoffStep = 0;
+    const switched = !attempt.hello && !failure && code !== CLOSE.TOKEN_REFUSED ? this.#transports.failedBeforeHello() : undefined;
+    if (switched) {
+      // A new transport: its first attempt starts the backoff afresh.
+      this.#backoffStep = 0;
+      this.emit('transport', { transport: switched.to, reason: switched.reason });
+      if (this.#attempt !== undefined || this.#state === 'closed') return; // a listener closed or reconnected
+    }
 
     const next = failure ? { kind: 'reconnect' as const, delay: 'backoff' as const } : afterClose(code, this.#tokens.canRefresh);
     if (next.kind === 'stop') {
@@ -264,6 +312,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (!attempt) return;
     this.#attempt = undefined;
     clearTimeout(attempt.watchdog);
+    clearTimeout(attempt.retryTimer);
     attempt.transport?.close();
   }
 
@@ -314,7 +363,13 @@ export class GatewayClient extends Emitter<ClientEvents> {
     }
     if (hello.truncated) attempt.gapAllowed = true;
     this.#state = 'connected';
-    this.emit('connected', { transport: this.transport, since: attempt.since });
+    this.#transports.connected();
+    const untilRetry = this.#transports.untilRetry();
+    if (untilRetry !== undefined) {
+      // SSE stands in for WebSocket: after a while, end this connection and try WebSocket (resuming by seq).
+      attempt.retryTimer = setTimeout(() => this.#ended(attempt, CLOSE.NORMAL, 'trying WebSocket again'), untilRetry);
+    }
+    this.emit('connected', { transport: attempt.kind, since: attempt.since });
     if (this.#attempt !== attempt) return;
     this.emit('hello', hello);
     if (this.#attempt === attempt && hello.state && hello.state.seq > this.#stateSeq) {

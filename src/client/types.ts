@@ -17,6 +17,11 @@ export interface ConnectedEvent {
   since: number;
 }
 
+export interface TransportEvent {
+  transport: TransportName;
+  reason: 'fallback' | 'retry';
+}
+
 export interface DisconnectedEvent {
   code: number;
   reason: string;
@@ -76,6 +81,8 @@ export interface ClientEvents {
   hello: HelloFrame;
   connected: ConnectedEvent;
   disconnected: DisconnectedEvent;
+  /** The transport changed: SSE took over after WebSocket failures (`fallback`), or WebSocket is tried again (`retry`). */
+  transport: TransportEvent;
   error: GatewayClientError;
 }
 
@@ -111,6 +118,12 @@ export interface ClientOptions {
   since?: number;
   /** Default `websocket`. */
   transport?: TransportName;
+  /**
+   * From WebSocket to SSE by itself: after `afterFailures` (default 3) WebSocket attempts in a row that failed
+   * before any WebSocket connection succeeded, SSE takes over; WebSocket is tried again after
+   * `retryWebSocketAfterMs` (default 60 s). `false`: never. Needs fetch; resumes by seq across every switch.
+   */
+  fallback?: { afterFailures?: number; retryWebSocketAfterMs?: number } | false;
   /** Default `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor;
   /** Default `globalThis.fetch`. */

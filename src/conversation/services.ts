@@ -12,12 +12,15 @@ import type { Engine } from '../engine/types.js';
 import { PollLoops } from '../ingest/pollLoop.js';
 import { Uplink } from '../uplink/uplink.js';
 import type { Jobs } from './jobs.js';
+import { AgentHours } from './agentHours.js';
 import { QueueWatcher } from './queueWatcher.js';
 import { AiccSessions } from './sessions.js';
 
 export interface ConversationServices {
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
+  /** What AICC's answers said of the agents' working hours; absent without AICC. */
+  agentHours: AgentHours | undefined;
   /** Starts and stops queue watching and polling as conversations change phase. */
   onAppended: AppendObserver;
   close(): Promise<void>;
@@ -33,7 +36,7 @@ export function createConversationServices(options: {
   onUplink?: (result: 'sent' | 'failed') => void;
 }): ConversationServices {
   const { settings, engine, jobs, log } = options;
-  if (!settings) return { aicc: undefined, uplink: undefined, onAppended: () => {}, close: async () => {} };
+  if (!settings) return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, close: async () => {} };
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
   const polling = settings.downlink === 'poll';
@@ -45,12 +48,16 @@ export function createConversationServices(options: {
   jobs.runWith('queue', queueWatcher);
   const pollLoops = polling ? new PollLoops({ engine, aicc, sessions, jobs, idleMs: settings.pollIdleMs, log }) : undefined;
   if (pollLoops) jobs.runWith('poll', pollLoops);
-  const uplink = new Uplink({ engine, aicc, sessions, channelId: settings.channelId, log, ...(options.onUplink ? { onResult: options.onUplink } : {}) });
+  const agentHours = new AgentHours();
+  const uplink = new Uplink({
+    engine, aicc, sessions, channelId: settings.channelId, log, agentHours, ...(options.onUplink ? { onResult: options.onUplink } : {}),
+  });
   const quietly = (what: string, customerId: string) => (err: Error) => log.warn({ customerId, err: { message: err.message } }, what);
 
   return {
     aicc,
     uplink,
+    agentHours,
     onAppended(outcomes) {
       for (const { customerId, state, duplicate } of outcomes) {
         if (!state || duplicate) continue;

@@ -1,9 +1,12 @@
 // Who a customer is. Two kinds of token, both JWTs whose `sub` is the customer id AICC uses as `to`:
 // verified customers' tokens, signed by the company's backend with CUSTOMER_TOKEN_SECRET, and anonymous
 // visitors' tokens, which the gateway issues itself with its own visitor key (src/secrets/) and a visitor audience.
+// A customer token that names an audience must name ours: the company may sign other services' JWTs with the
+// same secret.
 
 import { randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
+import { idProblem } from '../aicc/downlink.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
 import { MAX_ID_LENGTH } from '../limits.js';
@@ -32,11 +35,17 @@ export interface CustomerTokens {
   refreshVisitor(identity: CustomerIdentity): Promise<VisitorToken>;
 }
 
-export function createCustomerTokens(options: {
+export interface CustomerTokenOptions {
   customerSecret: string | undefined;
+  /** The `aud` a customer token must name when it names one (CUSTOMER_TOKEN_AUDIENCE). */
+  audience: string;
+  /** Refuse customer tokens without `aud` too (CUSTOMER_TOKEN_REQUIRE_AUDIENCE=on). */
+  requireAudience: boolean;
   visitorKey: Uint8Array;
   visitorTtlSeconds: number;
-}): CustomerTokens {
+}
+
+export function createCustomerTokens(options: CustomerTokenOptions): CustomerTokens {
   const customerKey = options.customerSecret ? new TextEncoder().encode(options.customerSecret) : undefined;
   const refuse = (why: string) => new GatewayError('UNAUTHORIZED', why);
 
@@ -64,6 +73,7 @@ export function createCustomerTokens(options: {
       }
       // The (unverified) audience only picks the key to verify with; the signature decides.
       const isVisitor = audience === VISITOR_AUDIENCE;
+      const expected = isVisitor ? VISITOR_AUDIENCE : audience !== undefined || options.requireAudience ? options.audience : undefined;
       const key = isVisitor ? options.visitorKey : customerKey;
       if (!key) throw refuse('customer tokens are not enabled on this gateway (CUSTOMER_TOKEN_SECRET)');
       let payload;
@@ -71,16 +81,23 @@ export function createCustomerTokens(options: {
         ({ payload } = await jwtVerify(token, key, {
           algorithms: ['HS256'],
           requiredClaims: ['exp', 'sub'],
-          ...(isVisitor ? { audience: VISITOR_AUDIENCE } : {}),
+          ...(expected !== undefined ? { audience: expected } : {}),
         }));
       } catch (err) {
-        const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-        throw refuse(expired ? 'the customer token has expired' : 'the customer token is not valid');
+        const { code, claim } = err as { code?: string; claim?: string };
+        if (code === 'ERR_JWT_EXPIRED') throw refuse('the customer token has expired');
+        if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') {
+          throw refuse(`the customer token's aud must be "${expected}" (CUSTOMER_TOKEN_AUDIENCE)`);
+        }
+        throw refuse('the customer token is not valid');
       }
       const customerId = payload.sub!;
-      if (!customerId.trim() || customerId.length > MAX_ID_LENGTH) {
+      if (!customerId.trim() || [...customerId].length > MAX_ID_LENGTH) {
         throw refuse(`the customer token's sub must be 1 to ${MAX_ID_LENGTH} characters`);
       }
+      // The same rule as a push's `to`: an id that differs by an invisible character would be another, unread log.
+      const problem = idProblem(customerId);
+      if (problem) throw new GatewayError('INVALID_PARAMETER', `the customer token's sub ${problem}`);
       return { customerId, kind: isVisitor ? 'visitor' : 'verified', expiresAtMs: payload.exp! * 1000 };
     },
 

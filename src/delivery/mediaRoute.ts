@@ -1,19 +1,20 @@
 // GET /v1/media/:id: a picture, recording or document of the customer's own conversation, fetched from AICC
-// once (downloadFileStream), then served from the disk cache with its type, its length and byte ranges.
+// once (downloadFileStream), then served from the disk cache with its type, its length and byte ranges. Only
+// media the customer holds a grant for (AICC sent it to them, or they uploaded it: engine/mediaGrants.ts).
+// GET /v1/media/:id/link: a signed URL for one media id (delivery/mediaUrls.ts), for <img src> and the like,
+// so that no customer token travels in a URL.
 
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
-import type { Engine, LogEntry } from '../engine/types.js';
+import type { Engine, MediaGrant } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
+import { bearerToken } from '../http/bearer.js';
 import { MEDIA_ID_MAX_LENGTH } from '../limits.js';
-import { tokenOf, type CustomerTokens } from './identity.js';
+import type { CustomerTokens } from './identity.js';
 import { contentTypeOf, type MediaCache } from './mediaCache.js';
+import type { MediaUrls } from './mediaUrls.js';
 
-const MEDIA_TYPES = new Set(['IMAGE', 'VIDEO', 'AUDIO', 'DOCUMENT', 'FILE']);
-/** How far back in a customer's log a resource id is looked for. */
-const OWNERSHIP_SCAN = 5000;
-const PAGE = 500;
 
 export interface MediaRouteOptions {
   engine: Engine;
@@ -21,21 +22,54 @@ export interface MediaRouteOptions {
   cache: MediaCache;
   /** Absent when the gateway has no AICC to download from (only cached uploads can be served then). */
   aicc: AiccClient | undefined;
+  urls: MediaUrls;
+  /** Cross-Origin-Resource-Policy of media answers: cross-origin when any page may embed them (ALLOWED_ORIGINS=*). */
+  resourcePolicy: 'cross-origin' | 'same-site';
 }
 
-export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, { engine, customerTokens, cache, aicc }) => {
-  app.get('/v1/media/:id', async (request, reply) => {
-    const { customerId } = await customerTokens.verify(tokenOf(request.headers, request.query));
-    const id = (request.params as { id: string }).id;
+export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, options) => {
+  const { engine, customerTokens, cache, aicc, urls } = options;
+  // On every answer of these routes, refusals included: whatever the bytes are (an SVG, an HTML file uploaded
+  // as text), opened directly they run nothing, and only pages the policy allows may embed them.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('content-security-policy', "default-src 'none'; sandbox");
+    reply.header('cross-origin-resource-policy', options.resourcePolicy);
+    return payload;
+  });
+
+  /** The media id of the path, and the grant that lets `customerId` have it (404 without one). */
+  async function granted(customerId: string, params: unknown): Promise<{ id: string; grant: MediaGrant }> {
+    const id = (params as { id: string }).id;
     if (!id || id.length > MEDIA_ID_MAX_LENGTH) throw new GatewayError('INVALID_PARAMETER', 'the media id is missing or too long');
-    // Only media that appears in this customer's conversation: an id is not a capability.
-    const entry = await findMedia(engine, customerId, id);
-    if (!entry) throw new GatewayError('NOT_FOUND', 'no such media in this conversation');
+    // An id is not a capability: the grant is checked before the cache, so a file cached for one customer is
+    // never served to another who only names it.
+    const grant = await engine.mediaGrant(customerId, id);
+    if (!grant) throw new GatewayError('NOT_FOUND', 'no such media in this conversation');
+    return { id, grant };
+  }
+
+  app.get('/v1/media/:id/link', async (request) => {
+    const { customerId } = await customerTokens.verify(bearerToken(request.headers.authorization));
+    const { id } = await granted(customerId, request.params);
+    const { query, expiresAt } = urls.sign(customerId, id);
+    return { url: `/v1/media/${encodeURIComponent(id)}?${new URLSearchParams({ ...query })}`, expiresAt };
+  });
+
+  app.get('/v1/media/:id', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    if (query.token !== undefined) {
+      throw new GatewayError('UNAUTHORIZED', 'customer tokens are not taken in media URLs: use GET /v1/media/:id/link, or Authorization: Bearer');
+    }
+    const customerId =
+      query.signature !== undefined
+        ? urls.verify(query, (request.params as { id: string }).id)
+        : (await customerTokens.verify(bearerToken(request.headers.authorization))).customerId;
+    const { id, grant } = await granted(customerId, request.params);
 
     const media = await cache.getOrFetch(id, async () => {
       if (!aicc) throw new GatewayError('UPLINK_DISABLED', 'media cannot be fetched: AICC_BASE_URL is not set');
-      const fileType = fileTypeOf(id, entry);
-      const local = entry.message.contentType === '1' || id.startsWith('local/');
+      const fileType = fileTypeOf(id, grant);
+      const local = grant.contentType === '1' || id.startsWith('local/');
       const bytes = await aicc.downloadFile(id, fileType, !local).catch((err: Error) => {
         request.log.warn({ customerId, err: { message: err.message } }, 'media download from AICC failed');
         throw new GatewayError('UPSTREAM_FAILED', 'the media could not be fetched from the contact center');
@@ -48,8 +82,8 @@ export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, { e
       .header('accept-ranges', 'bytes')
       .header('cache-control', 'private, max-age=86400')
       .header('x-content-type-options', 'nosniff');
-    const fileName = typeof entry.message.fileName === 'string' ? entry.message.fileName : undefined;
-    if (entry.message.mediaType === 'DOCUMENT' || entry.message.mediaType === 'FILE') {
+    const fileName = grant.fileName;
+    if (grant.mediaType === 'DOCUMENT' || grant.mediaType === 'FILE') {
       reply.header('content-disposition', `attachment${fileName ? `; filename*=UTF-8''${encodeURIComponent(fileName)}` : ''}`);
     }
     const range = parseRange(request.headers.range, media.size);
@@ -66,25 +100,13 @@ export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, { e
   });
 };
 
-async function findMedia(engine: Engine, customerId: string, id: string): Promise<LogEntry | undefined> {
-  let before = Number.MAX_SAFE_INTEGER;
-  for (let scanned = 0; scanned < OWNERSHIP_SCAN; scanned += PAGE) {
-    const page = await engine.readBefore(customerId, before, PAGE);
-    const found = page.find((e) => e.message.content === id && MEDIA_TYPES.has(String(e.message.mediaType)));
-    if (found) return found;
-    if (page.length < PAGE) return undefined;
-    before = page[0]!.seq;
-  }
-  return undefined;
-}
-
 /** AICC's download needs a fileType: the id's extension, what the message says, or the media type's usual one. */
-function fileTypeOf(id: string, entry: LogEntry): string {
+function fileTypeOf(id: string, grant: MediaGrant): string {
   const extension = /\.([a-z0-9]{2,5})$/i.exec(id)?.[1];
   if (extension) return extension.toLowerCase();
-  if (typeof entry.message.fileType === 'string') return entry.message.fileType;
+  if (grant.fileType) return grant.fileType;
   const byMedia: Record<string, string> = { IMAGE: 'jpg', VIDEO: 'mp4', AUDIO: 'mp3', DOCUMENT: 'pdf', FILE: 'pdf' };
-  return byMedia[String(entry.message.mediaType)] ?? 'jpg';
+  return byMedia[grant.mediaType] ?? 'jpg';
 }
 
 /** One byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`); several ranges are answered whole. */

@@ -9,7 +9,8 @@ import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { originAllowed } from '../http/cors.js';
-import type { ConnectionCaps } from '../http/rateLimit.js';
+import type { ConnectionCaps, RateLimiter } from '../http/rateLimit.js';
+import { FrameGate } from './frameGate.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, type AckFrame, type CloseFrame, type ServerFrame } from '../protocol/index.js';
 import { StreamSession, type Transport } from './streamSession.js';
@@ -37,6 +38,8 @@ export interface StreamRouteOptions {
   allowedOrigins: readonly string[];
   /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
   clientFrames?: ClientFrameHandler;
+  /** The limiter the client's HTTP requests count against (CLIENT_RATE_LIMIT); its frames count against it too. */
+  frameLimiter?: RateLimiter;
 }
 
 /**
@@ -49,7 +52,9 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   const { sessions } = options;
 
   // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
+  let draining = false;
   app.addHook('preClose', async () => {
+    draining = true;
     for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
   });
 
@@ -63,7 +68,8 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     return release;
   }
 
-  async function open(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number, release: () => void) {
+  /** Registers the session at once (a close that comes while it starts then finds it), then starts it. */
+  function begin(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number, release: () => void): StreamSession {
     const session = new StreamSession(transport, {
       engine: options.engine,
       customerId: identity.customerId,
@@ -81,29 +87,52 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     });
     sessions.add(session);
     request.log.info({ customerId: identity.customerId, since }, 'stream opened');
+    return session;
+  }
+
+  async function start(session: StreamSession, request: FastifyRequest): Promise<void> {
     try {
       await session.start();
     } catch (err) {
       request.log.error({ err }, 'stream could not start');
       session.close(CLOSE.INTERNAL, 'the stream could not start; resume');
     }
-    return session;
   }
 
   app.route({
     method: 'GET',
     url: STREAM_PATH,
+    // While draining, a stream request is answered here, not with http/drain.ts's 503 (see drainAnswer).
+    config: { drainsItself: true },
     // Server-Sent Events: a GET without an upgrade.
     handler: async (request, reply) => {
-      if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+      // The client may leave at any await below (token check, hello, replay): listen from the start, so a close
+      // during set-up ends whatever was set up so far instead of leaving a session that counts until the token
+      // expires (and locks the customer out at MAX_CONNECTIONS_PER_CUSTOMER).
+      let session: StreamSession | undefined;
+      let gone = request.raw.socket.destroyed;
+      reply.raw.once('close', () => {
+        gone = true;
+        session?.close();
+      });
+      const wantsSse = String(request.headers.accept ?? '').includes('text/event-stream');
+      if (draining) {
+        if (wantsSse) return drainAnswer(reply);
+        throw new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down; try again');
+      }
+      if (!wantsSse) {
         throw new GatewayError('INVALID_PARAMETER', 'ask for a WebSocket upgrade, or for Accept: text/event-stream');
       }
       const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+      if (gone) return reply.hijack();
       const since = sinceOf(request.query, request.headers['last-event-id']);
       const release = await admit(identity.customerId);
-      const transport = sseTransport(reply);
-      const session = await open(transport, request, identity, since, release);
-      reply.raw.once('close', () => session.close());
+      if (gone) {
+        release();
+        return reply.hijack();
+      }
+      session = begin(sseTransport(reply), request, identity, since, release);
+      await start(session, request);
     },
     wsHandler: async (socket: WebSocket, request) => {
       // Listen at once (ws drops frames nobody listens for): what the client sends while its token is checked
@@ -127,12 +156,18 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
         socket.close(code, (err as Error).message.slice(0, 120));
         return;
       }
+      if (socket.readyState !== socket.OPEN) {
+        release();
+        return;
+      }
       const transport = webSocketTransport(socket);
-      const session = await open(transport, request, identity, since, release);
-      handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames);
-      for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
+      const session = begin(transport, request, identity, since, release);
       socket.once('close', () => session.close());
-      if (socket.readyState !== socket.OPEN) session.close();
+      await start(session, request);
+      const gate = new FrameGate(options.frameLimiter, request.ip);
+      handle = (text, isBinary) =>
+        void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames, gate);
+      for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
     },
   });
 };
@@ -144,6 +179,7 @@ async function onClientFrame(
   isBinary: boolean,
   customerId: string,
   handler: ClientFrameHandler | undefined,
+  gate: FrameGate,
 ): Promise<void> {
   let frame: { type?: unknown } & Record<string, unknown>;
   try {
@@ -158,11 +194,18 @@ async function onClientFrame(
   if (frame.type === 'ping') {
     reply = { type: 'pong', ts: Date.now() };
   } else if (handler) {
-    try {
-      reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);
-    } catch (err) {
-      const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
-      reply = { type: 'error', ...ref, reason: err instanceof GatewayError ? err.message : 'the frame could not be handled' };
+    const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
+    const refused = await gate.admit();
+    if (refused) {
+      reply = { type: 'error', ...ref, reason: refused };
+    } else {
+      try {
+        reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);
+      } catch (err) {
+        reply = { type: 'error', ...ref, reason: err instanceof GatewayError ? err.message : 'the frame could not be handled' };
+      } finally {
+        gate.release();
+      }
     }
   } else {
     reply = { type: 'error', reason: `unknown frame type: ${String(frame.type).slice(0, 40)}` };
@@ -186,7 +229,7 @@ function webSocketTransport(socket: WebSocket): Transport {
   };
 }
 
-function sseTransport(reply: FastifyReply): Transport {
+function sseTransport(reply: FastifyReply, extraHeaders: Record<string, string> = {}): Transport {
   const res = reply.raw;
   // Headers set on the reply so far (CORS, security) go out with the hijacked response too.
   const headers = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, v]) => v !== undefined)) as Record<
@@ -200,6 +243,7 @@ function sseTransport(reply: FastifyReply): Transport {
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
+    ...extraHeaders,
   });
   res.write('retry: 2000\n\n');
   const write = (json: string, eventId?: number, event?: string) => {
@@ -218,6 +262,16 @@ function sseTransport(reply: FastifyReply): Transport {
       res.end();
     },
   };
+}
+
+/**
+ * A stream request that reaches a draining gateway (on a kept-alive connection) gets what an open stream got:
+ * an empty 200 stream with the `close` frame "going away", and `Connection: close`. An EventSource then
+ * reconnects after `retry` on a new connection, to a node that serves; any error status would make it give up.
+ */
+function drainAnswer(reply: FastifyReply): void {
+  const transport = sseTransport(reply, { connection: 'close' });
+  transport.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
 }
 
 /** `since` from the query, or from Last-Event-ID (an EventSource resuming); the larger wins. */

@@ -54,12 +54,15 @@ export class StreamSession {
 
   async start(): Promise<void> {
     const { engine, customerId, since } = this.options;
+    if (this.closed) return;
     // Events that arrive before the hello (the store read is a network round trip on Redis) only mark the
     // session behind: the catch-up below sends them after the hello, starting from `since`.
     this.catchingUp = true;
     // Listen before reading, so nothing stored between the read and the first live event is missed.
     this.unsubscribe = engine.subscribe(customerId, (event) => this.onEvent(event));
     const summary = await engine.conversation(customerId);
+    // The client left while the store answered: close() has released the subscription; add no timers after it.
+    if (this.closed) return;
     const resumedFrom = Math.min(since, summary.lastSeq);
     this.lastSentSeq = resumedFrom;
     this.send({

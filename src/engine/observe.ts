@@ -32,6 +32,8 @@ export function observeAppends(engine: Engine, initial: readonly AppendObserver[
     readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),
     readBefore: (customerId, beforeSeq, limit) => engine.readBefore(customerId, beforeSeq, limit),
     conversation: (customerId) => engine.conversation(customerId),
+    grantMedia: (customerId, grants) => engine.grantMedia(customerId, grants),
+    mediaGrant: (customerId, mediaId) => engine.mediaGrant(customerId, mediaId),
     purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
     aiccSession: (customerId) => engine.aiccSession(customerId),
     setAiccSession: (customerId, session) => engine.setAiccSession(customerId, session),

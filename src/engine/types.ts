@@ -53,6 +53,18 @@ export interface AiccSessionRecord {
   readSeq: number;
 }
 
+/** One customer's right to fetch one media id (GET /v1/media/:id), and what fetching it needs. */
+export interface MediaGrant {
+  mediaId: string;
+  /** aicc: named by a message AICC sent the customer; upload: the customer uploaded it. */
+  origin: 'aicc' | 'upload';
+  mediaType: string;
+  fileType?: string;
+  fileName?: string;
+  /** AICC's contentType of the message ("1": a file of the tenant's media library). */
+  contentType?: string;
+}
+
 export interface Engine {
   /**
    * Stores the messages of one push atomically and durably (per the configured durability), then publishes the
@@ -69,6 +81,13 @@ export interface Engine {
   /** The newest entries with seq < beforeSeq, at most `limit`, returned oldest first. */
   readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]>;
   conversation(customerId: string): Promise<ConversationSummary>;
+  /**
+   * Records that the customer may fetch these media (uploads). `append` records the grants of AICC's media
+   * messages itself (engine/mediaGrants.ts), retried pushes included. Grants live as long as the history.
+   */
+  grantMedia(customerId: string, grants: readonly MediaGrant[]): Promise<void>;
+  /** The customer's grant for one media id, if they have one: one indexed read, however long the log. */
+  mediaGrant(customerId: string, mediaId: string): Promise<MediaGrant | undefined>;
   /** Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused. */
   purgeOlderThan(cutoffMs: number, limit: number): Promise<number>;
   /** The customer's AICC session, if one is kept (for as long as the history: HISTORY_TTL). */

@@ -1,7 +1,8 @@
 // Turns anything thrown in a route, or refused by Fastify itself, into the documented answer:
 // `{"resultCode": "...", "resultDesc": "..."}` with the matching HTTP status. No stack reaches a caller.
 
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
 import { noteForLog } from './requestLog.js';
 import type { ResultAnswer } from '../aicc/api.js';
@@ -13,7 +14,28 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; desc?: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', desc: 'the body must be application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_PARAMETER', desc: 'Content-Length does not match the body' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_PARAMETER', desc: 'the body is empty' },
+  // The router's own refusals (Fastify's frameworkErrors), which would otherwise answer in Fastify's shape.
+  FST_ERR_BAD_URL: { code: 'INVALID_PARAMETER', desc: 'the path is not valid percent-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'INVALID_PARAMETER', desc: 'a path segment is too long' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'INVALID_PARAMETER', desc: 'the request does not match a route constraint' },
 };
+
+/** Fastify's `frameworkErrors` option: what the router refuses before any route or hook runs. */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, answer } = answerFor(error);
+  noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc });
+  void reply.status(status).header('x-content-type-options', 'nosniff').send(answer);
+}
+
+/** Fastify's `clientErrorHandler` option: a request Node's HTTP parser could not read (the socket is then closed). */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const body = JSON.stringify({ resultCode: ERROR_CODES.INVALID_PARAMETER.resultCode, resultDesc: 'the request could not be read' });
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}
 
 export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {

@@ -3,6 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors.js';
+import { routedPath } from './routedPath.js';
 
 /**
  * Whether a browser page from `origin` may use the customer endpoints: no Origin (not a browser page), the
@@ -20,7 +21,7 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 export function installCors(app: FastifyInstance, allowedOrigins: readonly string[]): void {
   const any = allowedOrigins.includes('*');
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
+    if (!routedPath(request).startsWith('/v1/')) return;
     const origin = request.headers.origin;
     // Browsers enforce CORS on reads; refusing here too keeps other origins' pages from even sending. A WebSocket
     // upgrade is refused by the stream itself, with a close code a browser can read (4003).

@@ -5,14 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors.js';
 import type { RateLimiter } from './rateLimit.js';
+import { routedPath } from './routedPath.js';
 
 export function installClientLimits(
   app: FastifyInstance,
   limits: { customer: RateLimiter; token: RateLimiter; tokenPath: string },
 ): void {
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url;
-    const limiter = path.startsWith('/v1/') ? limits.customer : path.startsWith(limits.tokenPath) ? limits.token : undefined;
+    const path = routedPath(request);
+    const limiter = path.startsWith('/v1/') ? limits.customer : path === limits.tokenPath ? limits.token : undefined;
     if (!limiter || request.method === 'OPTIONS') return;
     const read = request.method === 'GET' || request.method === 'HEAD';
     const { allowed, retryAfterSeconds } = await limiter.take(request.ip).catch((err) => {

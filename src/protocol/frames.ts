@@ -127,6 +127,13 @@ export interface UploadAnswer {
   size: number;
 }
 
+/** GET /v1/media/:id/link: a URL that opens one media id, without a token, until `expiresAt` (ms). `url` is
+ *  the path and query under the gateway's base URL. */
+export interface MediaLink {
+  url: string;
+  expiresAt: number;
+}
+
 /** GET /v1/messages. */
 export interface HistoryPage {
   customerId: string;
@@ -134,6 +141,15 @@ export interface HistoryPage {
   lastSeq: number;
   firstSeq: number;
   hasMore: boolean;
+}
+
+/**
+ * GET /v1/agents: whether agents are at work now, as AICC's latest answer on the gateway said (a transfer it took,
+ * or resultCode 12 outside working hours); null when it has not heard lately.
+ */
+export interface AgentsAnswer {
+  available: boolean | null;
+  heardAt: number | null;
 }
 
 /** GET /v1/conversation. */

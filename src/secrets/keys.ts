@@ -12,5 +12,6 @@ export function deriveSigningKeys(secret: Uint8Array | string): SigningKeys {
   return {
     accessTokens: derive('aicc-gateway access tokens'),
     visitorTokens: derive('aicc-gateway visitor tokens'),
+    mediaUrls: derive('aicc-gateway media urls'),
   };
 }

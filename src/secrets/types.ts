@@ -13,4 +13,6 @@ export interface SigningKeys {
   accessTokens: Uint8Array;
   /** Signs anonymous visitors' customer tokens. */
   visitorTokens: Uint8Array;
+  /** Signs the short-lived media URLs (GET /v1/media/:id?customer&expires&signature); never a token key. */
+  mediaUrls: Uint8Array;
 }

@@ -82,3 +82,20 @@ export function ephemeral(customerId: string, controlType: string, fields: Recor
     message: { channel: 'WEB', from: 'gateway', to: customerId, controlType, sourceType: 'GATEWAY', mediaType: null, content: null, timestamp: now, ...fields },
   };
 }
+
+/**
+ * Whether a retry (same clientMessageId) carries the message stored first: everything but the time it was made.
+ * A retry that differs is refused rather than answered as a duplicate, or the agent would read another text
+ * than the customer's tabs show.
+ */
+export function sameMessage(stored: DownLinkMsg, retried: DownLinkMsg): boolean {
+  const { timestamp: _a, ...first } = stored;
+  const { timestamp: _b, ...again } = retried;
+  return canonical(first) === canonical(again);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}

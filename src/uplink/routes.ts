@@ -5,6 +5,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { AiccClient } from '../aicc/aiccClient.js';
+import type { AgentHours } from '../conversation/agentHours.js';
 import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
 import { UPLOAD_TYPES, type MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
@@ -39,6 +40,7 @@ export interface UplinkRoutesOptions {
   /** Absent when AICC_BASE_URL is unset: every route then answers 503, saying so. */
   uplink: Uplink | undefined;
   aicc: AiccClient | undefined;
+  agentHours?: AgentHours | undefined;
   cache: MediaCache;
   uploadMaxBytes: number;
 }
@@ -97,6 +99,13 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
     },
   );
 
+  // Whether agents are at work now, as AICC's latest answers said (conversation/agentHours.ts), so the widget can
+  // tell the customer before they write; `available: null` when the gateway has not heard lately.
+  typed.get('/v1/agents', async (request) => {
+    await ready(request);
+    return options.agentHours?.current() ?? { available: null, heardAt: null };
+  });
+
   typed.get('/v1/survey', async (request) => {
     const { uplink } = await ready(request);
     return uplink.surveyMode((request.query as { language?: string }).language);
@@ -125,7 +134,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       done(null, body),
     );
     uploads.post('/v1/uploads', { bodyLimit: options.uploadMaxBytes }, async (request, reply) => {
-      const { aicc } = await ready(request);
+      const { aicc, uplink, customerId } = await ready(request);
       const mime = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const kind = UPLOAD_TYPES[mime];
       const bytes = request.body as Buffer;
@@ -138,6 +147,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       });
       // The customer sees their own file from the cache, without a download from AICC.
       options.cache.put(objectKey, bytes, mime);
+      await uplink.uploaded(customerId, { objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name });
       return reply.status(201).send({ objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name, size: bytes.length });
     });
   });

@@ -3,13 +3,15 @@
 // first (every tab shows them at once, as pending), then sent; their fate is stored as a status entry.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccError, type AiccClient } from '../aicc/aiccClient.js';
+import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
 import type { SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
+import type { AgentHours } from '../conversation/agentHours.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
-import { customerMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import { PerCustomerQueue } from './serial.js';
 import type { AiccSessions } from '../conversation/sessions.js';
 
 export interface UplinkOptions {
@@ -19,6 +21,8 @@ export interface UplinkOptions {
   channelId: string;
   log: FastifyBaseLogger;
   onResult?: (result: UplinkStatus) => void;
+  /** Told what AICC's answers say of the agents' working hours. */
+  agentHours?: AgentHours;
 }
 
 export interface Accepted {
@@ -29,19 +33,40 @@ export interface Accepted {
 
 /** Typing is sent up at most this often per customer. */
 const TYPING_INTERVAL_MS = 2000;
+/** Customers whose last typing is remembered; only the last TYPING_INTERVAL_MS matter, so few are needed. */
+const TYPING_TRACKED = 10_000;
 /** How far after a message its status entry is looked for when a retry arrives. */
 const STATUS_LOOKAHEAD = 500;
 
 export class Uplink {
   private readonly inFlight = new Set<string>();
   private readonly lastTyping = new Map<string, number>();
+  private readonly serial = new PerCustomerQueue();
 
   constructor(private readonly options: UplinkOptions) {}
 
   /** Stores the message and sends it up in the background; a retry with the same clientMessageId is not doubled. */
   async send(customerId: string, clientMessageId: string, input: UplinkInput): Promise<Accepted> {
+    if (input.kind === 'file') {
+      // Naming an id does not make it the customer's: only their own uploads may be sent (and so shown).
+      const grant = await this.options.engine.mediaGrant(customerId, input.objectKey);
+      if (grant?.origin !== 'upload') {
+        throw new GatewayError('INVALID_PARAMETER', 'objectKey: not a file this customer uploaded (POST /v1/uploads)');
+      }
+    }
     const entry = customerMessage(customerId, this.options.channelId, clientMessageId, input);
     return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)));
+  }
+
+  /** Customers whose typing is being throttled now (bounded by TYPING_TRACKED). */
+  get typingTracked(): number {
+    return this.lastTyping.size;
+  }
+
+  /** The customer uploaded this file: they may fetch it (GET /v1/media/:id) and send it. */
+  async uploaded(customerId: string, upload: { objectKey: string; mediaType: string; fileType: string; fileName: string }): Promise<void> {
+    const { objectKey, ...rest } = upload;
+    await this.options.engine.grantMedia(customerId, [{ mediaId: objectKey, origin: 'upload', ...rest }]);
   }
 
   /** The customer asks for a human: stored (the conversation shows "queuing"), then TRANS2AGENT. */
@@ -54,13 +79,18 @@ export class Uplink {
   typing(customerId: string): void {
     const now = Date.now();
     if (now - (this.lastTyping.get(customerId) ?? 0) < TYPING_INTERVAL_MS) return;
+    // Oldest first (re-inserted on each use): drop what throttles nothing any more, and beyond the bound the oldest.
+    this.lastTyping.delete(customerId);
     this.lastTyping.set(customerId, now);
-    const { sessions } = this.options;
-    sessions
+    for (const [id, at] of this.lastTyping) {
+      if (now - at < TYPING_INTERVAL_MS && this.lastTyping.size <= TYPING_TRACKED) break;
+      this.lastTyping.delete(id);
+    }
+    this.options.sessions
       .known(customerId)
       .then((known) =>
         // No conversation yet: nobody to tell.
-        known ? sessions.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false }) : undefined,
+        known ? this.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false }) : undefined,
       )
       .catch((err: Error) => this.options.log.debug({ customerId, err: { message: err.message } }, 'typing not sent'));
   }
@@ -76,7 +106,7 @@ export class Uplink {
       .map((e) => String(e.message.messageCode ?? e.message.timestamp));
     await this.options.sessions.setReadSeq(customerId, seq);
     if (ids.length === 0) return;
-    await this.options.sessions.call(
+    await this.call(
       customerId,
       (session) => this.options.aicc.send(session, { controlType: 'READ', content: ids.join(',') }),
       { connect: false },
@@ -85,7 +115,7 @@ export class Uplink {
 
   async leaveMessage(customerId: string, caller: string, text: string): Promise<void> {
     await this.upstream(() =>
-      this.options.sessions.call(customerId, (session) => this.options.aicc.leaveMessage(session, caller, text), { connect: false }),
+      this.call(customerId, (session) => this.options.aicc.leaveMessage(session, caller, text), { connect: false }),
     );
   }
 
@@ -101,7 +131,7 @@ export class Uplink {
 
   async saveSurvey(customerId: string, evaluation: number, comment: string): Promise<void> {
     await this.upstream(() =>
-      this.options.sessions.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, evaluation, comment), {
+      this.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, evaluation, comment), {
         connect: false,
       }),
     );
@@ -109,12 +139,15 @@ export class Uplink {
 
   private async storeAndDeliver(
     entry: NormalizedMessage,
-    deliver: (session: import('../aicc/aiccClient.js').AiccSession) => Promise<void>,
+    deliver: (session: AiccSession) => Promise<void>,
   ): Promise<Accepted> {
     const { customerId } = entry;
     const [outcome] = await this.options.engine.append([entry]);
     const { seq, duplicate } = outcome!;
     const key = `${customerId}\u0000${seq}`;
+    if (duplicate && !sameMessage(outcome!.message, entry.message)) {
+      throw new GatewayError('CONFLICT', `clientMessageId was already used for another message (seq ${seq}); use a new one`);
+    }
     if (duplicate) {
       // A retry: never send twice what AICC took; send again what failed.
       if (this.inFlight.has(key)) return { seq, status: 'pending', duplicate };
@@ -122,22 +155,28 @@ export class Uplink {
       if (status === 'sent') return { seq, status, duplicate };
     }
     this.inFlight.add(key);
-    void this.options.sessions
-      .call(customerId, deliver, { connect: true })
+    void this.call(customerId, deliver, { connect: true })
       .then(
         () => {
           this.options.onResult?.('sent');
+          if (entry.message.controlType === 'TRANS2AGENT') this.options.agentHours?.heard(true);
           return this.record(statusEntry(customerId, seq, 'sent'));
         },
         (err: unknown) => {
           this.options.onResult?.('failed');
           const failure = describeFailure(err);
+          if (failure.code === 'OUTSIDE_WORKING_HOURS') this.options.agentHours?.heard(false);
           this.options.log.warn({ customerId, seq, code: failure.code }, 'customer message not delivered to AICC');
           return this.record(statusEntry(customerId, seq, 'failed', failure));
         },
       )
       .finally(() => this.inFlight.delete(key));
     return { seq, status: 'pending', duplicate };
+  }
+
+  /** The customer's AICC session call, one at a time per customer (uplink/serial.ts: token rotation). */
+  private call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
+    return this.serial.run(customerId, () => this.options.sessions.call(customerId, fn, options));
   }
 
   private async record(status: NormalizedMessage): Promise<void> {

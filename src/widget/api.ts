@@ -27,11 +27,6 @@ export function refreshVisitor(gateway: string, token: string): Promise<Visitor>
   return postVisitor(gateway, '/v1/visitors/refresh', token);
 }
 
-/** The URL of a picture, recording or document of the conversation (the token goes in the query, for <img>). */
-export function mediaUrl(gateway: string, id: string, token: string): string {
-  return `${gateway}/v1/media/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`;
-}
-
 async function postVisitor(gateway: string, path: string, token: string | undefined): Promise<Visitor> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;

@@ -8,7 +8,8 @@ import type { Body, Delivery, Display } from './model.js';
 export interface BubbleContext {
   t: Strings;
   time: Intl.DateTimeFormat;
-  media: (id: string) => string;
+  /** A signed, short-lived URL for one media id (GET /v1/media/:id/link): no token ever goes in a URL. */
+  media: (id: string) => Promise<string>;
   enlarge: (src: string, alt: string) => void;
 }
 
@@ -42,29 +43,52 @@ function body(b: Body, who: string, ctx: BubbleContext): Node {
     case 'text':
       return h('p', { class: 'text' }, linkify(b.text));
     case 'image': {
-      const src = ctx.media(b.id);
       const alt = `${t.image} · ${who}`;
-      const button = h('button', { type: 'button', class: 'thumb', 'aria-label': t.enlarge }, h('img', { src, alt, loading: 'lazy', decoding: 'async' }));
-      button.addEventListener('click', () => ctx.enlarge(src, alt));
+      const img = withMedia(h('img', { alt, loading: 'lazy', decoding: 'async' }), 'src', b.id, ctx);
+      const button = h('button', { type: 'button', class: 'thumb', 'aria-label': t.enlarge }, img);
+      button.addEventListener('click', () => ctx.enlarge(img.src, alt));
       return button;
     }
     case 'audio':
-      return h('audio', { controls: true, preload: 'metadata', src: ctx.media(b.id) });
+      return withMedia(h('audio', { controls: true, preload: 'metadata' }), 'src', b.id, ctx);
     case 'video':
-      return h('video', { controls: true, preload: 'metadata', playsinline: true, src: ctx.media(b.id) });
+      return withMedia(h('video', { controls: true, preload: 'metadata', playsinline: true }), 'src', b.id, ctx);
     case 'document': {
       const name = b.fileName ?? b.id.split('/').pop() ?? 'file';
-      return h(
-        'a',
-        { class: 'doc', href: ctx.media(b.id), download: name, rel: 'noopener' },
-        icon('file', 22),
-        h('span', { class: 'doc-name' }, name),
-        h('span', { class: 'doc-action' }, t.download),
+      const link = withMedia(
+        h(
+          'a',
+          { class: 'doc', download: name, rel: 'noopener' },
+          icon('file', 22),
+          h('span', { class: 'doc-name' }, name),
+          h('span', { class: 'doc-action' }, t.download),
+        ),
+        'href',
+        b.id,
+        ctx,
       );
+      // A link clicked long after it was shown: its URL is renewed as the pointer or focus reaches it.
+      const renew = () => void ctx.media(b.id).then((url) => link.setAttribute('href', url), () => undefined);
+      link.addEventListener('pointerenter', renew);
+      link.addEventListener('focus', renew);
+      return link;
     }
     case 'location':
       return locationCard(b, t);
   }
+}
+
+/**
+ * Sets the element's `src` or `href` once the media's URL arrives. A recording or video that fails later (its URL
+ * expired before a seek asked for more bytes) gets a fresh URL, once.
+ */
+function withMedia<T extends HTMLElement>(element: T, attribute: 'src' | 'href', id: string, ctx: BubbleContext): T {
+  const load = () => ctx.media(id).then((url) => element.setAttribute(attribute, url));
+  load().catch(() => element.classList.add('media-missing'));
+  if (attribute === 'src' && !(element instanceof HTMLImageElement)) {
+    element.addEventListener('error', () => void load().catch(() => undefined), { once: true });
+  }
+  return element;
 }
 
 function locationCard(b: Extract<Body, { kind: 'location' }>, t: Strings): Node {

@@ -4,16 +4,21 @@
 
 import type { GatewayClient } from '../client/index.js';
 import type { ConversationState, MessageEntry, SendMessage } from '../protocol/index.js';
-import { conversationClient, mediaUrl } from './api.js';
+import { conversationClient } from './api.js';
+import type { Attention } from './attention.js';
 import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
 import { errorText, notSentText, type Strings } from './i18n.js';
 import { bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
+import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
 import { newClientMessageId, type Session } from './session.js';
 import { SeenPosition } from './unread.js';
 
 const HISTORY_PAGE = 100;
+/** A media link is asked for again when it has less than this left (a page may load a picture a while after). */
+const MEDIA_LINK_MARGIN_MS = 60_000;
+const MEDIA_LINKS_KEPT = 500;
 
 interface Pending {
   body: SendMessage;
@@ -24,8 +29,14 @@ interface Pending {
 
 export class Chat {
   panel!: Panel;
+  greeting: Greeting | undefined;
+  attention: Attention | undefined;
+  /** The gateway heard from AICC that no agent works now (resultCode 12). */
+  #agentsAway = false;
   /** The one SDK client: history, the stream, and everything the customer sends. */
   #client: GatewayClient | undefined;
+  /** Signed media URLs by id, reused while they have a while left; the oldest go beyond MEDIA_LINKS_KEPT. */
+  readonly #links = new Map<string, { url: Promise<string>; expiresAt: number }>();
   /** True once the stream was started: typing and read positions are worth sending only then. */
   #streaming = false;
   #token = '';
@@ -56,13 +67,18 @@ export class Chat {
     this.#bubbles = {
       t,
       time: new Intl.DateTimeFormat(config.lang, { hour: '2-digit', minute: '2-digit' }),
-      media: (id) => mediaUrl(this.config.gateway, id, this.#token),
+      media: (id) => this.#mediaUrl(id),
       enlarge: (src, alt) => this.panel.enlarge(src, alt),
     };
   }
 
   /** Connects now when the conversation can be resumed; a new visitor is created only when the panel opens. */
   boot(): void {
+    // Back to a tab where the panel is open: what arrived meanwhile is seen now.
+    document.addEventListener('visibilitychange', () => {
+      this.#markSeen(true);
+      this.#refreshUnread();
+    });
     if (this.session.known) void this.start();
   }
 
@@ -73,6 +89,26 @@ export class Chat {
       console.warn('aicc-chat: could not start', error);
     });
     return this.#started;
+  }
+
+  #mediaUrl(id: string): Promise<string> {
+    const known = this.#links.get(id);
+    if (known && known.expiresAt - Date.now() > MEDIA_LINK_MARGIN_MS) return known.url;
+    const client = this.#client;
+    if (!client) return Promise.reject(new Error('not connected'));
+    // Until the answer says otherwise, the link is taken as good for the margin (concurrent asks share it).
+    const entry = { url: Promise.resolve(''), expiresAt: Date.now() + 2 * MEDIA_LINK_MARGIN_MS };
+    entry.url = client.mediaLink(id).then((link) => {
+      entry.expiresAt = link.expiresAt;
+      return link.url;
+    });
+    entry.url.catch(() => {
+      if (this.#links.get(id) === entry) this.#links.delete(id);
+    });
+    this.#links.delete(id);
+    this.#links.set(id, entry);
+    if (this.#links.size > MEDIA_LINKS_KEPT) this.#links.delete(this.#links.keys().next().value!);
+    return entry.url;
   }
 
   async #connect(): Promise<void> {
@@ -110,6 +146,14 @@ export class Chat {
     });
     client.connect(since);
     this.#streaming = true;
+    // Before the customer writes: are agents at work? (Unknown, or no uplink: say nothing.)
+    client.agents().then(
+      ({ available }) => {
+        this.#agentsAway = available === false;
+        this.#renderAway();
+      },
+      () => undefined,
+    );
     this.#refreshUnread();
     this.panel.scrollToEnd();
   }
@@ -165,6 +209,7 @@ export class Chat {
       const who = shown.nickname ?? (shown.author === 'bot' ? this.t.bot : this.t.agent);
       this.panel.announce(this.t.newMessage(who, summary(shown.body, this.t)));
       this.#markSeen(true);
+      if (!this.panel.isOpen || document.visibilityState === 'hidden') this.attention?.arrived(who, summary(shown.body, this.t));
     }
   }
 
@@ -184,7 +229,13 @@ export class Chat {
     if (state.phase !== 'queuing') this.#queuePosition = null;
     if (state.phase !== 'agent' && state.phase !== 'bot') this.panel.hideTyping();
     this.#renderBanner();
+    this.#renderAway();
     this.#refreshSuggestions();
+  }
+
+  #renderAway(): void {
+    const phase = this.#state.phase;
+    this.greeting?.setAgentsAway(phase === 'offline' || (this.#agentsAway && phase !== 'agent' && phase !== 'ended'));
   }
 
   #renderBanner(): void {
@@ -249,6 +300,16 @@ export class Chat {
       () => this.panel.toast(this.t.locationFailed),
       { enableHighAccuracy: false, timeout: 15_000, maximumAge: 60_000 },
     );
+  }
+
+  /** POST /v1/leave-message; rejects with the words to show. */
+  async leaveMessage(message: string, phone: string | undefined): Promise<void> {
+    try {
+      await this.start();
+      await this.#client!.leaveMessage(message, phone);
+    } catch (error) {
+      throw new Error(errorText(this.t, error));
+    }
   }
 
   askForHuman(): void {
@@ -337,6 +398,7 @@ export class Chat {
     let count = 0;
     for (const entry of this.#entries.values()) if (entry.seq > seen && countsAsUnread(entry)) count++;
     this.panel.setUnread(count);
+    this.attention?.setUnread(count);
   }
 }
 

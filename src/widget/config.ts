@@ -1,7 +1,9 @@
 // What the host page asks of the widget: the attributes of its <script> tag, and an optional
 // `window.AiccChatConfig` (for what an attribute cannot carry, such as a `getToken` function).
 //   <script src="https://chat.example.com/widget.js" data-color="#0f766e" data-position="left"
-//           data-title="Support" data-lang="zh-CN" data-token="…" data-open="true" defer></script>
+//           data-title="Support" data-lang="zh-CN" data-token="…" data-open="true"
+//           data-greeting="Hi! Ask us anything." data-notifications="true" data-sound="true" defer></script>
+// A greeting per language: `window.AiccChatConfig = { greeting: { en: '…', 'zh-CN': '…' } }`.
 
 import { chooseLang, type Lang } from './i18n.js';
 
@@ -17,11 +19,19 @@ export interface WidgetConfig {
   getToken: (() => Promise<string>) | undefined;
   /** Open the panel at once (the demo page does). */
   open: boolean;
+  /** The first words in the panel, in the widget's language; undefined: the default of i18n.ts. */
+  greeting: string | undefined;
+  /** The site lets the widget show browser notifications (the customer is asked on a click of theirs). */
+  notifications: boolean;
+  /** A short chime when a message arrives unseen. */
+  sound: boolean;
 }
 
 export interface HostSettings {
   getToken?: () => Promise<string>;
   token?: string;
+  /** One greeting, or one per language (`en`, `zh-CN`). */
+  greeting?: string | Partial<Record<Lang, string>>;
 }
 
 type Attributes = Pick<HTMLElement, 'getAttribute'>;
@@ -30,15 +40,20 @@ export function readConfig(script: (Attributes & { src?: string }) | null, locat
   const attr = (name: string) => script?.getAttribute(`data-${name}`)?.trim() || undefined;
   const scriptOrigin = script?.src ? new URL(script.src, location).origin : new URL(location).origin;
   const position = attr('position') === 'left' ? 'left' : 'right';
+  const lang = chooseLang(attr('lang'), languages);
+  const hostGreeting = typeof host.greeting === 'string' ? host.greeting : host.greeting?.[lang];
   return {
     gateway: gatewayUrl(attr('gateway'), scriptOrigin, location),
     color: attr('color'),
     position,
     title: attr('title')?.slice(0, 80),
-    lang: chooseLang(attr('lang'), languages),
+    lang,
     token: attr('token') ?? host.token,
     getToken: typeof host.getToken === 'function' ? host.getToken : undefined,
     open: attr('open') === 'true',
+    greeting: (attr('greeting') ?? (typeof hostGreeting === 'string' ? hostGreeting.trim() || undefined : undefined))?.slice(0, 500),
+    notifications: attr('notifications') === 'true',
+    sound: attr('sound') === 'true',
   };
 }
 

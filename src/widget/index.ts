@@ -4,9 +4,11 @@
 // data-token, data-open. `window.AiccChatConfig = { getToken }` (set before the script) supplies tokens from
 // the host's backend. `window.AiccChat` opens, closes and toggles it.
 
+import { Attention } from './attention.js';
 import { Chat } from './chat.js';
 import { readConfig, type HostSettings } from './config.js';
 import { stringsFor } from './i18n.js';
+import { Greeting } from './greeting.js';
 import { Panel } from './panel.js';
 import { Session } from './session.js';
 
@@ -62,6 +64,11 @@ function mount(script: HTMLScriptElement | null): void {
     loadEarlier: () => chat.loadEarlier(),
   });
   chat.panel = panel;
+  chat.greeting = new Greeting(t, config.greeting ?? t.greeting, (message, phone) => chat.leaveMessage(message, phone));
+  panel.setIntro(chat.greeting.root);
+  chat.attention = new Attention(t, { notifications: config.notifications, sound: config.sound, openChat: () => panel.open() });
+  // A click of the customer's anywhere in the widget: the one moment a browser lets us ask for notifications.
+  panel.root.addEventListener('click', () => chat.attention?.askPermission());
   shadow.append(css, panel.root);
   document.body.appendChild(host);
   chat.boot();

@@ -50,8 +50,9 @@ export class Panel {
     this.#launcher = h('button', { type: 'button', class: 'launcher', 'aria-label': t.open, 'aria-expanded': 'false', 'aria-controls': 'aicc-panel' }, icon('chat', 26), this.#badge);
     this.#human = h('button', { type: 'button', class: 'icon-btn human', title: t.human, 'aria-label': t.human }, icon('person'));
     const close = h('button', { type: 'button', class: 'icon-btn close', title: t.close, 'aria-label': t.close }, icon('close'));
+    // A div, not a <header>: the host page has its own banner landmark, and a page should have one only.
     const header = h(
-      'header',
+      'div',
       { class: 'head' },
       h('span', { class: 'head-logo', 'aria-hidden': 'true' }, icon('chat', 20)),
       h('div', { class: 'head-text' }, h('h2', { id: 'aicc-title' }, title), h('p', { class: 'subtitle' }, t.subtitle)),
@@ -225,6 +226,11 @@ export class Panel {
       }),
     );
     this.#suggestions.hidden = questions.length === 0;
+  }
+
+  /** What the panel shows above the conversation (the greeting). */
+  setIntro(node: HTMLElement): void {
+    this.#scroll.insertBefore(node, this.log);
   }
 
   setEarlier(visible: boolean): void {

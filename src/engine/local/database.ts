@@ -35,6 +35,17 @@ const SCHEMA = `
   CREATE UNIQUE INDEX IF NOT EXISTS messages_by_customer_seq ON messages (customer_id, seq);
   CREATE UNIQUE INDEX IF NOT EXISTS messages_by_dedupe_key ON messages (customer_id, dedupe_key);
   CREATE INDEX IF NOT EXISTS messages_by_stored_at ON messages (stored_at);
+
+  -- Media a customer may fetch (engine/mediaGrants.ts): grant is the MediaGrant as JSON. Added within
+  -- schema 1: CREATE IF NOT EXISTS brings older files up to date, and an older gateway ignores the table.
+  CREATE TABLE IF NOT EXISTS media_grants (
+    customer_id  TEXT    NOT NULL,
+    media_id     TEXT    NOT NULL,
+    grant_json   TEXT    NOT NULL,
+    granted_at   INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, media_id)
+  );
+  CREATE INDEX IF NOT EXISTS media_grants_by_granted_at ON media_grants (granted_at);
 `;
 
 export function openDatabase(path: string, options: DatabaseOptions): Database.Database {

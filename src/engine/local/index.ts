@@ -12,7 +12,7 @@ import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
-import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
+import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { openDatabase } from './database.js';
 import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
@@ -34,6 +34,7 @@ type Call = { resolve: (reply: Extract<WriterReply, { id: number }>) => void; re
 type WriterCommand =
   | { type: 'append'; requests: NormalizedMessage[][] }
   | { type: 'purge'; cutoffMs: number; limit: number }
+  | { type: 'grant'; customerId: string; grants: MediaGrant[] }
   | { type: 'ping' }
   | { type: 'close' };
 type Row = { seq: number; body: string; stored_at: number; state: string | null };
@@ -52,6 +53,7 @@ export class LocalEngine implements Engine {
   private readonly selectBefore: Database.Statement<[string, number, number], Row>;
   private readonly selectCustomer: Database.Statement<[string], { last_seq: number; state: string | null }>;
   private readonly selectFirstSeq: Database.Statement<[string], { first: number | null }>;
+  private readonly selectGrant: Database.Statement<[string, string], { grant_json: string }>;
 
   private constructor(
     private readonly options: LocalEngineOptions,
@@ -67,6 +69,7 @@ export class LocalEngine implements Engine {
     );
     this.selectCustomer = this.reader.prepare('SELECT last_seq, state FROM customers WHERE id = ?');
     this.selectFirstSeq = this.reader.prepare('SELECT min(seq) AS first FROM messages WHERE customer_id = ?');
+    this.selectGrant = this.reader.prepare('SELECT grant_json FROM media_grants WHERE customer_id = ? AND media_id = ?');
   }
 
   /** Opens (creating when needed) the database in dataDir; fails when the store cannot be opened. */
@@ -118,6 +121,24 @@ export class LocalEngine implements Engine {
         lastSeq: customer?.last_seq ?? 0,
         firstSeq: customer ? this.selectFirstSeq.get(customerId)?.first ?? 0 : 0,
       };
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  async grantMedia(customerId: string, grants: readonly MediaGrant[]): Promise<void> {
+    if (grants.length === 0) return;
+    try {
+      await this.call({ type: 'grant', customerId, grants: [...grants] });
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  async mediaGrant(customerId: string, mediaId: string): Promise<MediaGrant | undefined> {
+    try {
+      const row = this.selectGrant.get(customerId, mediaId);
+      return row ? JSON.parse(row.grant_json) : undefined;
     } catch (err) {
       throw storeError(err);
     }

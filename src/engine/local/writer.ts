@@ -6,11 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import { INITIAL_STATE, nextState } from '../../conversation/state.js';
 import type { ConversationState } from '../../protocol/index.js';
+import { mediaGrantOf } from '../mediaGrants.js';
+import type { MediaGrant } from '../types.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
 
 export type WriterRequest =
   | { id: number; type: 'append'; requests: NormalizedMessage[][] }
   | { id: number; type: 'purge'; cutoffMs: number; limit: number }
+  | { id: number; type: 'grant'; customerId: string; grants: MediaGrant[] }
   | { id: number; type: 'ping' }
   | { id: number; type: 'close' };
 
@@ -48,10 +51,24 @@ const insertMessage = db.prepare(
 const purgeBatch = db.prepare(
   'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE stored_at < ? ORDER BY stored_at LIMIT ?)',
 );
+const insertGrant = db.prepare(
+  `INSERT INTO media_grants (customer_id, media_id, grant_json, granted_at) VALUES (?, ?, ?, ?)
+   ON CONFLICT (customer_id, media_id) DO UPDATE SET granted_at = excluded.granted_at`,
+);
+const purgeGrants = db.prepare(
+  'DELETE FROM media_grants WHERE rowid IN (SELECT rowid FROM media_grants WHERE granted_at < ? ORDER BY granted_at LIMIT ?)',
+);
 const selectOne = db.prepare('SELECT 1');
+
+function grant(customerId: string, item: MediaGrant, at: number): void {
+  insertGrant.run(customerId, item.mediaId, JSON.stringify(item), at);
+}
 
 // Only seqs and states travel back to the main thread, which already holds the messages.
 function appendOne(msg: NormalizedMessage, storedAt: number): WrittenMessage {
+  // In the message's transaction, retries included: the push is answered "0" only once the grant is stored too.
+  const media = mediaGrantOf(msg.message);
+  if (media) grant(msg.customerId, media, storedAt);
   const existing = findByDedupeKey.get(msg.customerId, msg.dedupeKey);
   if (existing) return { seq: existing.seq, storedAt: existing.stored_at, duplicateOf: existing.body };
   const customer = readCustomer.get(msg.customerId);
@@ -81,8 +98,15 @@ port.on('message', (request: WriterRequest) => {
         reply({ id: request.id, ok: true, result: appendBatch(request.requests) });
         break;
       case 'purge':
+        purgeGrants.run(request.cutoffMs, request.limit);
         reply({ id: request.id, ok: true, result: purgeBatch.run(request.cutoffMs, request.limit).changes });
         break;
+      case 'grant': {
+        const at = Date.now();
+        db.transaction(() => request.grants.forEach((g) => grant(request.customerId, g, at)))();
+        reply({ id: request.id, ok: true });
+        break;
+      }
       case 'ping':
         selectOne.get();
         reply({ id: request.id, ok: true });

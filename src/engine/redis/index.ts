@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
 import { GatewayError } from '../../errors.js';
-import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry } from '../types.js';
+import { mediaGrantOf } from '../mediaGrants.js';
+import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { connect, waitReady, type RedisConnection } from '../../redis/connection.js';
 import { parseRedisUrl } from '../../redis/url.js';
 import { RedisFanout, type ChannelPayload, type PubSubMode } from './fanout.js';
@@ -165,6 +166,20 @@ export class RedisEngine implements Engine {
     };
   }
 
+  async grantMedia(customerId: string, grants: readonly MediaGrant[]): Promise<void> {
+    if (grants.length === 0) return;
+    const key = keys.media(customerId);
+    // HSETNX: the first grant of an id stands (an upload stays an upload if AICC later sends the same id).
+    const multi = this.redis.multi();
+    for (const g of grants) multi.hsetnx(key, g.mediaId, JSON.stringify(g));
+    await this.command(() => multi.pexpire(key, this.options.historyTtlMs).exec());
+  }
+
+  async mediaGrant(customerId: string, mediaId: string): Promise<MediaGrant | undefined> {
+    const json = await this.command(() => this.redis.hget(keys.media(customerId), mediaId));
+    return json ? JSON.parse(json) : undefined;
+  }
+
   /**
    * Walks the customers whose oldest entry is older than the cutoff (the retention index) and trims their logs.
    * Several nodes may run this at once: each trim is one atomic script and the index updates are idempotent.
@@ -245,6 +260,9 @@ export class RedisEngine implements Engine {
       const batch = queue.splice(0, take);
       try {
         const results = await this.write(customerId, batch.map((p) => p.messages));
+        // After the log, before the answer: a push whose grants fail is answered 500, and AICC's retry (a
+        // duplicate by then) grants them again.
+        await this.grantMedia(customerId, batch.flatMap((p) => p.messages.map((m) => mediaGrantOf(m.message)).filter((g) => g !== undefined)));
         batch.forEach((pending, i) => pending.resolve(results[i]!));
       } catch (err) {
         this.options.log.error({ err: { message: (err as Error).message }, customerId }, 'store write failed');

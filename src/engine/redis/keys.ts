@@ -13,6 +13,8 @@ export const keys = {
   dedupe: (customerId: string, dedupeKey: string) => `aicc:{${tagOf(customerId)}}:d:${dedupeKey}`,
   /** String: the customer's AICC session (JSON, engine/types.ts AiccSessionRecord); expires with the history. */
   aiccSession: (customerId: string) => `aicc:{${tagOf(customerId)}}:aicc-session`,
+  /** Hash: media id -> MediaGrant JSON, the media the customer may fetch; expires HISTORY_TTL after the last grant. */
+  media: (customerId: string) => `aicc:{${tagOf(customerId)}}:media`,
   /** Pub/sub channel of the customer's new entries and typing. */
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
   /** Sorted set: the customer's open connections on every node (member: a lease id; score: when it lapses). */
