@@ -6,9 +6,10 @@ import { cpus, totalmem } from 'node:os';
 import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
 import { measureRedisNodes } from './redisNodes.js';
+import { measureCapacity } from './capacity.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 5);
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,delivery,redis').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,delivery,redis,capacity').split(','));
 const started = Date.now();
 
 const report: Record<string, unknown> = {
@@ -19,6 +20,7 @@ const report: Record<string, unknown> = {
 if (only.has('throughput')) report.pushMsgThroughput = await measurePushThroughput({ durationSeconds });
 if (only.has('delivery')) report.delivery = await measureDelivery({ stepSeconds: Math.min(3, durationSeconds) });
 if (only.has('redis')) report.redisNodes = await measureRedisNodes({ durationSeconds });
+if (only.has('capacity')) report.capacity = await measureCapacity({ durationSeconds });
 report.goals = goalsOf(report);
 report.benchSeconds = Math.round((Date.now() - started) / 1000);
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');

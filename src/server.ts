@@ -25,7 +25,6 @@ import { createConversationServices } from './conversation/services.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
 import { installCors } from './http/cors.js';
-import { createRateLimiter } from './http/rateLimit.js';
 import { healthRoutes } from './http/healthRoutes.js';
 import { installDrain } from './http/drain.js';
 import { installJsonBody } from './http/jsonBody.js';
@@ -57,14 +56,16 @@ export interface Gateway {
 }
 
 export async function buildServer(config: Config, log: Logger): Promise<Gateway> {
-  // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the signing secret is shared through Redis too).
-  const store = await openEngine(config, log.child({ part: 'store' }));
+  // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the signing secret, the limits and the jobs are
+  // shared through Redis too).
+  const { engine: store, limits, jobs } = await openEngine(config, log.child({ part: 'store' }));
   const keys = await openSigningKeys(config).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
   const streams = new Set<StreamSession>();
   const journal = new OpsJournal();
+  const connectionCaps = limits.connections(config.maxConnectionsPerCustomer);
   const metrics = createMetrics({ connectedClients: () => countByTransport(streams), ping: () => store.ping() });
   // The one engine every route uses. The conversation's parts write through it and hear of every append; the
   // appends the store could not take are counted (metrics, the operator page).
@@ -77,6 +78,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const conversation = createConversationServices({
     settings: config.aicc,
     engine,
+    jobs,
     log,
     onUplink: (result, failure) => {
       metrics.uplink.inc({ result });
@@ -123,10 +125,10 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   installJsonBody(app);
   installSecurityHeaders(app, { tls: config.tls !== undefined });
   // One limiter for a client's HTTP requests and its stream frames: the WebSocket is no way around the limit.
-  const clientLimiter = createRateLimiter({ limit: config.clientRateLimit, windowMs: RATE_WINDOW_MS.client });
+  const clientLimiter = limits.rate('client', { limit: config.clientRateLimit, windowMs: RATE_WINDOW_MS.client });
   installClientLimits(app, {
     customer: clientLimiter,
-    token: createRateLimiter({ limit: config.tokenRateLimit, windowMs: RATE_WINDOW_MS.token }),
+    token: limits.rate('token', { limit: config.tokenRateLimit, windowMs: RATE_WINDOW_MS.token }),
     tokenPath: AICC_PATHS.tokenByAkSk,
   });
   installCors(app, config.allowedOrigins);
@@ -143,7 +145,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     verifier,
     timestampSkewMs: config.pushTimestampSkewMs,
     messageMaxChars: config.messageMaxChars,
-    rateLimiter: createRateLimiter({ limit: config.pushRateLimit, windowMs: RATE_WINDOW_MS.push }),
+    rateLimiter: limits.rate('push', { limit: config.pushRateLimit, windowMs: RATE_WINDOW_MS.push }),
     metrics,
     onPush: (record) => journal.recordPush(record),
   });
@@ -162,7 +164,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     heartbeatMs: config.heartbeatMs,
     bufferBytes: config.streamBufferBytes,
     slowConsumerMs: config.slowConsumerMs,
-    maxConnectionsPerCustomer: config.maxConnectionsPerCustomer,
+    connectionCaps,
     allowedOrigins: config.allowedOrigins,
     metrics,
     clientFrames: uplinkFrames(uplink),
@@ -171,7 +173,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   await app.register(customerRoutes, {
     engine,
     customerTokens,
-    visitorLimiter: config.visitors ? createRateLimiter({ limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
+    visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(mediaRoute, {
@@ -219,7 +221,10 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
       } finally {
         clearInterval(sweep);
       }
+      // The jobs running here stop and give up their leases, so other nodes take them at once.
+      await jobs.close();
       await conversation.close();
+      connectionCaps.close();
       await engine.close();
     },
   };

@@ -40,10 +40,13 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({}).redisUrl, undefined);
     assert.equal(loadConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6380/2' }).redisUrl, 'redis://:pw@10.0.0.5:6380/2');
     assert.deepEqual(parseRedisUrl('redis-sentinel://s1,s2:26380/mymaster'), {
-      kind: 'sentinel', hosts: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], tls: false, db: 0, masterName: 'mymaster',
+      kind: 'sentinel', hosts: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }], tls: false, db: 0, masterName: 'mymaster', waitReplicas: 0,
     });
+    assert.equal(parseRedisUrl('redis-sentinel://s1:26379/mymaster/2?wait=1').waitReplicas, 1);
+    assert.throws(() => parseRedisUrl('redis-cluster://n1:7000?wait=1'), /wait= is not supported/);
+    assert.throws(() => parseRedisUrl('redis://n1:7000?timeout=1'), /unknown option "timeout"/);
     assert.deepEqual(parseRedisUrl('redis-cluster://user:p%40ss@n1:7000,n2:7001'), {
-      kind: 'cluster', hosts: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }], username: 'user', password: 'p@ss', tls: false, db: 0,
+      kind: 'cluster', hosts: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }], username: 'user', password: 'p@ss', tls: false, db: 0, waitReplicas: 0,
     });
   });
 

@@ -153,15 +153,17 @@ describe('CORS', () => {
 });
 
 describe('createRateLimiter', () => {
-  it('allows `limit` uses per key per window', () => {
+  it('allows `limit` uses per key per window', async () => {
     let now = 0;
     const limiter = createRateLimiter({ limit: 2, windowMs: 60_000, now: () => now });
-    assert.deepEqual([1, 2, 3].map(() => limiter.take('a').allowed), [true, true, false]);
-    assert.equal(limiter.take('b').allowed, true);
-    assert.equal(limiter.take('a').retryAfterSeconds, 60);
+    const allowed: boolean[] = [];
+    for (let i = 0; i < 3; i++) allowed.push((await limiter.take('a')).allowed);
+    assert.deepEqual(allowed, [true, true, false]);
+    assert.equal((await limiter.take('b')).allowed, true);
+    assert.equal((await limiter.take('a')).retryAfterSeconds, 60);
     now = 59_000;
-    assert.equal(limiter.take('a').retryAfterSeconds, 1);
+    assert.equal((await limiter.take('a')).retryAfterSeconds, 1);
     now = 60_000;
-    assert.equal(limiter.take('a').allowed, true);
+    assert.equal((await limiter.take('a')).allowed, true);
   });
 });

@@ -14,6 +14,7 @@ import { createLogger } from '../src/logger.js';
 import { downLinkMsg, type Msg } from './support/fixtures.js';
 import { tempDir } from './support/gateway.js';
 import { startRedis, type TestRedis } from './support/redis.js';
+import { ask, startCluster, startSentinel } from './support/redisTopologies.js';
 import { waitFor } from './support/streams.js';
 
 const log = createLogger('silent');
@@ -139,6 +140,19 @@ function contract(name: string, setup: () => Promise<Subject & { teardown(): Pro
       assert.equal(listener.seen.size, 20, 'nothing after unsubscribing');
     });
 
+    it("keeps a customer's AICC session, replaces it and forgets it", async () => {
+      const to = newCustomer();
+      assert.equal(await engine.aiccSession(to), undefined);
+      const session = { userId: to, token: 'ccmessaging-token-1', appliedAt: Date.now(), connected: false, readSeq: 0 };
+      await engine.setAiccSession(to, session);
+      assert.deepEqual(await engine.aiccSession(to), session);
+      await engine.setAiccSession(to, { ...session, connected: true, readSeq: 7 });
+      assert.deepEqual(await engine.aiccSession(to), { ...session, connected: true, readSeq: 7 });
+      assert.equal(await engine.aiccSession(newCustomer()), undefined, 'another customer has none');
+      await engine.setAiccSession(to, undefined);
+      assert.equal(await engine.aiccSession(to), undefined);
+    });
+
     it('purges old entries in bounded steps and never reuses a seq', async () => {
       const store = await subject.fresh();
       try {
@@ -189,6 +203,22 @@ function contract(name: string, setup: () => Promise<Subject & { teardown(): Pro
   });
 }
 
+describe('local engine: AICC sessions', () => {
+  it('survive a restart of the gateway', async () => {
+    const dataDir = tempDir();
+    const session = { userId: 'u', token: 'ccmessaging-token', appliedAt: 1, connected: true, readSeq: 3 };
+    const first = await LocalEngine.open({ dataDir, durability: 'relaxed', busyTimeoutMs: 1000, log });
+    await first.setAiccSession('restarted', session);
+    await first.close();
+    const second = await LocalEngine.open({ dataDir, durability: 'relaxed', busyTimeoutMs: 1000, log });
+    try {
+      assert.deepEqual(await second.aiccSession('restarted'), session);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 contract('local (SQLite)', async () => {
   const opened: Engine[] = [];
   const open = async () => {
@@ -208,6 +238,38 @@ const openRedis = async (db = 0) =>
 contract('redis', async () => {
   const engine = await openRedis();
   return { engine, fresh: () => openRedis(1), teardown: () => engine.close() };
+});
+
+contract('redis cluster (3 masters)', async () => {
+  const cluster = await startCluster();
+  const open = () => RedisEngine.open({ url: cluster.url, historyTtlMs: DAY_MS, log });
+  const engine = await open();
+  return {
+    engine,
+    // A Cluster has only database 0: an empty store is the same cluster emptied.
+    fresh: async () => {
+      await Promise.all(cluster.servers.map((s) => ask(s.port, 'FLUSHALL')));
+      return open();
+    },
+    teardown: async () => {
+      await engine.close();
+      await cluster.stop();
+    },
+  };
+});
+
+contract('redis sentinel (primary, replica, 3 sentinels)', async () => {
+  const sentinel = await startSentinel();
+  const open = (db = 0) => RedisEngine.open({ url: sentinel.url.replace('/mymaster', `/mymaster/${db}`), historyTtlMs: DAY_MS, log });
+  const engine = await open();
+  return {
+    engine,
+    fresh: () => open(1),
+    teardown: async () => {
+      await engine.close();
+      await sentinel.stop();
+    },
+  };
 });
 
 describe('redis engine: several nodes, and Redis going away', () => {
@@ -233,6 +295,13 @@ describe('redis engine: several nodes, and Redis going away', () => {
     const retried = await node2.append(pushes[1]!);
     assert.deepEqual(retried.map((o) => [o.seq, o.duplicate]), results[1]!.map((o) => [o.seq, true]));
     assert.equal((await node1.conversation(to)).lastSeq, 120);
+  });
+
+  it("shares a customer's AICC session between the nodes", async () => {
+    const to = newCustomer('session');
+    const session = { userId: to, token: 'ccmessaging-token', appliedAt: Date.now(), connected: true, readSeq: 0 };
+    await node1.setAiccSession(to, session);
+    assert.deepEqual(await node2.aiccSession(to), session);
   });
 
   it('refuses writes at once while Redis is down, then carries on where it was, and listeners resync', async () => {

@@ -11,6 +11,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { normalizeDownLinkMsg, type RawDownLinkMsg } from '../src/aicc/downlink.js';
 import { createCustomerTokens, type CustomerTokens } from '../src/delivery/identity.js';
+import { localLimits } from '../src/http/rateLimit.js';
 import { streamRoute } from '../src/delivery/streamRoute.js';
 import type { StreamSession } from '../src/delivery/streamSession.js';
 import { LocalEngine } from '../src/engine/local/index.js';
@@ -107,7 +108,7 @@ before(async () => {
   await app.register(websocket);
   await app.register(streamRoute, {
     engine: gated, sessions, customerTokens, heartbeatMs: 25_000, bufferBytes: 1024 * 1024, slowConsumerMs: 10_000,
-    maxConnectionsPerCustomer: 1, allowedOrigins: ['*'],
+    connectionCaps: localLimits.connections(1), allowedOrigins: ['*'],
   });
   app.server.on('connection', (socket: Socket) => (lastSocket = socket));
   url = await app.listen({ host: '127.0.0.1', port: 0 });

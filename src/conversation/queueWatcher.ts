@@ -1,5 +1,6 @@
 // While a customer waits for an agent, asks AICC for the queue position every QUEUE_POLL_MS and streams it to
 // the customer (a `queue` frame: position and estimated wait). Stops when the conversation leaves the queue.
+// It is a job (./jobs.ts): `start` and `stop` come from the node's Jobs, so one node watches each customer.
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
@@ -7,6 +8,7 @@ import type { Engine } from '../engine/types.js';
 import type { QueueMessage } from '../protocol/index.js';
 import { ephemeral } from '../uplink/messages.js';
 import { QUEUE_CONTROL_TYPE } from './controlTypes.js';
+import type { Jobs } from './jobs.js';
 import type { AiccSessions } from './sessions.js';
 
 export class QueueWatcher {
@@ -17,6 +19,7 @@ export class QueueWatcher {
       engine: Engine;
       aicc: AiccClient;
       sessions: AiccSessions;
+      jobs: Jobs;
       intervalMs: number;
       log: FastifyBaseLogger;
     },
@@ -43,17 +46,23 @@ export class QueueWatcher {
     this.watching.set(customerId, timer);
   }
 
+  /** Nothing left to watch: given up for every node, not only this one. */
+  private done(customerId: string): void {
+    this.stop(customerId);
+    void this.options.jobs.drop('queue', customerId).catch(() => undefined);
+  }
+
   private async look(customerId: string): Promise<void> {
-    if (!this.options.sessions.peek(customerId)) {
-      // Queue info needs the customer's AICC session, which this node has only if the customer wrote here.
-      this.stop(customerId);
-      return;
-    }
     try {
+      // Queue info needs the customer's AICC session; without one there is no conversation to ask about.
+      if (!(await this.options.sessions.known(customerId))) {
+        this.done(customerId);
+        return;
+      }
       const info = await this.options.sessions.call(customerId, (s) => this.options.aicc.queueInfo(s), { connect: false });
       if (!this.watching.has(customerId)) return;
       if (!info) {
-        this.stop(customerId);
+        this.done(customerId);
         return;
       }
       await this.options.engine.publishEphemeral([

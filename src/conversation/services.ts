@@ -1,5 +1,6 @@
 // Builds the customer-to-AICC side from the configuration: the AiccClient, the customers' AICC sessions, the
-// uplink, queue watching and (in poll mode) polling. They use the engine the composition root made, and
+// uplink, queue watching and (in poll mode) polling, the last two as jobs (./jobs.ts) that one node runs per
+// customer. They use the engine the composition root made, and
 // `onAppended` is what the root registers on it so they hear of every state change stored on this node.
 // Without AICC_BASE_URL there is no uplink and nothing to hear.
 
@@ -10,9 +11,18 @@ import type { AppendObserver } from '../engine/observe.js';
 import type { Engine } from '../engine/types.js';
 import { PollLoops } from '../ingest/pollLoop.js';
 import { Uplink, type UplinkOptions } from '../uplink/uplink.js';
+import type { Jobs } from './jobs.js';
 import { AgentHours } from './agentHours.js';
 import { QueueWatcher } from './queueWatcher.js';
 import { AiccSessions } from './sessions.js';
+
+/** What the operator page shows of a customer's AICC session: never the ccmessaging-token. */
+export interface OpsAiccSession {
+  userId: string;
+  readSeq: number;
+  appliedAt: number;
+  connected: boolean;
+}
 
 export interface ConversationServices {
   aicc: AiccClient | undefined;
@@ -21,32 +31,40 @@ export interface ConversationServices {
   agentHours: AgentHours | undefined;
   /** Starts and stops queue watching and polling as conversations change phase. */
   onAppended: AppendObserver;
-  /** The customer's AICC session on this node, without its token (the operator page). */
-  session(customerId: string): { userId: string; readSeq: number; lastActivity: number } | undefined;
+  /** The customer's AICC session as the engine keeps it, without its token (the operator page). */
+  session(customerId: string): Promise<OpsAiccSession | undefined>;
   close(): Promise<void>;
 }
 
 export function createConversationServices(options: {
   settings: AiccSettings | undefined;
   engine: Engine;
+  /** Where queue watching and polling run: on exactly one node per customer. */
+  jobs: Jobs;
   log: FastifyBaseLogger;
   /** Told of each customer message's fate at AICC (metrics, the operator page). */
   onUplink?: UplinkOptions['onResult'];
 }): ConversationServices {
-  const { settings, engine, log } = options;
+  const { settings, engine, jobs, log } = options;
   if (!settings) {
-    return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, session: () => undefined, close: async () => {} };
+    return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
   }
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
-  let pollLoops: PollLoops | undefined;
-  const sessions = new AiccSessions(aicc, (customerId) => pollLoops?.start(customerId));
-  const queueWatcher = new QueueWatcher({ engine, aicc, sessions, intervalMs: settings.queuePollMs, log });
-  if (settings.downlink === 'poll') pollLoops = new PollLoops({ engine, aicc, sessions, idleMs: settings.pollIdleMs, log });
+  const polling = settings.downlink === 'poll';
+  // In poll mode, every message the customer sends keeps (or starts) the conversation's poll loop somewhere.
+  const sessions = new AiccSessions(aicc, engine, (customerId) => {
+    if (polling) jobs.want('poll', customerId).catch((err: Error) => log.warn({ customerId, err: { message: err.message } }, 'poll not started'));
+  });
+  const queueWatcher = new QueueWatcher({ engine, aicc, sessions, jobs, intervalMs: settings.queuePollMs, log });
+  jobs.runWith('queue', queueWatcher);
+  const pollLoops = polling ? new PollLoops({ engine, aicc, sessions, jobs, idleMs: settings.pollIdleMs, log }) : undefined;
+  if (pollLoops) jobs.runWith('poll', pollLoops);
   const agentHours = new AgentHours();
   const uplink = new Uplink({
     engine, aicc, sessions, channelId: settings.channelId, log, agentHours, ...(options.onUplink ? { onResult: options.onUplink } : {}),
   });
+  const quietly = (what: string, customerId: string) => (err: Error) => log.warn({ customerId, err: { message: err.message } }, what);
 
   return {
     aicc,
@@ -55,17 +73,18 @@ export function createConversationServices(options: {
     onAppended(outcomes) {
       for (const { customerId, state, duplicate } of outcomes) {
         if (!state || duplicate) continue;
-        if (state.phase === 'queuing') queueWatcher.start(customerId);
-        else queueWatcher.stop(customerId);
+        // The node that stored the change says so; the node running the job (perhaps another) acts on it.
+        if (state.phase === 'queuing') jobs.want('queue', customerId).catch(quietly('queue watching not started', customerId));
+        else jobs.drop('queue', customerId).catch(quietly('queue watching not stopped', customerId));
         if (state.phase === 'ended' || state.phase === 'offline') {
-          sessions.markEnded(customerId);
-          pollLoops?.stop(customerId);
+          sessions.markEnded(customerId).catch(quietly('the session could not be marked ended', customerId));
+          if (pollLoops) jobs.drop('poll', customerId).catch(quietly('poll not stopped', customerId));
         }
       }
     },
-    session(customerId) {
-      const known = sessions.peek(customerId);
-      return known && { userId: known.userId, readSeq: known.readSeq, lastActivity: known.lastActivity };
+    async session(customerId) {
+      const known = await sessions.known(customerId);
+      return known && { userId: known.userId, readSeq: known.readSeq, appliedAt: known.appliedAt, connected: known.connected };
     },
     async close() {
       queueWatcher.stopAll();

@@ -1,96 +1,82 @@
-// Each customer's AICC session on this node: the ccmessaging-token from applyToken, and whether the
-// conversation has been CONNECTed. The first message of a conversation connects it; a conversation that
-// ended needs a new CONNECT. A refused token is applied for again once. Bounded: sessions idle for longer than
-// `idleMs` are forgotten (the next call applies for a token again), and beyond `maxEntries` the least recently
-// active go first.
+// Each customer's AICC session: the ccmessaging-token from applyToken, whether the conversation has been
+// CONNECTed and what was reported READ. It is kept in the engine (SQLite on one node, Redis with several), so
+// any node speaks for the customer in the same AICC conversation and a restarted gateway carries it on. The
+// first message of a conversation connects it; a conversation that ended needs a new CONNECT. A refused token
+// is applied for again once.
 
 import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
+import type { AiccSessionRecord, Engine } from '../engine/types.js';
 
-interface Entry {
-  session: AiccSession;
-  connected: boolean;
-  /** Highest seq of the customer's log already reported to AICC as READ. */
-  readSeq: number;
-  lastActivity: number;
-}
-
-export interface SessionBounds {
-  /** Sessions kept at most (default 100,000). */
-  maxEntries?: number;
-  /** A session without a call for this long is forgotten (default 12 h). */
-  idleMs?: number;
-  now?: () => number;
-}
+export type SessionStore = Pick<Engine, 'aiccSession' | 'setAiccSession'>;
 
 export class AiccSessions {
-  /** Least recently active first: each call moves its customer to the end. */
-  private readonly entries = new Map<string, Entry>();
-  private readonly applying = new Map<string, Promise<Entry>>();
-  private readonly connecting = new Map<string, Promise<void>>();
-  private readonly maxEntries: number;
-  private readonly idleMs: number;
-  private readonly now: () => number;
+  /** Calls to AICC under way on this node, so that one applyToken or CONNECT serves every caller meanwhile. */
+  private readonly applying = new Map<string, Promise<AiccSessionRecord>>();
+  private readonly connecting = new Map<string, Promise<AiccSessionRecord>>();
 
   constructor(
     private readonly aicc: AiccClient,
-    /** Told when a conversation is connected (poll mode starts polling then). */
-    private readonly onConnected: (customerId: string, session: AiccSession) => void = () => {},
-    bounds: SessionBounds = {},
-  ) {
-    this.maxEntries = bounds.maxEntries ?? 100_000;
-    this.idleMs = bounds.idleMs ?? 12 * 3_600_000;
-    this.now = bounds.now ?? Date.now;
-  }
-
-  /** Sessions this node keeps now. */
-  get size(): number {
-    return this.entries.size;
-  }
+    private readonly store: SessionStore,
+    /** Told of every call that speaks for the customer in its conversation (a send): poll mode polls while it lasts. */
+    private readonly onActive: (customerId: string) => void = () => {},
+  ) {}
 
   /** Runs `fn` with the customer's session; a refused ccmessaging-token is applied for again, once. */
   async call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
     for (let retried = false; ; retried = true) {
-      const entry = await this.entry(customerId);
-      this.touch(customerId, entry);
+      let record = await this.record(customerId);
       try {
-        if (options.connect) await this.connect(customerId, entry);
-        return await fn(entry.session);
+        if (options.connect && !record.connected) record = await this.connect(customerId, record);
+        if (options.connect) this.onActive(customerId);
+        const session: AiccSession = { userId: record.userId, token: record.token };
+        const result = await fn(session);
+        // AICC may hand out a newer ccmessaging-token with any answer (AiccClient puts it in `session`).
+        if (session.token !== record.token) await this.save(customerId, { ...record, token: session.token });
+        return result;
       } catch (err) {
         if (!(err instanceof AiccError) || err.code !== 'TOKEN' || retried) throw err;
-        this.entries.delete(customerId);
+        await this.forget(customerId, record.token);
       }
     }
   }
 
-  /** The session if this node has one (no AICC call). */
-  peek(customerId: string): (AiccSession & { readSeq: number; lastActivity: number }) | undefined {
-    const entry = this.entries.get(customerId);
-    return entry && { ...entry.session, readSeq: entry.readSeq, lastActivity: entry.lastActivity };
+  /** The customer's session if one is kept (no AICC call). */
+  known(customerId: string): Promise<AiccSessionRecord | undefined> {
+    return this.store.aiccSession(customerId);
   }
 
-  setReadSeq(customerId: string, seq: number): void {
-    const entry = this.entries.get(customerId);
-    if (entry) entry.readSeq = Math.max(entry.readSeq, seq);
+  async setReadSeq(customerId: string, seq: number): Promise<void> {
+    const record = await this.store.aiccSession(customerId);
+    if (record && seq > record.readSeq) await this.save(customerId, { ...record, readSeq: seq });
   }
 
   /** The conversation ended (DISCONNECT): the next message connects again. */
-  markEnded(customerId: string): void {
-    const entry = this.entries.get(customerId);
-    if (entry) entry.connected = false;
+  async markEnded(customerId: string): Promise<void> {
+    const record = await this.store.aiccSession(customerId);
+    if (record?.connected) await this.save(customerId, { ...record, connected: false });
   }
 
-  private async entry(customerId: string): Promise<Entry> {
-    const known = this.entries.get(customerId);
-    if (known) return known;
+  private save(customerId: string, record: AiccSessionRecord): Promise<void> {
+    return this.store.setAiccSession(customerId, record);
+  }
+
+  /** Drops a refused token, unless another node has already replaced it (then that one is used). */
+  private async forget(customerId: string, refusedToken: string): Promise<void> {
+    const stored = await this.store.aiccSession(customerId);
+    if (stored?.token === refusedToken) await this.store.setAiccSession(customerId, undefined);
+  }
+
+  private async record(customerId: string): Promise<AiccSessionRecord> {
+    const stored = await this.store.aiccSession(customerId);
+    if (stored) return stored;
     let pending = this.applying.get(customerId);
     if (!pending) {
       pending = this.aicc
         .applyToken(customerId)
-        .then((session) => {
-          const entry: Entry = { session, connected: false, readSeq: 0, lastActivity: this.now() };
-          this.entries.set(customerId, entry);
-          this.sweep();
-          return entry;
+        .then(async (session) => {
+          const record: AiccSessionRecord = { ...session, appliedAt: Date.now(), connected: false, readSeq: 0 };
+          await this.save(customerId, record);
+          return record;
         })
         .finally(() => this.applying.delete(customerId));
       this.applying.set(customerId, pending);
@@ -98,35 +84,18 @@ export class AiccSessions {
     return pending;
   }
 
-  private touch(customerId: string, entry: Entry): void {
-    entry.lastActivity = this.now();
-    if (this.entries.get(customerId) !== entry) return; // forgotten meanwhile (a refused token): not brought back
-    this.entries.delete(customerId);
-    this.entries.set(customerId, entry);
-  }
-
-  /** Drops, from the least recently active, the idle and whatever is over the bound. */
-  private sweep(): void {
-    const cutoff = this.now() - this.idleMs;
-    for (const [customerId, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && entry.lastActivity > cutoff) break;
-      this.entries.delete(customerId);
-    }
-  }
-
-  private async connect(customerId: string, entry: Entry): Promise<void> {
-    if (entry.connected) return;
+  private async connect(customerId: string, record: AiccSessionRecord): Promise<AiccSessionRecord> {
     let pending = this.connecting.get(customerId);
     if (!pending) {
-      pending = this.aicc
-        .send(entry.session, { controlType: 'CONNECT' })
-        .then(() => {
-          entry.connected = true;
-          this.onConnected(customerId, entry.session);
-        })
-        .finally(() => this.connecting.delete(customerId));
+      pending = (async () => {
+        const session: AiccSession = { userId: record.userId, token: record.token };
+        await this.aicc.send(session, { controlType: 'CONNECT' });
+        const connected: AiccSessionRecord = { ...record, token: session.token, connected: true };
+        await this.save(customerId, connected);
+        return connected;
+      })().finally(() => this.connecting.delete(customerId));
       this.connecting.set(customerId, pending);
     }
-    await pending;
+    return pending;
   }
 }

@@ -23,7 +23,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (
 
   if (visitorLimiter) {
     app.post('/v1/visitors', async (request, reply) => {
-      const { allowed, retryAfterSeconds } = visitorLimiter.take(request.ip);
+      const { allowed, retryAfterSeconds } = await visitorLimiter.take(request.ip);
       if (!allowed) {
         reply.header('retry-after', String(retryAfterSeconds));
         throw new GatewayError('RATE_LIMITED', 'too many new visitors from this address; try again later');

@@ -9,7 +9,7 @@ import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { originAllowed } from '../http/cors.js';
-import type { RateLimiter } from '../http/rateLimit.js';
+import type { ConnectionCaps, RateLimiter } from '../http/rateLimit.js';
 import { FrameGate } from './frameGate.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, type AckFrame, type CloseFrame, type ServerFrame } from '../protocol/index.js';
@@ -33,8 +33,8 @@ export interface StreamRouteOptions {
   bufferBytes: number;
   slowConsumerMs: number;
   metrics?: Metrics;
-  /** Connections one customer may have open at once (tabs, devices); more are refused. */
-  maxConnectionsPerCustomer: number;
+  /** Connections one customer may have open at once (tabs, devices), counted on every node; more are refused. */
+  connectionCaps: ConnectionCaps;
   allowedOrigins: readonly string[];
   /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
   clientFrames?: ClientFrameHandler;
@@ -58,23 +58,18 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
   });
 
-  const perCustomer = new Map<string, number>();
-  const count = (customerId: string, delta: number) => {
-    const next = (perCustomer.get(customerId) ?? 0) + delta;
-    if (next <= 0) perCustomer.delete(customerId);
-    else perCustomer.set(customerId, next);
-  };
-
-  /** Throws when the customer already has as many connections as allowed. */
-  function admit(customerId: string): void {
-    if ((perCustomer.get(customerId) ?? 0) >= options.maxConnectionsPerCustomer) {
-      throw new GatewayError('TOO_MANY_CONNECTIONS', `at most ${options.maxConnectionsPerCustomer} connections per customer`);
-    }
+  /**
+   * Takes one of the customer's connection places; throws when it holds as many as allowed. A stream is a read:
+   * when the shared count cannot be reached (Redis away) it is let through.
+   */
+  async function admit(customerId: string): Promise<() => void> {
+    const release = await options.connectionCaps.acquire(customerId).catch(() => () => {});
+    if (!release) throw new GatewayError('TOO_MANY_CONNECTIONS', 'this customer holds as many connections as allowed (MAX_CONNECTIONS_PER_CUSTOMER)');
+    return release;
   }
 
   /** Registers the session at once (a close that comes while it starts then finds it), then starts it. */
-  function begin(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number): StreamSession {
-    count(identity.customerId, 1);
+  function begin(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number, release: () => void): StreamSession {
     const session = new StreamSession(transport, {
       engine: options.engine,
       customerId: identity.customerId,
@@ -86,7 +81,7 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       log: request.log,
       onClosed: () => {
         sessions.delete(session);
-        count(identity.customerId, -1);
+        release();
       },
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
@@ -131,8 +126,12 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
       if (gone) return reply.hijack();
       const since = sinceOf(request.query, request.headers['last-event-id']);
-      admit(identity.customerId);
-      session = begin(sseTransport(reply), request, identity, since);
+      const release = await admit(identity.customerId);
+      if (gone) {
+        release();
+        return reply.hijack();
+      }
+      session = begin(sseTransport(reply), request, identity, since, release);
       await start(session, request);
     },
     wsHandler: async (socket: WebSocket, request) => {
@@ -143,22 +142,26 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
       let identity: CustomerIdentity;
       let since: number;
+      let release: () => void;
       try {
         if (!originAllowed(request.headers.origin, request.headers.host, options.allowedOrigins)) {
           throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
         }
         identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
         since = sinceOf(request.query, undefined);
-        admit(identity.customerId);
+        release = await admit(identity.customerId);
       } catch (err) {
         // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
         const code = err instanceof GatewayError ? WS_CLOSE_FOR[err.code] ?? CLOSE.UNREADABLE : CLOSE.INTERNAL;
         socket.close(code, (err as Error).message.slice(0, 120));
         return;
       }
-      if (socket.readyState !== socket.OPEN) return;
+      if (socket.readyState !== socket.OPEN) {
+        release();
+        return;
+      }
       const transport = webSocketTransport(socket);
-      const session = begin(transport, request, identity, since);
+      const session = begin(transport, request, identity, since, release);
       socket.once('close', () => session.close());
       await start(session, request);
       const gate = new FrameGate(options.frameLimiter, request.ip);

@@ -15,6 +15,7 @@ export interface ObservedEngine extends Engine {
 export function observeAppends(engine: Engine, initial: readonly AppendObserver[] = []): ObservedEngine {
   const observers = [...initial];
   return {
+    ...delegateTo(engine),
     onAppended: (observer) => void observers.push(observer),
     async append(messages) {
       const outcomes = await engine.append(messages);
@@ -27,22 +28,13 @@ export function observeAppends(engine: Engine, initial: readonly AppendObserver[
       }
       return outcomes;
     },
-    publishEphemeral: (messages) => engine.publishEphemeral(messages),
-    subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
-    readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),
-    readBefore: (customerId, beforeSeq, limit) => engine.readBefore(customerId, beforeSeq, limit),
-    conversation: (customerId) => engine.conversation(customerId),
-    grantMedia: (customerId, grants) => engine.grantMedia(customerId, grants),
-    mediaGrant: (customerId, mediaId) => engine.mediaGrant(customerId, mediaId),
-    purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
-    ping: () => engine.ping(),
-    close: () => engine.close(),
   };
 }
 
 /** Wraps an engine so that every append it could not take is told (metrics, the operator page), then rethrown. */
 export function observeAppendFailures(engine: Engine, onFailure: (err: Error) => void): Engine {
   return {
+    ...delegateTo(engine),
     async append(messages) {
       try {
         return await engine.append(messages);
@@ -51,6 +43,13 @@ export function observeAppendFailures(engine: Engine, onFailure: (err: Error) =>
         throw err;
       }
     },
+  };
+}
+
+/** Every method of the engine, bound to it: what a wrapper passes through unchanged. */
+function delegateTo(engine: Engine): Engine {
+  return {
+    append: (messages) => engine.append(messages),
     publishEphemeral: (messages) => engine.publishEphemeral(messages),
     subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
     readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),
@@ -59,6 +58,8 @@ export function observeAppendFailures(engine: Engine, onFailure: (err: Error) =>
     grantMedia: (customerId, grants) => engine.grantMedia(customerId, grants),
     mediaGrant: (customerId, mediaId) => engine.mediaGrant(customerId, mediaId),
     purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
+    aiccSession: (customerId) => engine.aiccSession(customerId),
+    setAiccSession: (customerId, session) => engine.setAiccSession(customerId, session),
     ping: () => engine.ping(),
     close: () => engine.close(),
   };

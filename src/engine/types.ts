@@ -38,6 +38,21 @@ export interface ConversationSummary {
   firstSeq: number;
 }
 
+/**
+ * A customer's session at AICC, kept beside its log so that any node can speak for the customer: the
+ * ccmessaging-token from applyToken, whether the conversation is CONNECTed, and what was reported READ.
+ */
+export interface AiccSessionRecord {
+  userId: string;
+  /** The ccmessaging-token. */
+  token: string;
+  /** When applyToken issued it (ms since epoch). */
+  appliedAt: number;
+  connected: boolean;
+  /** Highest seq of the customer's log already reported to AICC as READ. */
+  readSeq: number;
+}
+
 /** One customer's right to fetch one media id (GET /v1/media/:id), and what fetching it needs. */
 export interface MediaGrant {
   mediaId: string;
@@ -75,6 +90,10 @@ export interface Engine {
   mediaGrant(customerId: string, mediaId: string): Promise<MediaGrant | undefined>;
   /** Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused. */
   purgeOlderThan(cutoffMs: number, limit: number): Promise<number>;
+  /** The customer's AICC session, if one is kept (for as long as the history: HISTORY_TTL). */
+  aiccSession(customerId: string): Promise<AiccSessionRecord | undefined>;
+  /** Keeps the customer's AICC session, or forgets it (undefined). */
+  setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void>;
   /** Resolves when the store can take writes; rejects otherwise. */
   ping(): Promise<void>;
   /** Finishes the writes under way, then releases the store. */

@@ -1,17 +1,43 @@
-// A fixed-window rate limiter keyed by anything (a client address, an app key). Memory is bounded by the
-// keys seen in the current window: the previous window's counts are dropped whole when a new one starts.
+// Limits, one interface and where they are counted: in this process (below: one node, the local engine), or in
+// Redis (engine/redis/limits.ts) so that N nodes enforce the configured limit together, not N times it.
 
-export interface RateLimiter {
-  /** Counts one use of `key`; says whether it is allowed and, if not, in how many seconds to try again. */
-  take(key: string): { allowed: boolean; retryAfterSeconds: number };
+/** What a limiter answers for one use of a key. */
+export interface Verdict {
+  allowed: boolean;
+  /** When refused: in how many seconds to try again (the Retry-After header). */
+  retryAfterSeconds: number;
 }
 
+export interface RateLimiter {
+  /**
+   * Counts one use of `key` (a client address, an app key). Rejects with a STORE_UNAVAILABLE GatewayError when
+   * the shared counter cannot be reached: the caller decides to refuse (a write) or to let it through (a read).
+   */
+  take(key: string): Promise<Verdict>;
+}
+
+export interface ConnectionCaps {
+  /**
+   * Takes a place for one more connection of the customer and resolves with the way to give it back, or with
+   * undefined when the customer holds as many as allowed. Rejects when the shared count cannot be reached.
+   */
+  acquire(customerId: string): Promise<(() => void) | undefined>;
+  close(): void;
+}
+
+export interface Limits {
+  /** `limit` uses per `windowMs` for each key; `name` keeps one limit's keys apart from another's. */
+  rate(name: string, options: { limit: number; windowMs: number }): RateLimiter;
+  connections(maxPerCustomer: number): ConnectionCaps;
+}
+
+/** Fixed windows; memory is bounded by the keys seen in the current window (the previous one is dropped whole). */
 export function createRateLimiter(options: { limit: number; windowMs: number; now?: () => number }): RateLimiter {
   const now = options.now ?? Date.now;
   let windowStart = now();
   let counts = new Map<string, number>();
   return {
-    take(key) {
+    async take(key) {
       const t = now();
       if (t - windowStart >= options.windowMs) {
         windowStart = t - ((t - windowStart) % options.windowMs);
@@ -24,3 +50,29 @@ export function createRateLimiter(options: { limit: number; windowMs: number; no
     },
   };
 }
+
+function localConnectionCaps(maxPerCustomer: number): ConnectionCaps {
+  const open = new Map<string, number>();
+  const add = (customerId: string, delta: number) => {
+    const next = (open.get(customerId) ?? 0) + delta;
+    if (next <= 0) open.delete(customerId);
+    else open.set(customerId, next);
+  };
+  return {
+    async acquire(customerId) {
+      if ((open.get(customerId) ?? 0) >= maxPerCustomer) return undefined;
+      add(customerId, 1);
+      let released = false;
+      return () => {
+        if (!released) add(customerId, -1);
+        released = true;
+      };
+    },
+    close() {},
+  };
+}
+
+export const localLimits: Limits = {
+  rate: (_name, options) => createRateLimiter(options),
+  connections: localConnectionCaps,
+};

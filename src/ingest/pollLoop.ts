@@ -8,6 +8,7 @@ import { Compile } from 'typebox/compile';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import { DownLinkMsgSchema, normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
+import type { Jobs } from '../conversation/jobs.js';
 import type { AiccSessions } from '../conversation/sessions.js';
 import { appendAndPublish } from './appendAndPublish.js';
 
@@ -23,6 +24,8 @@ export class PollLoops {
       engine: Engine;
       aicc: AiccClient;
       sessions: AiccSessions;
+      /** A conversation's loop is a job (conversation/jobs.ts): one node polls it; its last want is its activity. */
+      jobs: Jobs;
       idleMs: number;
       log: FastifyBaseLogger;
     },
@@ -49,13 +52,15 @@ export class PollLoops {
   }
 
   private async loop(customerId: string, control: { stop: boolean }): Promise<void> {
-    const { engine, aicc, sessions, log } = this.options;
+    const { engine, aicc, sessions, jobs, log } = this.options;
     let lastMessageAt = Date.now();
     let failures = 0;
     while (!control.stop) {
-      const activity = Math.max(lastMessageAt, sessions.peek(customerId)?.lastActivity ?? 0);
-      if (Date.now() - activity > this.options.idleMs) {
+      const wanted = await jobs.lastWanted('poll', customerId).catch(() => Date.now());
+      if (wanted === undefined) return;
+      if (Date.now() - Math.max(lastMessageAt, wanted) > this.options.idleMs) {
         log.info({ customerId }, 'poll stopped: the conversation is idle');
+        await jobs.drop('poll', customerId).catch(() => undefined);
         return;
       }
       let received: RawDownLinkMsg[];

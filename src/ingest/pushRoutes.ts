@@ -78,8 +78,9 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   });
 
   /** AICC retries a push answered 429 after Retry-After: a flood slows down instead of being lost. */
-  function limit(key: string, reply: FastifyReply): void {
-    const { allowed, retryAfterSeconds } = options.rateLimiter.take(key);
+  /** Counted in Redis with several nodes; when it is away the push is refused (500, resultCode 13), as its write would be. */
+  async function limit(key: string, reply: FastifyReply): Promise<void> {
+    const { allowed, retryAfterSeconds } = await options.rateLimiter.take(key);
     if (allowed) return;
     reply.header('retry-after', String(retryAfterSeconds));
     throw new GatewayError('RATE_LIMITED', 'too many pushes for this app key; try again after Retry-After');
@@ -117,7 +118,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       const token = bearerToken(authorization);
       if (!token) throw new GatewayError('UNAUTHORIZED', 'the Authorization header must be "Bearer <AccessToken>"');
       await tokens.verify(token, appKey);
-      limit(`app:${appKey}`, reply);
+      await limit(`app:${appKey}`, reply);
     },
     handler: (request, reply) => accept(request, reply, request.body, 'pushMsg'),
   });
@@ -136,7 +137,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
         now(),
       );
       request.log.debug({ accessKey }, 'push signature verified');
-      limit(`access:${accessKey}`, reply);
+      await limit(`access:${accessKey}`, reply);
     },
     handler: (request, reply) => accept(request, reply, request.body, 'webhook'),
   });

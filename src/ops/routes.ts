@@ -54,7 +54,7 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
   });
 
   app.post('/ops/login', { schema: { hide: true } }, async (request, reply) => {
-    const { allowed, retryAfterSeconds } = signInLimiter.take(request.ip);
+    const { allowed, retryAfterSeconds } = await signInLimiter.take(request.ip);
     if (!allowed) {
       reply.header('retry-after', String(retryAfterSeconds));
       throw new GatewayError('RATE_LIMITED', 'too many sign-in attempts; try again after Retry-After');

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { SettingInForce } from '../config.js';
 import type { ConversationSummary, Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
+import type { OpsAiccSession } from '../conversation/services.js';
 import type { OpsJournal } from './journal.js';
 
 export interface OpsSources {
@@ -13,8 +14,8 @@ export interface OpsSources {
   engine: Engine;
   /** The customer connections open on this node. */
   connections: () => Iterable<{ customerId: string; transportKind: 'websocket' | 'sse' }>;
-  /** The customer's AICC session on this node, if any (no token). */
-  session: (customerId: string) => { userId: string; readSeq: number; lastActivity: number } | undefined;
+  /** The customer's AICC session as the engine keeps it, if any (no token). */
+  session: (customerId: string) => Promise<OpsAiccSession | undefined>;
   settings: readonly SettingInForce[];
   /** 'local' (SQLite) or 'redis'; with Redis every node shows only its own journal. */
   engineKind: 'local' | 'redis';
@@ -103,7 +104,7 @@ export interface LookupEntry {
 export async function customerSnapshot(sources: OpsSources, customerId: string) {
   const conversation: ConversationSummary = await sources.engine.conversation(customerId);
   const entries = await sources.engine.readBefore(customerId, conversation.lastSeq + 1, LOOKUP_ENTRIES);
-  const session = sources.session(customerId);
+  const session = await sources.session(customerId);
   return {
     customerId,
     conversation,

@@ -17,6 +17,8 @@ export interface ConnectionOptions {
    * subscriber connection: ioredis may then send a command that subscriber mode refuses (ioredis#1505).
    */
   autoPipelining?: boolean;
+  /** Cluster only: one subscriber connection per master for SSUBSCRIBE (sharded pub/sub). */
+  shardedSubscribers?: boolean;
 }
 
 /** Reconnects forever, quickly at first, then every 2 s: a Redis restart is usually over in seconds. */
@@ -49,6 +51,7 @@ export function connect(target: RedisTarget, options: ConnectionOptions): RedisC
       clusterRetryStrategy: retryDelay,
       lazyConnect: true,
       enableAutoPipelining: options.autoPipelining ?? false,
+      ...(options.shardedSubscribers ? { shardedSubscribers: true } : {}),
     };
     return new Cluster(target.hosts, clusterOptions);
   }

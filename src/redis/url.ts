@@ -11,21 +11,24 @@ export interface RedisTarget {
   db: number;
   /** The Sentinel master group name. */
   masterName?: string;
+  /** Replicas that must have a write before a push is acknowledged (`?wait=N`, Redis WAIT); 0: the primary's answer. */
+  waitReplicas: number;
 }
 
-const URL_PATTERN = /^(rediss?|redis-sentinel|redis-cluster):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)(?:\/([^?#]*))?$/;
+const URL_PATTERN = /^(rediss?|redis-sentinel|redis-cluster):\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#]+)(?:\/([^?#]*))?(?:\?([^#]*))?$/;
 
 /**
  * Parses redis://[user:password@]host[:port][/db], rediss://... (TLS),
  * redis-sentinel://[user:password@]host:port[,host:port...]/masterName[/db] and
- * redis-cluster://[user:password@]host:port[,host:port...]. Throws an Error naming what is wrong.
+ * redis-cluster://[user:password@]host:port[,host:port...]; each may end in ?wait=N (replicas that must hold a
+ * write before it is acknowledged). Throws an Error naming what is wrong.
  */
 export function parseRedisUrl(url: string): RedisTarget {
   const match = URL_PATTERN.exec(url.trim());
   if (!match) {
     throw new Error('must look like redis://host:6379, rediss://..., redis-sentinel://host:26379,host2:26379/mymaster or redis-cluster://host:6379,host2:6379');
   }
-  const [, scheme, user, pass, hostList, path = ''] = match as unknown as [string, string, string | undefined, string | undefined, string, string | undefined];
+  const [, scheme, user, pass, hostList, path = '', query = ''] = match as unknown as [string, string, string | undefined, string | undefined, string, string | undefined, string | undefined];
   const kind = scheme === 'redis-sentinel' ? 'sentinel' : scheme === 'redis-cluster' ? 'cluster' : 'standalone';
   const defaultPort = kind === 'sentinel' ? 26379 : 6379;
   const hosts = hostList.split(',').map((item) => {
@@ -40,6 +43,12 @@ export function parseRedisUrl(url: string): RedisTarget {
   const dbText = segments.shift() ?? '0';
   if (!/^\d{1,2}$/.test(dbText) || segments.length > 0) throw new Error(`"${path}" is not a database number`);
   if (kind === 'cluster' && dbText !== '0') throw new Error('Redis Cluster has only database 0');
+  const params = new URLSearchParams(query);
+  for (const name of params.keys()) if (name !== 'wait') throw new Error(`unknown option "${name}" (only wait=N)`);
+  const waitText = params.get('wait') ?? '0';
+  if (!/^\d$/.test(waitText)) throw new Error(`wait=${waitText}: the number of replicas, 0 to 9`);
+  // WAIT has no key, so a Cluster client could not tell which shard's replicas it asks about.
+  if (kind === 'cluster' && waitText !== '0') throw new Error('wait= is not supported with redis-cluster://');
   return {
     kind,
     hosts,
@@ -48,6 +57,7 @@ export function parseRedisUrl(url: string): RedisTarget {
     tls: scheme === 'rediss',
     db: Number(dbText),
     ...(masterName ? { masterName } : {}),
+    waitReplicas: Number(waitText),
   };
 }
 

@@ -100,21 +100,25 @@ export class Uplink {
       if (now - at < TYPING_INTERVAL_MS && this.lastTyping.size <= TYPING_TRACKED) break;
       this.lastTyping.delete(id);
     }
-    if (!this.options.sessions.peek(customerId)) return; // no conversation yet: nobody to tell
-    this.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false })
+    this.options.sessions
+      .known(customerId)
+      .then((known) =>
+        // No conversation yet: nobody to tell.
+        known ? this.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'INPUT' }), { connect: false }) : undefined,
+      )
       .catch((err: Error) => this.options.log.debug({ customerId, err: { message: err.message } }, 'typing not sent'));
   }
 
   /** The customer has seen everything up to `seq`: the agent's and bot's messages since the last report go up as READ. */
   async read(customerId: string, seq: number): Promise<void> {
-    const known = this.options.sessions.peek(customerId);
+    const known = await this.options.sessions.known(customerId);
     if (!known || seq <= known.readSeq) return;
     const entries = await this.options.engine.readSince(customerId, known.readSeq, Math.min(seq - known.readSeq, 1000));
     const ids = entries
       .filter((e) => e.seq <= seq && e.message.sourceType !== 'CUSTOMER' && e.message.sourceType !== 'GATEWAY')
       .filter((e) => e.message.controlType === 'CHAT')
       .map((e) => String(e.message.messageCode ?? e.message.timestamp));
-    this.options.sessions.setReadSeq(customerId, seq);
+    await this.options.sessions.setReadSeq(customerId, seq);
     if (ids.length === 0) return;
     await this.call(
       customerId,

@@ -12,9 +12,10 @@ import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
 import { INITIAL_STATE, stateInputOf } from '../../conversation/state.js';
-import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
+import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { mediaGrantOf } from '../mediaGrants.js';
 import { openDatabase } from './database.js';
+import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
 import { serializeMessage } from '../messageJson.js';
 import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
@@ -53,6 +54,7 @@ export class LocalEngine implements Engine {
   private closing = false;
   private readonly hub = new Hub();
   private readonly reader: Database.Database;
+  private readonly sessions: LocalSessions;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;
   private readonly selectBefore: Database.Statement<[string, number, number], Row>;
   private readonly selectCustomer: Database.Statement<[string], { last_seq: number; state: string | null }>;
@@ -64,6 +66,7 @@ export class LocalEngine implements Engine {
     private readonly path: string,
   ) {
     this.reader = openDatabase(path, options);
+    this.sessions = new LocalSessions(options.dataDir, options.busyTimeoutMs);
     this.selectSince = this.reader.prepare(
       'SELECT seq, body, stored_at, state FROM messages WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
@@ -170,6 +173,14 @@ export class LocalEngine implements Engine {
     }
   }
 
+  async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
+    return this.sessions.get(customerId);
+  }
+
+  async setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void> {
+    this.sessions.set(customerId, session);
+  }
+
   async ping(): Promise<void> {
     this.reader.prepare('SELECT 1').get();
     await this.call({ type: 'ping' });
@@ -191,6 +202,7 @@ export class LocalEngine implements Engine {
       }
     }
     this.reader.close();
+    this.sessions.close();
   }
 
   /**

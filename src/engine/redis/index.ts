@@ -8,13 +8,17 @@ import type { NormalizedMessage } from '../../aicc/downlink.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
 import { GatewayError } from '../../errors.js';
 import { mediaGrantOf } from '../mediaGrants.js';
-import type { AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
+import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { connect, waitReady, type RedisConnection } from '../../redis/connection.js';
 import { parseRedisUrl } from '../../redis/url.js';
-import { RedisFanout, type ChannelPayload } from './fanout.js';
+import { RedisFanout, type ChannelPayload, type PubSubMode } from './fanout.js';
 import { keys } from './keys.js';
 import { isStoredDuplicate, planAppend, type Head, type Plan, type PlannedOutcome } from './plan.js';
-import { APPEND_SCRIPT, PURGE_SCRIPT } from './scripts.js';
+import { appendScript, PURGE_SCRIPT } from './scripts.js';
+import { redisLimits } from './limits.js';
+import { redisJobs } from './jobs.js';
+import type { Jobs } from '../../conversation/jobs.js';
+import type { Limits } from '../../http/rateLimit.js';
 
 export interface RedisEngineOptions {
   url: string;
@@ -51,9 +55,12 @@ export class RedisEngine implements Engine {
     private readonly redis: RedisConnection,
     private readonly subscriber: RedisConnection,
     private readonly options: RedisEngineOptions,
+    private readonly pubsub: PubSubMode,
+    /** Replicas that must hold a write before it is acknowledged (REDIS_URL's ?wait=N). */
+    private readonly waitReplicas: number,
   ) {
-    this.fanout = new RedisFanout(subscriber, options.log);
-    redis.defineCommand('aiccAppend', { lua: APPEND_SCRIPT });
+    this.fanout = new RedisFanout(subscriber, options.log, pubsub);
+    redis.defineCommand('aiccAppend', { lua: appendScript(pubsub === 'sharded' ? 'SPUBLISH' : 'PUBLISH') });
     redis.defineCommand('aiccPurge', { lua: PURGE_SCRIPT, numberOfKeys: 1 });
     let lost = false;
     redis.on('error', (err: Error) => {
@@ -69,22 +76,28 @@ export class RedisEngine implements Engine {
     });
   }
 
-  /** Connects (a command connection and a subscriber connection) and waits until Redis answers. */
+  /**
+   * Connects (a command connection and a subscriber connection) and waits until Redis answers. On a Cluster whose
+   * servers know SPUBLISH (7.0+), the subscriber is a sharded one (./fanout.ts).
+   */
   static async open(options: RedisEngineOptions): Promise<RedisEngine> {
     const target = parseRedisUrl(options.url);
     const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
-    const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway', autoPipelining: true });
-    const subscriber = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway:fanout' });
-    const engine = new RedisEngine(redis, subscriber, options);
     const wait = options.connectWaitMs ?? 10_000;
+    const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway', autoPipelining: true });
+    let subscriber: RedisConnection | undefined;
     try {
-      await Promise.all([waitReady(redis, wait), waitReady(subscriber, wait)]);
+      await waitReady(redis, wait);
+      const pubsub: PubSubMode = target.kind === 'cluster' && (await knowsSpublish(redis)) ? 'sharded' : 'classic';
+      subscriber = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway:fanout', shardedSubscribers: pubsub === 'sharded' });
+      const engine = new RedisEngine(redis, subscriber, options, pubsub, target.waitReplicas);
+      await waitReady(subscriber, wait);
+      return engine;
     } catch (err) {
       redis.disconnect();
-      subscriber.disconnect();
+      subscriber?.disconnect();
       throw new Error(`redis at ${describe(options.url)} did not answer: ${(err as Error).message}`);
     }
-    return engine;
   }
 
   /**
@@ -114,8 +127,9 @@ export class RedisEngine implements Engine {
   async publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void> {
     await Promise.all(
       messages.map((msg) =>
-        this.redis
-          .publish(keys.channel(msg.customerId), JSON.stringify({ c: msg.customerId, x: msg.message } satisfies ChannelPayload))
+        this.redis[this.pubsub === 'sharded' ? 'spublish' : 'publish'](
+          keys.channel(msg.customerId), JSON.stringify({ c: msg.customerId, x: msg.message } satisfies ChannelPayload),
+        )
           // Typing is worth something only now: while Redis is away it is dropped, and the push still succeeds.
           .catch(() => undefined),
       ),
@@ -181,6 +195,29 @@ export class RedisEngine implements Engine {
       await this.command(() => this.reindex(customerId, Number(oldest)));
     }
     return total;
+  }
+
+  async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
+    const stored = await this.command(() => this.redis.get(keys.aiccSession(customerId)));
+    return stored ? (JSON.parse(stored) as AiccSessionRecord) : undefined;
+  }
+
+  async setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void> {
+    const key = keys.aiccSession(customerId);
+    await this.command(async () => {
+      if (session) await this.redis.set(key, JSON.stringify(session), 'PX', this.options.historyTtlMs);
+      else await this.redis.del(key);
+    });
+  }
+
+  /** Rate limits and connection caps counted in Redis, shared by every node (./limits.ts). */
+  limits(): Limits {
+    return redisLimits(this.redis);
+  }
+
+  /** Per-customer jobs (queue watching, polling) run by one node at a time under a lease (./jobs.ts). */
+  jobs(): Jobs {
+    return redisJobs(this.redis, this.options.log);
   }
 
   async ping(): Promise<void> {
@@ -255,6 +292,7 @@ export class RedisEngine implements Engine {
         // The retention index lives outside the customer's slot, so it cannot be in the script. A write that
         // misses it (the node dies here) is indexed by the customer's next write and purged a little later.
         this.redis.zadd(keys.retention, 'NX', plan.entries[0]!.storedAt, customerId).catch(() => undefined);
+        if (this.waitReplicas > 0) await this.replicated();
         return this.resolveDuplicates(customerId, plan.outcomes);
       }
       this.heads.delete(customerId);
@@ -319,6 +357,19 @@ export class RedisEngine implements Engine {
     );
   }
 
+  /**
+   * Replication is asynchronous: a primary that dies right after answering may take the write with it when its
+   * replica is promoted. WAIT holds the answer until the replicas have it; when they do not in time the push
+   * answers 500 and AICC's retry is recognised as a duplicate.
+   */
+  private async replicated(): Promise<void> {
+    const timeoutMs = Math.floor((this.options.commandTimeoutMs ?? 5000) / 2);
+    const acknowledged = await this.redis.wait(this.waitReplicas, timeoutMs);
+    if (acknowledged < this.waitReplicas) {
+      throw new Error(`the write reached ${acknowledged} of ${this.waitReplicas} replicas within ${timeoutMs} ms`);
+    }
+  }
+
   private rememberHead(customerId: string, head: Head): void {
     this.heads.delete(customerId);
     if (this.heads.size >= HEAD_CACHE_SIZE) this.heads.delete(this.heads.keys().next().value!);
@@ -346,6 +397,12 @@ export class RedisEngine implements Engine {
       throw storeError(err);
     }
   }
+}
+
+/** Whether the servers have sharded pub/sub (Redis 7.0+): COMMAND INFO answers nil for a command it lacks. */
+async function knowsSpublish(redis: RedisConnection): Promise<boolean> {
+  const [info] = (await redis.call('COMMAND', 'INFO', 'SPUBLISH')) as unknown[];
+  return Array.isArray(info);
 }
 
 function entryOf(customerId: string, [id, fields]: StreamEntry): LogEntry {

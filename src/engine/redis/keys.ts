@@ -11,10 +11,16 @@ export const keys = {
   log: (customerId: string) => `aicc:{${tagOf(customerId)}}:log`,
   /** String holding the seq a dedupe key was stored under; it expires with the history (HISTORY_TTL). */
   dedupe: (customerId: string, dedupeKey: string) => `aicc:{${tagOf(customerId)}}:d:${dedupeKey}`,
+  /** String: the customer's AICC session (JSON, engine/types.ts AiccSessionRecord); expires with the history. */
+  aiccSession: (customerId: string) => `aicc:{${tagOf(customerId)}}:aicc-session`,
   /** Hash: media id -> MediaGrant JSON, the media the customer may fetch; expires HISTORY_TTL after the last grant. */
   media: (customerId: string) => `aicc:{${tagOf(customerId)}}:media`,
   /** Pub/sub channel of the customer's new entries and typing. */
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
+  /** Sorted set: the customer's open connections on every node (member: a lease id; score: when it lapses). */
+  connections: (customerId: string) => `aicc:{${tagOf(customerId)}}:conns`,
+  /** Hash: a shared rate limit's token bucket for one key (an app key, a client address). */
+  limit: (name: string, key: string) => `aicc:limit:{${tagOf(`${name}:${key}`)}}`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
   retention: 'aicc:retention',
 };

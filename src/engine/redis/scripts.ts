@@ -8,9 +8,10 @@
  *       then per new entry: message JSON, state JSON ('' when the entry did not change the state).
  * Returns 1 when stored, 0 when lastSeq moved (another node wrote), -1 when a dedupe key exists (a retry
  * raced us): in both cases nothing was written and the caller re-reads and plans again.
- * The PUBLISH is inside the script, so live entries go out in commit order and only once committed.
+ * The PUBLISH is inside the script, so live entries go out in commit order and only once committed; on a
+ * Cluster with sharded pub/sub it is an SPUBLISH (the channel shares the customer's hash tag, so its slot).
  */
-export const APPEND_SCRIPT = `
+export const appendScript = (publish: 'PUBLISH' | 'SPUBLISH') => `
 local last = tonumber(redis.call('HGET', KEYS[1], 'lastSeq') or '0')
 if last ~= tonumber(ARGV[1]) then return 0 end
 for i = 3, #KEYS do
@@ -29,7 +30,7 @@ for i = 3, #KEYS do
   redis.call('SET', KEYS[i], seq, 'PX', ARGV[3])
 end
 redis.call('HSET', KEYS[1], 'lastSeq', seq, 'state', ARGV[2])
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+redis.call('${publish}', ARGV[4], ARGV[5])
 return 1
 `;
 

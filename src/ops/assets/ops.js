@@ -150,7 +150,7 @@ function renderCustomer(answer) {
     el('dt', {}, 'customer'), el('dd', {}, answer.customerId),
     el('dt', {}, 'conversation'), el('dd', {}, `${conv.state.phase}${conv.state.agentNickname ? ` (agent ${conv.state.agentNickname})` : ''}`),
     el('dt', {}, 'log'), el('dd', {}, conv.lastSeq === 0 ? 'empty' : `seq ${conv.firstSeq} to ${conv.lastSeq}`),
-    el('dt', {}, 'AICC session'), el('dd', {}, session ? `user ${session.userId}, read up to seq ${session.readSeq}, last call ${date(session.lastActivity)}` : 'none on this node'),
+    el('dt', {}, 'AICC session'), el('dd', {}, session ? `user ${session.userId}, ${session.connected ? 'connected' : 'not connected'}, read up to seq ${session.readSeq}, token applied ${date(session.appliedAt)}` : 'none'),
     el('dt', {}, 'connections here'), el('dd', {}, String(answer.connections)),
   );
   const log = table(
