@@ -84,7 +84,9 @@ export class RedisEngine implements Engine {
     const target = parseRedisUrl(options.url);
     const commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     const wait = options.connectWaitMs ?? 10_000;
-    const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway', autoPipelining: true });
+    // No auto-pipelining: on a Cluster ioredis refuses a pipeline whose keys span slots, and with the shared
+    // limits' scripts it sent commands on a connection not yet writable ("Stream isn't writeable").
+    const redis = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway' });
     let subscriber: RedisConnection | undefined;
     try {
       await waitReady(redis, wait);
