@@ -39,13 +39,17 @@ export function createAccessTokens(options: { apps: ReadonlyMap<string, string>;
       if (expected === undefined || !secretMatches) {
         throw new GatewayError('UNAUTHORIZED', 'the app credentials were not accepted');
       }
-      const now = Math.floor(Date.now() / 1000);
+      const nowMs = Date.now();
+      const now = Math.floor(nowMs / 1000);
+      // JWT times are whole seconds: rounding the expiry up means a token lives at least the seconds asked for,
+      // never less (a 1 s token issued at x.999 would otherwise be dead 1 ms later).
+      const exp = Math.ceil(nowMs / 1000 + ttlSeconds);
       const token = await new SignJWT({ scope: 'pushMsg' })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(appKey)
         .setAudience(AUDIENCE)
         .setIssuedAt(now)
-        .setExpirationTime(now + ttlSeconds)
+        .setExpirationTime(exp)
         .setJti(randomBytes(9).toString('base64url'))
         .sign(key);
       return {

@@ -50,8 +50,9 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
   const refuse = (why: string) => new GatewayError('UNAUTHORIZED', why);
 
   async function sign(visitorId: string): Promise<VisitorToken> {
-    const now = Math.floor(Date.now() / 1000);
-    const exp = now + options.visitorTtlSeconds;
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000);
+    const exp = Math.ceil(nowMs / 1000 + options.visitorTtlSeconds); // at least the lifetime asked for (whole seconds)
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(visitorId)
