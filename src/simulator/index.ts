@@ -18,6 +18,8 @@
 //   sim.setDown(down, mode = 'http503')                every call answers 503 ('reset': the connection is
 //                                                      dropped); no push is attempted while down (events wait)
 //   sim.sends, sim.leftMessages, sim.satisfactions, sim.uploads      what was received (in order)
+//   sim.requests                                       every call's headers and body (conformance tests)
+//   sim.answerQueueInfo(code)                          queryQueueInfo answers this resultCode (undefined: play)
 //   sim.pushes                                         every push attempt to the gateway; sim.pushFailures
 //   sim.downlinks(userId)                              every event emitted to the user (typing excepted)
 //   sim.onDownlink(listener): () => void               called with each event as it is emitted
@@ -43,7 +45,7 @@ import { Outbox, type PushAttempt } from './outbox.js';
 import { customerRoutes } from './routes.js';
 import { Conversations } from './script.js';
 import type {
-  RecordedLeaveMessage, RecordedSatisfaction, RecordedSend, RecordedUpload, SessionView, SimDownLinkMsg,
+  RecordedLeaveMessage, RecordedRequest, RecordedSatisfaction, RecordedSend, RecordedUpload, SessionView, SimDownLinkMsg,
 } from './types.js';
 
 export type { OutageMode } from './context.js';
@@ -66,6 +68,8 @@ export interface Simulator {
   readonly leftMessages: readonly RecordedLeaveMessage[];
   readonly satisfactions: readonly RecordedSatisfaction[];
   readonly uploads: readonly RecordedUpload[];
+  readonly requests: readonly RecordedRequest[];
+  answerQueueInfo(resultCode: string | undefined): void;
   readonly pushes: readonly PushAttempt[];
   readonly pushFailures: readonly { message: SimDownLinkMsg; lastError: string }[];
   downlinks(userId: string): readonly SimDownLinkMsg[];
@@ -82,20 +86,22 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const files = new FileStore();
   const outbox = new Outbox(settings);
   const listeners = new Set<(message: SimDownLinkMsg) => void>();
-  const conversations = new Conversations(settings, files, (message) => {
+  const locales = new Map<string, string>();
+  const conversations = new Conversations(settings, files, locales, (message) => {
     for (const listener of listeners) listener(message);
     outbox.deliver(message);
   });
   const ctx: SimContext = {
     settings,
     accessTokens: new AccessTokenStore(settings.appKey, settings.appSecret, settings.now),
-    customerTokens: new CustomerTokenStore(settings.tokenGraceMs, settings.now),
+    customerTokens: new CustomerTokenStore(settings.tokenGraceMs, settings.now, settings.customerTokenTtlSeconds * 1000),
     files,
     conversations,
     outbox,
-    records: { sends: [], leftMessages: [], satisfactions: [], uploads: [] },
+    records: { sends: [], leftMessages: [], satisfactions: [], uploads: [], requests: [] },
     faults: { failSends: 0 },
     sendCounts: new Map(),
+    locales,
   };
   const app = createHttp(ctx);
   customerRoutes(app, ctx);
@@ -134,6 +140,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     leftMessages: ctx.records.leftMessages,
     satisfactions: ctx.records.satisfactions,
     uploads: ctx.records.uploads,
+    requests: ctx.records.requests,
+    answerQueueInfo(resultCode) {
+      if (resultCode === undefined) delete ctx.faults.queueResultCode;
+      else ctx.faults.queueResultCode = resultCode;
+    },
     pushes: outbox.attempts,
     pushFailures: outbox.failures,
     downlinks: (userId) => conversations.history(userId),
