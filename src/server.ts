@@ -91,7 +91,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const { uplink, aicc, agentHours } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
-  const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
+  const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys });
   const customerTokens = createCustomerTokens({
     customerSecret: config.customerTokenSecret,
     audience: config.customerTokenAudience,

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { signAuthV2 } from '../src/aicc/authV2.js';
 import { downLinkMsg, pushBody, PUSH_KEY } from './support/fixtures.js';
 import { PUSH_ACCESS_KEY, startGateway, type InProcessGateway } from './support/gateway.js';
+import { waitFor } from './support/streams.js';
 
 const PATH = '/webhooks/v1/messages';
 let gw: InProcessGateway;
@@ -58,5 +59,34 @@ describe('webhook push', () => {
     assert.equal(res.status, 400);
     assert.match(res.body.resultDesc, /messages\[1\]\.messageCode/);
     assert.equal((await gw.gateway.engine.readSince('wh-3', 0, 10)).length, 0);
+  });
+});
+
+describe('webhook push: an old retry of a stored push', () => {
+  const SKEW_MS = 1000;
+  let small: InProcessGateway;
+  before(async () => {
+    small = await startGateway({ PUSH_TIMESTAMP_SKEW_MS: String(SKEW_MS) });
+  });
+  after(() => small.close());
+
+  it('passes with its original signature once the window is over, storing and delivering nothing again', async () => {
+    const raw = JSON.stringify(pushBody([downLinkMsg({ to: 'wh-old', messageCode: 'wh-old-1' })]));
+    const headers = signedHeaders(raw);
+    const signedAt = Number(headers.authorization.split('/')[2]);
+    assert.equal((await small.request('POST', PATH, raw, headers)).body.resultCode, '0');
+    await waitFor(() => Date.now() > signedAt + SKEW_MS + 5, 'the signature to age past the window');
+    const retried = await small.request('POST', PATH, raw, headers);
+    assert.deepEqual([retried.status, retried.body], [200, { resultCode: '0', resultDesc: 'success' }]);
+    assert.deepEqual((await small.gateway.engine.readSince('wh-old', 0, 10)).map((e) => e.seq), [1]);
+    // A new body under an old signature is still a replay, however well signed.
+    const fresh = JSON.stringify(pushBody([downLinkMsg({ to: 'wh-old', messageCode: 'wh-old-2' })]));
+    const replayed = await small.request('POST', PATH, fresh, signedHeaders(fresh, { timestampMs: signedAt }));
+    assert.deepEqual([replayed.status, replayed.body.resultCode], [401, '4']);
+    assert.match(replayed.body.resultDesc, /^the signature timestamp is outside the accepted window/);
+    // A tampered retry is refused for its signature, whatever is stored.
+    const tampered = await small.request('POST', PATH, raw.replace('hello', 'HELLO'), headers);
+    assert.deepEqual([tampered.status, tampered.body.resultCode], [401, '3']);
+    assert.equal((await small.gateway.engine.readSince('wh-old', 0, 10)).length, 1);
   });
 });

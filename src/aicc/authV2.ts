@@ -18,9 +18,20 @@ export interface SignedRequest {
   rawBody: Buffer;
 }
 
+/** Who signed a push, and when. */
+export interface VerifiedSignature {
+  accessKey: string;
+  /** The signature's own time (ms since epoch): the push route holds it to the replay window. */
+  signedAtMs: number;
+}
+
+/**
+ * What the webhook door asks of a signature scheme. It judges authenticity only: the time it returns is held to
+ * PUSH_TIMESTAMP_SKEW_MS by the push route, which lets an old retry of a push already stored through.
+ */
 export interface PushSignatureVerifier {
-  /** Returns the access key that signed the request; throws UNAUTHORIZED or STALE_TIMESTAMP otherwise. */
-  verify(request: SignedRequest, nowMs: number): { accessKey: string };
+  /** Returns who signed the request and when; throws an UNAUTHORIZED GatewayError otherwise. */
+  verify(request: SignedRequest): VerifiedSignature;
 }
 
 export interface SignOptions {
@@ -75,14 +86,10 @@ export function signAuthV2(options: SignOptions): string {
   return `${SCHEME}/${options.accessKey}/${options.timestampMs}/${names.join(';')}/${signature}`;
 }
 
-export function createAuthV2Verifier(options: {
-  pushKeys: ReadonlyMap<string, string>;
-  /** Allowed distance between the signature's timestamp and our clock; 0 turns the check off. */
-  skewMs: number;
-}): PushSignatureVerifier {
+export function createAuthV2Verifier(options: { pushKeys: ReadonlyMap<string, string> }): PushSignatureVerifier {
   const refused = () => new GatewayError('UNAUTHORIZED', 'the push signature was not accepted');
   return {
-    verify(request, nowMs) {
+    verify(request) {
       const header = single(request.headers.authorization);
       if (!header) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
       const match = HEADER_PATTERN.exec(header.trim());
@@ -94,9 +101,6 @@ export function createAuthV2Verifier(options: {
       }
       const [, accessKey, timestamp, signed, signature] = match as unknown as [string, string, string, string, string];
       const pushKey = options.pushKeys.get(accessKey);
-      if (options.skewMs > 0 && Math.abs(nowMs - Number(timestamp)) > options.skewMs) {
-        throw new GatewayError('STALE_TIMESTAMP', 'the signature timestamp is outside the accepted window (replay?)');
-      }
       const canonical = canonicalString({
         accessKey,
         timestampMs: timestamp,
@@ -110,7 +114,7 @@ export function createAuthV2Verifier(options: {
       const expected = createHmac('sha256', pushKey ?? 'unknown-access-key').update(canonical).digest();
       const given = Buffer.from(signature, 'hex');
       if (!constantTimeEqual(expected, given) || pushKey === undefined) throw refused();
-      return { accessKey };
+      return { accessKey, signedAtMs: Number(timestamp) };
     },
   };
 }
