@@ -1,8 +1,8 @@
-// The auth-v2 signature module on its own: what it signs, what it refuses.
+// The auth-v2 signature module on its own: what it reads, what it signs, what it refuses.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalString, createAuthV2Verifier, signAuthV2, type SignOptions } from '../src/aicc/authV2.js';
+import { canonicalString, createAuthV2Verifier, parseAuthV2Header, signAuthV2, type SignOptions } from '../src/aicc/authV2.js';
 import { GatewayError } from '../src/errors.js';
 import { PUSH_KEY } from './support/fixtures.js';
 
@@ -66,15 +66,37 @@ describe('auth-v2', () => {
     assert.deepEqual(verifier.verify(signed({ timestampMs: NOW - 86_400_000 })), { accessKey: 'ak1', signedAtMs: NOW - 86_400_000 });
   });
 
+  it("reads Huawei's documented four-part form and our five-part one", () => {
+    assert.deepEqual(parseAuthV2Header('auth-v2/ak1/1800000000000/Content-Type;host'), {
+      accessKey: 'ak1', timestamp: '1800000000000', signedHeaders: ['content-type', 'host'],
+    });
+    assert.deepEqual(parseAuthV2Header('auth-v2/ak1/1800000000000/'), { accessKey: 'ak1', timestamp: '1800000000000', signedHeaders: [] });
+    assert.deepEqual(parseAuthV2Header(` auth-v2/ak1/1800000000000/content-type/${'ab'.repeat(32)} `), {
+      accessKey: 'ak1', timestamp: '1800000000000', signedHeaders: ['content-type'], signature: 'ab'.repeat(32),
+    });
+  });
+
+  it('refuses the documented four-part form for what it lacks, a signature to check, not for its shape', () => {
+    for (const accessKey of ['ak1', 'ak9']) {
+      const request = { ...signed(), headers: { ...signed().headers, authorization: `auth-v2/${accessKey}/${NOW}/content-type;host` } };
+      assert.throws(
+        () => verifier.verify(request),
+        refusedWith('UNSIGNED_PUSH', /documented four-part form, which carries no signature the gateway can check: the webhook verifies only the gateway's documented five-part scheme/),
+      );
+    }
+  });
+
   it('refuses a missing or malformed header', () => {
     const request = signed();
     const malformed = [
       undefined,
       'Bearer abc',
-      'auth-v2/ak1/1800000000000/content-type',
+      'auth-v2/ak1/1800000000000',
       `auth-v2/ak1/not-a-time/content-type/${'0'.repeat(64)}`,
       `auth-v2/ak1/1800000000000/content-type/${'0'.repeat(63)}`,
+      `auth-v2/ak1/1800000000000/content-type/`,
       `auth-v2//1800000000000/content-type/${'0'.repeat(64)}`,
+      `auth-v2/ak1/1800000000000/content type`,
     ];
     for (const authorization of malformed) {
       assert.throws(
