@@ -18,6 +18,8 @@ export const AICC_PATHS = {
   saveSatisfaction: '/apiaccess/ccmessaging/saveSatisfaction',
   doLeaveMessage: '/apiaccess/ccmessaging/doLeaveMessage',
   queryHistoryChatMessage: '/apiaccess/ccmessaging/queryHistoryChatMessage',
+  robotFeedback: '/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction',
+  queryPhraseByKeyword: '/apiaccess/ccmessaging/queryPhraseByKeyword',
 } as const;
 
 /** The other direction: where AICC pushes downlink messages to the gateway. pushMsg is the path AICC calls with
