@@ -22,7 +22,8 @@ export interface Config {
   /** The gateway's secret, from which the AccessToken and visitor-token keys are derived (src/secrets/); when
    *  unset it is generated once and kept in DATA_DIR, or in Redis when REDIS_URL is set. */
   tokenSecret: string | undefined;
-  /** How far a push's body timestamp may be from our clock; 0 turns the replay check off. */
+  /** How far a push's body timestamp (and webhook signature time) may be from our clock, for a push of new
+   *  messages: an old retry of stored ones passes (src/ingest/replayWindow.ts). 0 turns the replay check off. */
   pushTimestampSkewMs: number;
   bodyLimit: number;
   logLevel: LogLevel;
@@ -123,7 +124,7 @@ export const SETTINGS = {
   AICC_PUSH_KEYS: { unset: 'none', help: 'keys for the signed webhook: accessKey:pushKey[,...] (a push key is 43 letters or digits)', secret: true, group: 'gateway' },
   TOKEN_TTL_MAX: { default: '3600', help: 'longest AccessToken lifetime (s) a caller may ask for with X-Token-Expire', group: 'gateway' },
   TOKEN_SECRET: { unset: 'generated once, kept in DATA_DIR/token-secret', help: 'secret (32+ characters) that signs AccessTokens; the same on every node', secret: true, group: 'gateway' },
-  PUSH_TIMESTAMP_SKEW_MS: { default: '300000', help: 'a push whose timestamp is further than this from our clock is refused as a replay (0: off)', group: 'gateway' },
+  PUSH_TIMESTAMP_SKEW_MS: { default: '300000', help: 'a push whose timestamp is further than this from our clock is refused as a replay, unless all its messages are already stored (an old retry: answered "0") (0: off)', group: 'gateway' },
   BODY_LIMIT: { default: '1048576', help: 'largest request body in bytes (413 above it)', group: 'gateway' },
   LOG_LEVEL: { default: 'info', help: 'fatal, error, warn, info, debug, trace or silent', group: 'gateway' },
   LOG_FORMAT: { default: 'auto', help: 'json, pretty (readable lines), or auto: pretty on a terminal unless NODE_ENV=production', group: 'gateway' },

@@ -6,6 +6,8 @@ import type { ResultAnswer } from './aicc/api.js';
 export const ERROR_CODES = {
   INVALID_PARAMETER: { status: 400, resultCode: '2' },
   UNAUTHORIZED: { status: 401, resultCode: '3' },
+  /** A webhook push in Huawei's documented four-part auth-v2 form: no signature the gateway can check (docs/aicc.md §3). */
+  UNSIGNED_PUSH: { status: 401, resultCode: '3' },
   STALE_TIMESTAMP: { status: 401, resultCode: '4' },
   FORBIDDEN: { status: 403, resultCode: '9' },
   NOT_FOUND: { status: 404, resultCode: '5' },

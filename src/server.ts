@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { createAccessTokens } from './aicc/accessTokens.js';
 import { AICC_PATHS } from './aicc/api.js';
-import { createAuthV2Verifier } from './aicc/authV2.js';
+import { createAuthV2Verifier, type PushSignatureVerifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
 import { observeAppendFailures, observeAppends } from './engine/observe.js';
 import { openEngine } from './engine/open.js';
@@ -55,7 +55,16 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function buildServer(config: Config, log: Logger): Promise<Gateway> {
+/** Parts a program embedding the gateway may supply in place of the built-in ones. */
+export interface GatewayParts {
+  /**
+   * Checks the webhook's auth-v2 signature. Built in: our documented five-part scheme with AICC_PUSH_KEYS
+   * (src/aicc/authV2.ts). Huawei's own algorithm, once known, plugs in here (docs/aicc.md §3).
+   */
+  pushVerifier?: PushSignatureVerifier;
+}
+
+export async function buildServer(config: Config, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
   // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the signing secret, the limits and the jobs are
   // shared through Redis too).
   const { engine: store, limits, jobs } = await openEngine(config, log.child({ part: 'store' }));
@@ -91,7 +100,7 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
   const { uplink, aicc, agentHours } = conversation;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
-  const verifier = createAuthV2Verifier({ pushKeys: config.pushKeys, skewMs: config.pushTimestampSkewMs });
+  const verifier = parts.pushVerifier ?? createAuthV2Verifier({ pushKeys: config.pushKeys });
   const customerTokens = createCustomerTokens({
     customerSecret: config.customerTokenSecret,
     audience: config.customerTokenAudience,
@@ -202,6 +211,14 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     log.warn(
       'no app may push yet: set AICC_APPS="appKey:appSecret" (several separated by commas) and restart; ' +
         'AICC then calls POST /apigovernance/api/oauth/tokenByAkSk with them to get the AccessToken for pushMsg',
+    );
+  }
+  if (config.pushKeys.size > 0 && !parts.pushVerifier) {
+    log.warn(
+      'the webhook (POST /webhooks/v1/messages) verifies only the gateway\'s own documented auth-v2 scheme ' +
+        '(five parts, HMAC-SHA256: README, "The webhook signature"). Huawei publishes no signing algorithm, so a ' +
+        'push in its documented four-part form auth-v2/{accessKey}/{timestamp}/{SignedHeaders} is refused (401) ' +
+        'until a verifier for it is plugged in (docs/aicc.md §3); meanwhile AICC can push through pushMsg (OAuth mode)',
     );
   }
 

@@ -1,6 +1,6 @@
 // One contract, every engine: the local (SQLite) engine and the Redis engine must behave the same for append,
-// dedupe, gapless seqs, conversation state, reads, retention and fan-out. The Redis engine also gets what only
-// it has: several nodes writing one customer, and Redis going away and coming back.
+// dedupe (and asking what is stored), gapless seqs, conversation state, reads, retention and fan-out. The Redis
+// engine also gets what only it has: several nodes writing one customer, and Redis going away and coming back.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -94,6 +94,25 @@ function contract(name: string, setup: () => Promise<Subject & { teardown(): Pro
       const outcomes = await engine.append([again, again, msg({ to, messageCode: 'm-3' })]);
       assert.deepEqual(outcomes.map((o) => [o.seq, o.duplicate]), [[2, false], [2, true], [3, false]]);
       assert.equal((await engine.conversation(to)).lastSeq, 3);
+    });
+
+    it('tells whether every message of a list is already stored, by dedupe key, across customers', async () => {
+      const [a, b] = [newCustomer(), newCustomer()];
+      const withCode = msg({ to: a, messageCode: 'stored-1' });
+      const withoutCode = msg({ to: a, messageCode: null, content: 'no code' });
+      const other = msg({ to: b, messageCode: 'stored-1' });
+      assert.equal(await engine.allStored([withCode]), false, 'nothing stored yet');
+      await engine.append([withCode, withoutCode, other]);
+      assert.equal(await engine.allStored([withCode, withoutCode, other]), true);
+      assert.equal(await engine.allStored([withCode, withCode]), true, 'a message named twice');
+      // A retry is the same message whatever its content says now, as append judges it.
+      assert.equal(await engine.allStored([{ ...withCode, message: { ...withCode.message, content: 'changed' } }]), true);
+      assert.equal(await engine.allStored([withCode, msg({ to: a, messageCode: 'new' })]), false, 'one new message');
+      assert.equal(await engine.allStored([msg({ to: newCustomer(), messageCode: 'stored-1' })]), false, "another customer's key");
+      const typing = msg({ to: a, controlType: 'INPUT', mediaType: null, content: null });
+      assert.equal(typing.ephemeral, true);
+      assert.equal(await engine.allStored([withCode, typing]), false, 'typing is never stored');
+      assert.equal(await engine.allStored([]), true, 'an empty list');
     });
 
     it('derives the conversation state, keeps it with the entry that set it, and summarises it', async () => {

@@ -1,10 +1,11 @@
-// pushMsg over real HTTP on loopback: the samples, every field rule, all-or-nothing, the replay window,
-// retries stored once, gapless sequence numbers under concurrency, and the documented answers.
+// pushMsg over real HTTP on loopback: the samples, every field rule, all-or-nothing, the replay window (and the
+// old retries it lets through), retries stored once, gapless sequence numbers under concurrency, and the documented answers.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { downLinkMsg, pushBody, specSamples, type Msg } from './support/fixtures.js';
 import { startGateway, type InProcessGateway } from './support/gateway.js';
+import { waitFor } from './support/streams.js';
 
 let gw: InProcessGateway;
 let auth: Record<string, string>;
@@ -178,6 +179,18 @@ describe('pushMsg replay window', () => {
     assert.equal((await stored(to)).length, 1);
   });
 
+  it('refuses an old push (10 minutes) of new messages, typing or nothing: none of it is stored', async () => {
+    const to = newCustomer();
+    const tenMinutesAgo = Date.now() - 600_000;
+    const typing = downLinkMsg({ to, controlType: 'INPUT', mediaType: null, content: null });
+    for (const messages of [[downLinkMsg({ to })], [typing], []]) {
+      const res = await gw.push(pushBody(messages, tenMinutesAgo), auth);
+      assert.deepEqual([res.status, res.body.resultCode], [401, '4'], JSON.stringify(messages));
+      assert.match(res.body.resultDesc, /outside the accepted window .*not a retry of messages already stored/);
+    }
+    assert.equal((await stored(to)).length, 0);
+  });
+
   it('is off when PUSH_TIMESTAMP_SKEW_MS is 0', async () => {
     const open = await startGateway({ PUSH_TIMESTAMP_SKEW_MS: '0' });
     try {
@@ -186,6 +199,69 @@ describe('pushMsg replay window', () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe('pushMsg: an old retry of a stored push', () => {
+  // A small window, so a push first taken inside it is outside it a moment later, as AICC's retry after an outage.
+  const SKEW_MS = 1000;
+  let small: InProcessGateway;
+  let headers: Record<string, string>;
+  before(async () => {
+    small = await startGateway({ PUSH_TIMESTAMP_SKEW_MS: String(SKEW_MS) });
+    headers = { 'x-app-key': 'app1', authorization: `Bearer ${await small.token('app1')}` };
+  });
+  after(() => small.close());
+  const outsideWindow = (timestamp: number) => waitFor(() => Date.now() > timestamp + SKEW_MS + 5, 'the push to age past the window');
+
+  it('is answered "0" whatever its age, and nothing is stored or delivered again', async () => {
+    const to = newCustomer();
+    const body = pushBody([downLinkMsg({ to, messageCode: 'old-1' }), downLinkMsg({ to, content: 'no code' })]);
+    assert.deepEqual((await small.push(body, headers)).body, OK);
+    const delivered: number[] = [];
+    const stop = small.gateway.engine.subscribe(to, (event) => {
+      if (event.type === 'entry') delivered.push(event.entry.seq);
+    });
+    try {
+      await outsideWindow(body.timestamp);
+      const retried = await small.push(body, headers);
+      assert.deepEqual([retried.status, retried.body], [200, OK]);
+      // A new message after it is seen next: the retry published nothing before it.
+      assert.deepEqual((await small.push(pushBody([downLinkMsg({ to, content: 'later' })]), headers)).body, OK);
+      await waitFor(() => delivered.length > 0, 'the later message to be delivered');
+      assert.deepEqual(delivered, [3]);
+    } finally {
+      stop();
+    }
+    assert.deepEqual((await small.gateway.engine.readSince(to, 0, 10)).map((e) => e.message.content), [
+      body.messages[0]!.content, 'no code', 'later',
+    ]);
+  });
+
+  it('is refused when it carries a message not stored yet, and that message stays unstored', async () => {
+    const to = newCustomer();
+    const first = downLinkMsg({ to, messageCode: 'kept' });
+    const body = pushBody([first]);
+    assert.deepEqual((await small.push(body, headers)).body, OK);
+    await outsideWindow(body.timestamp);
+    const grown = await small.push({ ...body, messages: [first, downLinkMsg({ to, messageCode: 'new' })] }, headers);
+    assert.deepEqual([grown.status, grown.body.resultCode], [401, '4']);
+    // Typing beside stored messages is no new body: the retry passes, and the old typing is not sent again.
+    const typing = (content: string) => downLinkMsg({ to, controlType: 'INPUT', mediaType: null, content });
+    const heard: unknown[] = [];
+    const stop = small.gateway.engine.subscribe(to, (event) => {
+      if (event.type === 'ephemeral') heard.push(event.message.content);
+    });
+    try {
+      const withTyping = await small.push({ ...body, messages: [first, typing('old')] }, headers);
+      assert.deepEqual([withTyping.status, withTyping.body], [200, OK]);
+      assert.deepEqual((await small.push(pushBody([typing('now')]), headers)).body, OK);
+      await waitFor(() => heard.length > 0, 'the fresh typing');
+      assert.deepEqual(heard, ['now']);
+    } finally {
+      stop();
+    }
+    assert.deepEqual((await small.gateway.engine.readSince(to, 0, 10)).map((e) => e.message.messageCode), ['kept']);
   });
 });
 

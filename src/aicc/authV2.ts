@@ -1,10 +1,12 @@
-// Verifies (and, for our simulator and tests, creates) the auth-v2 signature of AICC's webhook push,
-// `Authorization: auth-v2/{accessKey}/{timestamp}/{SignedHeaders}/{signature}`.
+// The webhook door's auth-v2 header: reads both forms, and verifies (and, for our simulator and tests, creates)
+// the one that carries a signature.
 //
-// AICC documents only the header's first four parts and the 43-character push key (docs/aicc.md §3);
-// the string-to-sign is not public. This is OUR scheme, documented in the README: HMAC-SHA256 with the push
-// key over the canonical string below, hex encoded. Byte-compatibility with AICC's own signer is unconfirmed;
-// a different scheme plugs in by implementing PushSignatureVerifier.
+// Huawei documents `Authorization: auth-v2/{accessKey}/{timestamp}/{SignedHeaders}`, four parts and no
+// signature, and publishes no signing algorithm (docs/aicc.md §3). The gateway's own scheme adds a fifth part,
+// `/{signature}`: HMAC-SHA256 with the push key over the canonical string below, hex encoded, documented in the
+// README ("The webhook signature"). Only that scheme is verified. A header in the documented four-part form is
+// read but refused, as there is nothing in it to check; Huawei's algorithm, once known, plugs in by implementing
+// PushSignatureVerifier and handing it to buildServer (src/server.ts).
 
 import { createHash, createHmac } from 'node:crypto';
 import { GatewayError } from '../errors.js';
@@ -18,9 +20,34 @@ export interface SignedRequest {
   rawBody: Buffer;
 }
 
+/** Who signed a push, and when. */
+export interface VerifiedSignature {
+  accessKey: string;
+  /** The signature's own time (ms since epoch): the push route holds it to the replay window. */
+  signedAtMs: number;
+}
+
+/**
+ * What the webhook door asks of a signature scheme. It judges authenticity only: the time it returns is held to
+ * PUSH_TIMESTAMP_SKEW_MS by the push route, which lets an old retry of a push already stored through.
+ */
 export interface PushSignatureVerifier {
-  /** Returns the access key that signed the request; throws UNAUTHORIZED or STALE_TIMESTAMP otherwise. */
-  verify(request: SignedRequest, nowMs: number): { accessKey: string };
+  /**
+   * Returns who signed the request and when; throws a GatewayError otherwise: UNAUTHORIZED (missing, malformed or
+   * wrong) or UNSIGNED_PUSH (a header with nothing to check, which must never pass as verified).
+   */
+  verify(request: SignedRequest): VerifiedSignature;
+}
+
+/** An auth-v2 header taken apart. */
+export interface AuthV2Header {
+  accessKey: string;
+  /** As written in the header (the canonical string signs it as written). */
+  timestamp: string;
+  /** Lower-case header names, in the order given. */
+  signedHeaders: string[];
+  /** Hex HMAC-SHA256 of our scheme; absent in Huawei's documented four-part form. */
+  signature?: string;
 }
 
 export interface SignOptions {
@@ -36,7 +63,30 @@ export interface SignOptions {
 }
 
 const SCHEME = 'auth-v2';
-const HEADER_PATTERN = /^auth-v2\/([^/]+)\/(\d{10,16})\/([a-z0-9;-]*)\/([0-9a-f]{64})$/;
+/** The documented four parts, then our optional fifth. Header names may be written in any case. */
+const HEADER_PATTERN = /^auth-v2\/([^/]+)\/(\d{10,16})\/([A-Za-z0-9;_-]*)(?:\/([0-9a-f]{64}))?$/;
+
+const SHAPE_MESSAGE =
+  'the Authorization header must be auth-v2/{accessKey}/{timestamp}/{SignedHeaders}, and for this gateway\'s ' +
+  'signature /{signature} after it';
+/** The documented form, refused for what it lacks rather than for its shape. */
+export const UNSIGNED_MESSAGE =
+  'the Authorization header is auth-v2 in its documented four-part form, which carries no signature the ' +
+  'gateway can check: the webhook verifies only the gateway\'s documented five-part scheme ' +
+  '(auth-v2/{accessKey}/{timestamp}/{SignedHeaders}/{signature}) until Huawei publishes its algorithm';
+
+/** Takes an auth-v2 header apart (four or five parts); undefined when it has neither shape. */
+export function parseAuthV2Header(value: string): AuthV2Header | undefined {
+  const match = HEADER_PATTERN.exec(value.trim());
+  if (!match) return undefined;
+  const [, accessKey, timestamp, signed, signature] = match as unknown as [string, string, string, string, string | undefined];
+  return {
+    accessKey,
+    timestamp,
+    signedHeaders: signed === '' ? [] : signed.toLowerCase().split(';'),
+    ...(signature !== undefined ? { signature } : {}),
+  };
+}
 
 /**
  * The string that is signed, one item a line:
@@ -66,7 +116,7 @@ export function canonicalString(input: {
   return lines.join('\n');
 }
 
-/** The Authorization header value for a request, as AICC (or our simulator) would send it. */
+/** The Authorization header value for a request signed with our scheme (what our simulator sends). */
 export function signAuthV2(options: SignOptions): string {
   const lower = Object.fromEntries(Object.entries(options.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const names = options.signedHeaders.map((name) => name.toLowerCase());
@@ -75,32 +125,20 @@ export function signAuthV2(options: SignOptions): string {
   return `${SCHEME}/${options.accessKey}/${options.timestampMs}/${names.join(';')}/${signature}`;
 }
 
-export function createAuthV2Verifier(options: {
-  pushKeys: ReadonlyMap<string, string>;
-  /** Allowed distance between the signature's timestamp and our clock; 0 turns the check off. */
-  skewMs: number;
-}): PushSignatureVerifier {
-  const refused = () => new GatewayError('UNAUTHORIZED', 'the push signature was not accepted');
+/** The verifier of our five-part scheme, with the push keys of AICC_PUSH_KEYS. */
+export function createAuthV2Verifier(options: { pushKeys: ReadonlyMap<string, string> }): PushSignatureVerifier {
   return {
-    verify(request, nowMs) {
-      const header = single(request.headers.authorization);
-      if (!header) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
-      const match = HEADER_PATTERN.exec(header.trim());
-      if (!match) {
-        throw new GatewayError(
-          'UNAUTHORIZED',
-          'the Authorization header must be auth-v2/{accessKey}/{timestamp}/{SignedHeaders}/{signature}',
-        );
-      }
-      const [, accessKey, timestamp, signed, signature] = match as unknown as [string, string, string, string, string];
-      const pushKey = options.pushKeys.get(accessKey);
-      if (options.skewMs > 0 && Math.abs(nowMs - Number(timestamp)) > options.skewMs) {
-        throw new GatewayError('STALE_TIMESTAMP', 'the signature timestamp is outside the accepted window (replay?)');
-      }
+    verify(request) {
+      const value = single(request.headers.authorization);
+      if (!value) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
+      const header = parseAuthV2Header(value);
+      if (!header) throw new GatewayError('UNAUTHORIZED', SHAPE_MESSAGE);
+      if (header.signature === undefined) throw new GatewayError('UNSIGNED_PUSH', UNSIGNED_MESSAGE);
+      const pushKey = options.pushKeys.get(header.accessKey);
       const canonical = canonicalString({
-        accessKey,
-        timestampMs: timestamp,
-        signedHeaders: signed === '' ? [] : signed.split(';'),
+        accessKey: header.accessKey,
+        timestampMs: header.timestamp,
+        signedHeaders: header.signedHeaders,
         method: request.method,
         path: request.path,
         headerValue: (name) => single(request.headers[name]),
@@ -108,9 +146,11 @@ export function createAuthV2Verifier(options: {
       });
       // An unknown access key still costs one HMAC and one comparison, so timing tells nothing of which keys exist.
       const expected = createHmac('sha256', pushKey ?? 'unknown-access-key').update(canonical).digest();
-      const given = Buffer.from(signature, 'hex');
-      if (!constantTimeEqual(expected, given) || pushKey === undefined) throw refused();
-      return { accessKey };
+      const given = Buffer.from(header.signature, 'hex');
+      if (!constantTimeEqual(expected, given) || pushKey === undefined) {
+        throw new GatewayError('UNAUTHORIZED', 'the push signature was not accepted');
+      }
+      return { accessKey: header.accessKey, signedAtMs: Number(header.timestamp) };
     },
   };
 }

@@ -50,6 +50,7 @@ export function observeAppendFailures(engine: Engine, onFailure: (err: Error) =>
 function delegateTo(engine: Engine): Engine {
   return {
     append: (messages) => engine.append(messages),
+    allStored: (messages) => engine.allStored(messages),
     publishEphemeral: (messages) => engine.publishEphemeral(messages),
     subscribe: (customerId, listener) => engine.subscribe(customerId, listener),
     readSince: (customerId, afterSeq, limit) => engine.readSince(customerId, afterSeq, limit),

@@ -73,6 +73,12 @@ export interface Engine {
    * Rejects with a STORE_UNAVAILABLE GatewayError on failure.
    */
   append(messages: readonly NormalizedMessage[]): Promise<AppendOutcome[]>;
+  /**
+   * Whether every one of these messages is already in its customer's log, judged by dedupe key as `append`
+   * judges a retry (true for an empty list). Ephemeral messages are never stored, so a list holding one is not.
+   * What lets an old retry of a stored push through the replay window (docs/aicc.md §1).
+   */
+  allStored(messages: readonly NormalizedMessage[]): Promise<boolean>;
   /** Delivers ephemeral messages (typing) to the customers' listeners, storing nothing. */
   publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void>;
   /** Listens for one customer's new entries and ephemeral messages; returns the way to stop listening. */

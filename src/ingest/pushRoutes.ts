@@ -1,5 +1,6 @@
 // The two doors AICC pushes through: pushMsg (x-app-key + Bearer AccessToken) and the signed webhook
-// (auth-v2). Both: authenticate, validate the whole push, append it durably, and only then answer "0".
+// (auth-v2). Both: authenticate, validate the whole push, hold it to the replay window, append it durably, and
+// only then answer "0".
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,12 +15,13 @@ import type { RateLimiter } from '../http/rateLimit.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Door, Metrics } from '../observability/metrics.js';
 import { appendAndPublish } from './appendAndPublish.js';
+import { checkReplayWindow, type PushTime } from './replayWindow.js';
 
 export interface PushRoutesOptions {
   engine: Engine;
   tokens: AccessTokens;
   verifier: PushSignatureVerifier;
-  /** 0 turns the replay window off. */
+  /** The replay window (./replayWindow.ts); 0 turns it off. */
   timestampSkewMs: number;
   /** Longest content or simQuestions of one message (MESSAGE_MAX_CHARS). */
   messageMaxChars: number;
@@ -53,6 +55,8 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   const { engine, tokens, verifier, timestampSkewMs, metrics } = options;
   const now = options.now ?? Date.now;
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  /** The webhook signature's own time, from its check (before the body is validated) to the replay window. */
+  const signedAt = new WeakMap<FastifyRequest, number>();
 
   // Every push, stored or refused, is seen here once it is answered: the refusals by reason, the time of the
   // last good push (alerts on silence), and the record the operator page lists.
@@ -87,9 +91,6 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   }
 
   async function accept(request: FastifyRequest, reply: FastifyReply, body: PushBody, door: 'pushMsg' | 'webhook') {
-    if (timestampSkewMs > 0 && Math.abs(now() - Number(body.timestamp)) > timestampSkewMs) {
-      throw new GatewayError('STALE_TIMESTAMP', 'timestamp is outside the accepted window (replay?)');
-    }
     body.messages.forEach((msg, index) => {
       for (const field of ['content', 'simQuestions'] as const) {
         const value = msg[field];
@@ -100,6 +101,17 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       }
     });
     const messages = normalizePush(body);
+    const times: PushTime[] = [{ name: 'timestamp', ms: Number(body.timestamp) }];
+    const signed = signedAt.get(request);
+    if (signed !== undefined) times.push({ name: 'the signature timestamp', ms: signed });
+    const freshness = await checkReplayWindow({ engine, messages, times, nowMs: now(), skewMs: timestampSkewMs });
+    if (freshness === 'stored-retry') {
+      // An old retry: everything in it is stored and was delivered; its typing is long over. Nothing is sent again.
+      const durable = messages.filter((m) => !m.ephemeral).length;
+      if (metrics) countStoredRetry(metrics, door, durable, reply.elapsedTime / 1000);
+      noteForLog(request, { messages: messages.length, stored: 0, duplicates: durable, typing: 0, oldRetry: true });
+      return SUCCESS;
+    }
     const { durable, ephemeral, stored } = await appendAndPublish(engine, messages);
     const fresh = stored.filter((s) => !s.duplicate).length;
     if (metrics) count(metrics, door, durable, stored, ephemeral.length, reply.elapsedTime / 1000);
@@ -127,15 +139,14 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     schema: { body: PushBodySchema },
     // The signature covers the raw body, so it is checked once the body is read but before it is validated.
     preValidation: async (request, reply) => {
-      const { accessKey } = verifier.verify(
-        {
-          method: request.method,
-          path: request.url.split('?')[0]!,
-          headers: request.headers,
-          rawBody: request.rawBody ?? Buffer.alloc(0),
-        },
-        now(),
-      );
+      const { accessKey, signedAtMs } = verifier.verify({
+        method: request.method,
+        path: request.url.split('?')[0]!,
+        headers: request.headers,
+        rawBody: request.rawBody ?? Buffer.alloc(0),
+      });
+      // Its time is judged with the body's, once the body is valid: an old signature may be AICC's retry.
+      signedAt.set(request, signedAtMs);
       request.log.debug({ accessKey }, 'push signature verified');
       await limit(`access:${accessKey}`, reply);
     },
@@ -170,6 +181,13 @@ function count(metrics: Metrics, door: string, durable: NormalizedMessage[], sto
   if (last) metrics.messages.inc(last, same);
   if (duplicates > 0) metrics.duplicates.inc(duplicates);
   if (typing > 0) metrics.typing.inc(typing);
+  metrics.pushDuration.observe({ door }, seconds);
+}
+
+/** An old retry of stored messages: counted as a push of duplicates, as `count` counts a fresh retry. */
+function countStoredRetry(metrics: Metrics, door: string, duplicates: number, seconds: number) {
+  metrics.pushes.inc({ door });
+  if (duplicates > 0) metrics.duplicates.inc(duplicates);
   metrics.pushDuration.observe({ door }, seconds);
 }
 

@@ -60,6 +60,7 @@ export class LocalEngine implements Engine {
   private readonly selectCustomer: Database.Statement<[string], { last_seq: number; state: string | null }>;
   private readonly selectFirstSeq: Database.Statement<[string], { first: number | null }>;
   private readonly selectGrant: Database.Statement<[string, string], { grant_json: string }>;
+  private readonly selectStored: Database.Statement<[string, string], { found: number }>;
 
   private constructor(
     private readonly options: LocalEngineOptions,
@@ -76,6 +77,8 @@ export class LocalEngine implements Engine {
     this.selectCustomer = this.reader.prepare('SELECT last_seq, state FROM customers WHERE id = ?');
     this.selectFirstSeq = this.reader.prepare('SELECT min(seq) AS first FROM messages WHERE customer_id = ?');
     this.selectGrant = this.reader.prepare('SELECT grant_json FROM media_grants WHERE customer_id = ? AND media_id = ?');
+    // One lookup in the (customer_id, dedupe_key) unique index per message.
+    this.selectStored = this.reader.prepare('SELECT 1 AS found FROM messages WHERE customer_id = ? AND dedupe_key = ?');
   }
 
   /** Opens (creating when needed) the database in dataDir; fails when the store cannot be opened. */
@@ -102,6 +105,15 @@ export class LocalEngine implements Engine {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  async allStored(messages: readonly NormalizedMessage[]): Promise<boolean> {
+    try {
+      // Stops at the first message not stored: a new push (the usual case) costs one lookup.
+      return messages.every((msg) => !msg.ephemeral && this.selectStored.get(msg.customerId, msg.dedupeKey) !== undefined);
+    } catch (err) {
+      throw storeError(err);
+    }
   }
 
   async publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void> {

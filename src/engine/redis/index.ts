@@ -126,6 +126,25 @@ export class RedisEngine implements Engine {
     return outcomes;
   }
 
+  /**
+   * One EXISTS per customer over the dedupe keys of its messages: the keys share the customer's hash tag, so
+   * each call stays in one slot of a Cluster; the customers' calls run side by side.
+   */
+  async allStored(messages: readonly NormalizedMessage[]): Promise<boolean> {
+    if (messages.some((msg) => msg.ephemeral)) return false;
+    const byCustomer = new Map<string, Set<string>>();
+    for (const msg of messages) {
+      const dedupeKeys = byCustomer.get(msg.customerId) ?? new Set<string>();
+      dedupeKeys.add(keys.dedupe(msg.customerId, msg.dedupeKey));
+      byCustomer.set(msg.customerId, dedupeKeys);
+    }
+    const found = await Promise.all(
+      // EXISTS counts a key once per mention, hence the distinct keys.
+      [...byCustomer.values()].map(async (dedupeKeys) => (await this.command(() => this.redis.exists(...dedupeKeys))) === dedupeKeys.size),
+    );
+    return found.every(Boolean);
+  }
+
   async publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void> {
     await Promise.all(
       messages.map((msg) =>
