@@ -6,7 +6,9 @@ import type { FileStore } from './files.js';
 import type { SimulatorSettings } from './options.js';
 import type { Outbox } from './outbox.js';
 import type { Conversations } from './script.js';
-import type { RecordedLeaveMessage, RecordedSatisfaction, RecordedSend, RecordedUpload } from './types.js';
+import type {
+  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend, RecordedUpload,
+} from './types.js';
 
 /** 'http503': every call answers 503. 'reset': every connection is dropped without an answer. */
 export type OutageMode = 'http503' | 'reset';
@@ -23,6 +25,8 @@ export interface SimContext {
     leftMessages: RecordedLeaveMessage[];
     satisfactions: RecordedSatisfaction[];
     uploads: RecordedUpload[];
+    robotFeedbacks: RecordedRobotFeedback[];
+    phraseQueries: RecordedPhraseQuery[];
   };
   /** Test hooks: sends still to fail, and the outage (undefined while up). */
   faults: { failSends: number; outage?: OutageMode };

@@ -2,6 +2,7 @@
 // tests can look at both. Request shapes are AICC's, from ../aicc/api.ts.
 
 import type { DoLeaveMessageRequest, SaveSatisfactionRequest, SendMsgRequest } from '../aicc/api.js';
+import type { PhraseQueryRequest, RobotFeedbackRequest } from '../aicc/robot.js';
 
 /** A DownLinkMsg as the simulator pushes it (the spec's 12 fields, plus `callId` on the ones without a code). */
 export interface SimDownLinkMsg {
@@ -23,6 +24,9 @@ export interface SimDownLinkMsg {
   callId?: string;
   simQuestions?: string;
   isOfflineStatus?: boolean;
+  /** ROBOT CHAT only: the answer's interaction index, a string counter per customer ("1", "2", …), which
+   *  feedbacksatisfaction names to rate it. */
+  interIdx?: string;
 }
 
 export interface RecordedSend {
@@ -39,6 +43,20 @@ export interface RecordedLeaveMessage extends DoLeaveMessageRequest {
 
 export interface RecordedSatisfaction {
   satisfication: SaveSatisfactionRequest['satisfication'] & { npsScore?: number; fcrValue?: number };
+  at: number;
+}
+
+/** A feedbacksatisfaction the simulator accepted: the body as sent, and whose ccmessaging-token came with it. */
+export interface RecordedRobotFeedback {
+  request: RobotFeedbackRequest;
+  userId: string;
+  at: number;
+}
+
+/** A queryPhraseByKeyword as received (valid or not), with the user of its ccmessaging-token (undefined: none). */
+export interface RecordedPhraseQuery {
+  request: Partial<PhraseQueryRequest> & Record<string, unknown>;
+  userId: string | undefined;
   at: number;
 }
 
