@@ -145,6 +145,16 @@ describe('suggestions while typing', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes both endpoints from their schemas', async () => {
+    const doc = (await rig.gw.request('GET', '/docs/json')).body;
+    const feedback = doc.paths['/v1/robot-feedback'].post;
+    assert.deepEqual(Object.keys(feedback.requestBody.content['application/json'].schema.properties).sort(), ['comment', 'interIdx', 'satisfied']);
+    const suggestions = doc.paths['/v1/suggestions'].get;
+    assert.ok(suggestions.parameters.some((p: { name: string; in: string }) => p.name === 'q' && p.in === 'query'));
+  });
+});
+
 describe('simulator: feedbacksatisfaction as its table types it', () => {
   /** The simulator called directly, as AICC's clients call it. */
   async function call(path: string, body: unknown, ccToken?: string) {
