@@ -181,7 +181,8 @@ export async function buildServer(config: Config, log: Logger): Promise<Gateway>
     engine, customerTokens, aicc, sessions: conversation.sessions, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
   });
   await app.register(mediaRoute, {
-    engine, customerTokens, cache: mediaCache, aicc,
+    engine, customerTokens, cache: mediaCache,
+    download: uplink ? (customerId, fileId, fileType, mediaLibrary) => uplink.download(customerId, fileId, fileType, mediaLibrary) : undefined,
     urls: createMediaUrls({ key: keys.mediaUrls, ttlSeconds: MEDIA_URL_TTL_SECONDS }),
     resourcePolicy: config.allowedOrigins.includes('*') ? 'cross-origin' : 'same-site',
   });

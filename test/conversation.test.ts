@@ -155,7 +155,10 @@ describe('uplink when AICC fails', () => {
     await waitFor(() => frames.some((f) => f.type === 'ack' && f.clientMessageId === 'ws-1'), 'ack');
     socket.send(JSON.stringify({ type: 'send', clientMessageId: 'ws-2', kind: 'text' }));
     await waitFor(() => frames.some((f) => f.type === 'error' && f.clientMessageId === 'ws-2'), 'refusal');
-    await waitFor(() => rig.sim.sends.some((s) => s.request.mediaType === 'LOCATE'), 'location sent up');
+    // send has no location type: it goes up as TEXT an agent can read and open (docs/aicc.md §8).
+    const sentUp = (s: { request: { mediaType?: string; content?: string } }) =>
+      s.request.mediaType === 'TEXT' && s.request.content === '📍 Home (22.5, 114.1) https://www.openstreetmap.org/?mlat=22.5&mlon=114.1#map=17/22.5/114.1';
+    await waitFor(() => rig.sim.sends.some(sentUp), 'location sent up as text');
     socket.close();
   });
 });

@@ -44,6 +44,10 @@ describe('rating the robot’s answers', () => {
     assert.deepEqual(up.request, { feedback: 1, from: 'rater-1', interIdx: '2' });
     assert.equal(typeof up.request.feedback, 'number');
     assert.equal(up.userId, 'rater-1', 'the ccmessaging-token was the customer’s');
+    const call = rig.sim.requests.filter((r) => r.path === AICC_PATHS.robotFeedback).at(-1)!;
+    assert.ok(call.headers['ccmessaging-token'], 'ccmessaging-token sent');
+    assert.equal(call.headers['x-app-key'], rig.sim.settings.appKey);
+    assert.match(call.headers.authorization!, /^Bearer \S+$/);
 
     // Over HTTP: thumbs down on the greeting, with the reason AICC requires.
     const down = await c.http('POST', '/v1/robot-feedback', { interIdx: '1', satisfied: false, comment: 'Not what I asked' });
@@ -114,6 +118,9 @@ describe('suggestions while typing', () => {
     const asked = rig.sim.phraseQueries.at(-1)!;
     assert.deepEqual(asked.request, { strContent: 'order', locale: 'zh_CN', channel: 'WEB' });
     assert.equal(asked.userId, 'typist-1', 'the customer’s ccmessaging-token came with it');
+    const call = rig.sim.requests.filter((r) => r.path === AICC_PATHS.queryPhraseByKeyword).at(-1)!;
+    assert.equal(call.headers['x-app-key'], rig.sim.settings.appKey);
+    assert.match(call.headers.authorization!, /^Bearer \S+$/);
 
     // The SDK; without a locale the gateway's AICC_LOCALE ("en") goes.
     assert.deepEqual(await c.client.suggestions('human'), ['Talk to a human']);
@@ -189,7 +196,7 @@ describe('simulator: feedbacksatisfaction as its table types it', () => {
       assert.equal(res.body.resultCode, '10010000001', JSON.stringify(wrong));
     }
     const noToken = await call(AICC_PATHS.robotFeedback, sample);
-    assert.notEqual(noToken.body.resultCode, '0', 'the ccmessaging-token is mandatory');
+    assert.equal(noToken.status, 401, 'the ccmessaging-token is mandatory');
   });
 });
 

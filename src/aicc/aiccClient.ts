@@ -8,7 +8,6 @@ import { Agent, request, errors as undiciErrors } from 'undici';
 import {
   AICC_PATHS,
   CCMESSAGING_TOKEN_HEADER,
-  NOT_QUEUING_RESULTS,
   RESULT,
   type ApplyTokenAnswer,
   type DownloadFileStreamAnswer,
@@ -24,30 +23,21 @@ import {
 import type { AiccSettings } from '../config.js';
 import type { RawDownLinkMsg } from './downlink.js';
 
-export type AiccErrorCode =
-  | 'OUTSIDE_WORKING_HOURS' // resultCode 12
-  | 'FAILED' // resultCode 13, or HTTP 5xx: AICC did not do it; safe to try again
-  | 'TOKEN' // the customer's ccmessaging-token was refused
-  | 'PARAMETER' // AICC refused what we sent
-  | 'UNAUTHORIZED' // our API Fabric credentials were refused
-  | 'UNREACHABLE' // no connection: the request never reached AICC
-  | 'TIMEOUT' // no answer in time: AICC may or may not have done it
-  | 'UNEXPECTED';
+import { AiccError, QUEUE_ENDINGS, resultError, type QueueEnding } from './resultCodes.js';
 
-export class AiccError extends Error {
-  constructor(
-    readonly code: AiccErrorCode,
-    message: string,
-    readonly resultCode?: string,
-  ) {
-    super(message);
-    this.name = 'AiccError';
-  }
+export { AiccError, type AiccErrorCode, type QueueEnding } from './resultCodes.js';
 
-  /** True when AICC certainly did not act on the request, so sending it again cannot double it. */
-  get safeToRepeat(): boolean {
-    return this.code === 'FAILED' || this.code === 'UNREACHABLE';
-  }
+/** queryQueueInfo's answer: the position while queuing, or why the customer is not queuing. */
+export type QueueInfo =
+  | ({ queuing: true } & QueryQueueInfoAnswer)
+  | { queuing: false; reason: QueueEnding; resultCode: string };
+
+/** A survey answer as saveSatisfaction takes it: the level, and the FCR and NPS answers when asked. */
+export interface SatisfactionAnswer {
+  evaluation: number;
+  comment: string;
+  npsScore?: number;
+  resolved?: boolean;
 }
 
 /** One customer's AICC session: its ccmessaging-token, replaced in place when AICC hands out a newer one. */
@@ -76,6 +66,8 @@ export type Call = {
   /** Whether the call may be repeated after a failure whose effect is unknown (reads are; sends are not). */
   idempotent: boolean;
   timeoutMs?: number;
+  /** The answer's field that alone shows success when AICC sends no result code (applyToken, the file calls). */
+  payload?: string;
 };
 
 export class AiccClient {
@@ -93,15 +85,19 @@ export class AiccClient {
       path: AICC_PATHS.applyToken,
       body: { userId, userName, channelId: this.options.channelId, locale: this.options.locale },
       idempotent: true,
+      payload: 'token',
     });
     if (!answer.token) throw new AiccError('UNEXPECTED', 'applyToken answered without a token');
     return { userId, token: answer.token };
   }
 
-  /** send (or sendAsync): CONNECT, CHAT, TRANS2AGENT, INPUT, DISCONNECT, READ. */
+  /** send (or sendAsync): CONNECT, CHAT, TRANS2AGENT, INPUT, DISCONNECT, READ. A control message without
+   *  content goes as `"mediaType": "TEXT", "content": ""`, as every one of Huawei's samples does (cec_05_2032). */
   async send(session: AiccSession, message: Pick<SendMsgRequest, 'controlType'> & Partial<SendMsgRequest>): Promise<void> {
     const body: SendMsgRequest = {
       channel: 'WEB',
+      content: '',
+      mediaType: 'TEXT',
       sourceType: 'CUSTOMER',
       from: session.userId,
       to: this.options.channelId,
@@ -129,54 +125,74 @@ export class AiccClient {
     return answer.downlinkMessages ?? [];
   }
 
-  async uploadFile(fileType: string, bytes: Buffer): Promise<string> {
-    const answer = await this.call<UploadFileStreamAnswer & ResultAnswer>({
+  /** Uploads a customer's file (the ccmessaging-token is mandatory, cec_07_0111); answers its objectKey. */
+  async uploadFile(session: AiccSession, fileType: string, bytes: Buffer): Promise<string> {
+    const answer = await this.call<UploadFileStreamAnswer>({
       path: AICC_PATHS.uploadFileStream,
       body: { fileType, fileStream: bytes.toString('base64'), channel: 'WEB' },
+      session,
       idempotent: true,
+      payload: 'objectKey',
     });
     if (!answer.objectKey) throw new AiccError('UNEXPECTED', 'uploadFileStream answered without an objectKey');
     return answer.objectKey;
   }
 
-  async downloadFile(fileId: string, fileType: string, mediaLibrary: boolean): Promise<Buffer> {
+  /** Downloads a file of the customer's conversation (ccmessaging-token mandatory, cec_07_0109). `fileId` is
+   *  as AICC wants it: `"local/" + content` for a local file, the content itself for a media-library file. */
+  async downloadFile(session: AiccSession, fileId: string, fileType: string, mediaLibrary: boolean): Promise<Buffer> {
     const answer = await this.call<DownloadFileStreamAnswer>({
       path: AICC_PATHS.downloadFileStream,
       body: { fileId, channel: 'WEB', fileType, ...(mediaLibrary ? { multiMedia: 'multiMedia' } : {}) },
+      session,
       idempotent: true,
+      payload: 'fileStream',
     });
     if (answer.fileStream === undefined) throw new AiccError('UNEXPECTED', 'downloadFileStream answered without a file');
     return Buffer.from(answer.fileStream, 'base64');
   }
 
-  /** Queue position while queuing; `undefined` when AICC says the customer is no longer queuing. */
-  async queueInfo(session: AiccSession): Promise<QueryQueueInfoAnswer | undefined> {
+  /** Queue position while queuing, or why the customer is not queuing (cec_07_2221's 5, 6, 160004, 160021, 160022). */
+  async queueInfo(session: AiccSession): Promise<QueueInfo> {
     try {
-      return await this.call<QueryQueueInfoAnswer>({
+      const answer = await this.call<QueryQueueInfoAnswer>({
         path: AICC_PATHS.queryQueueInfo,
         body: { userId: session.userId, channelConfigId: this.options.channelId, channel: 'WEB' },
         session,
         idempotent: true,
       });
+      return { queuing: true, ...answer };
     } catch (err) {
-      if (err instanceof AiccError && NOT_QUEUING_RESULTS.includes(err.resultCode ?? '')) return undefined;
+      const reason = err instanceof AiccError ? QUEUE_ENDINGS[err.resultCode ?? ''] : undefined;
+      if (reason) return { queuing: false, reason, resultCode: (err as AiccError).resultCode! };
       throw err;
     }
   }
 
-  async surveyMode(language?: string): Promise<SurveyModeAnswer> {
+  /** How the tenant surveys its customers (ccmessaging-token mandatory, cec_07_2224). */
+  async surveyMode(session: AiccSession, language?: string): Promise<SurveyModeAnswer> {
     return this.call<SurveyModeAnswer>({
       path: AICC_PATHS.getSatisfactionSurveyMode,
       body: language ? { language } : {},
+      session,
       idempotent: true,
     });
   }
 
-  async saveSatisfaction(session: AiccSession, evaluation: number, comment: string): Promise<void> {
+  /** Saves the customer's survey; every value goes as the string cec_07_2226 types it. */
+  async saveSatisfaction(session: AiccSession, answer: SatisfactionAnswer): Promise<void> {
     await this.call<ResultAnswer>({
       path: AICC_PATHS.saveSatisfaction,
       body: {
-        satisfication: { channel: 'WEB', userId: session.userId, evaluation, comment, channelConfigId: this.options.channelId },
+        satisfication: {
+          channel: 'WEB',
+          userId: session.userId,
+          evaluation: String(answer.evaluation),
+          comment: answer.comment,
+          channelConfigId: this.options.channelId,
+          ...(answer.npsScore !== undefined ? { npsScore: String(answer.npsScore) } : {}),
+          ...(answer.resolved !== undefined ? { fcrValue: answer.resolved ? '1' : '2' } : {}),
+        },
       },
       session,
       idempotent: false,
@@ -195,7 +211,7 @@ export class AiccClient {
   async history(session: AiccSession, limit: number, offset: number): Promise<RawDownLinkMsg[]> {
     const answer = await this.call<QueryHistoryAnswer>({
       path: AICC_PATHS.queryHistoryChatMessage,
-      body: { channelId: this.options.channelId, userId: session.userId, limit, offset, channel: 'WEB' },
+      body: { channelId: this.options.channelId, userId: session.userId, limit: String(limit), offset: String(offset), channel: 'WEB' },
       session,
       idempotent: true,
     });
@@ -254,8 +270,14 @@ export class AiccClient {
     const renewed = res.headers[CCMESSAGING_TOKEN_HEADER];
     if (call.session && typeof renewed === 'string' && renewed) call.session.token = renewed;
 
+    // Two tokens, two statuses (docs/aicc.md §5): API Fabric answers 403 "auth fail! illegal or expired token
+    // info" for our AccessToken (cec_07_0002); a per-customer call answers 401 when the customer's ccmessaging-
+    // token is gone (cec_07_0103: "on 401, apply again"). A 401 is about the ccmessaging-token only on a call
+    // that carries one; on any other call it can only be about ours.
+    if (res.statusCode === 401 && call.session) {
+      throw new AiccError('TOKEN', "AICC refused the customer's ccmessaging-token (HTTP 401)");
+    }
     if (res.statusCode === 401 || res.statusCode === 403) {
-      // An expired AccessToken (API Fabric answers 403): renew it once and try again.
       if (!isTokenCall && !tokenRenewed) {
         this.accessToken = undefined;
         return this.once<T>(call, true);
@@ -263,7 +285,7 @@ export class AiccClient {
       throw new AiccError('UNAUTHORIZED', `AICC refused our credentials (HTTP ${res.statusCode})`);
     }
     if (res.statusCode >= 500) throw new AiccError('FAILED', `AICC answered HTTP ${res.statusCode}`);
-    let answer: T & { resultCode?: string; returnCode?: string; resultDesc?: string };
+    let answer: T & { resultCode?: string | number | null; returnCode?: string | number | null; resultDesc?: string };
     try {
       answer = JSON.parse(text);
     } catch {
@@ -271,8 +293,13 @@ export class AiccClient {
     }
     if (res.statusCode >= 400) throw new AiccError('PARAMETER', `AICC answered HTTP ${res.statusCode}: ${answer.resultDesc ?? ''}`);
     if (isTokenCall) return answer;
-    const code = String(answer.resultCode ?? answer.returnCode ?? '');
-    if (code !== RESULT.OK) throw resultError(code, answer.resultDesc);
+    const code = answer.resultCode ?? answer.returnCode;
+    if (code === undefined || code === null) {
+      // Huawei's developer guide shows applyToken and downloadFileStream answering their payload alone (D6).
+      if (call.payload && (answer as Record<string, unknown>)[call.payload] !== undefined) return answer;
+      throw new AiccError('UNEXPECTED', `AICC answered ${call.path} without a result code`);
+    }
+    if (String(code) !== RESULT.OK) throw resultError(call.path, String(code), answer.resultDesc);
     return answer;
   }
 
@@ -303,23 +330,6 @@ export class AiccClient {
       }
     })();
     return this.renewing;
-  }
-}
-
-function resultError(code: string, desc: string | undefined): AiccError {
-  const text = desc ? `${desc} (AICC resultCode ${code})` : `AICC resultCode ${code}`;
-  switch (code) {
-    case RESULT.OUTSIDE_WORKING_HOURS:
-      return new AiccError('OUTSIDE_WORKING_HOURS', desc || 'outside the agents\' working hours', code);
-    case RESULT.FAILED:
-      return new AiccError('FAILED', text, code);
-    case RESULT.TOKEN:
-      return new AiccError('TOKEN', text, code);
-    case '1':
-    case RESULT.PARAMETER:
-      return new AiccError('PARAMETER', text, code);
-    default:
-      return new AiccError('UNEXPECTED', text, code);
   }
 }
 

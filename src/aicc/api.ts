@@ -34,18 +34,14 @@ export const PUSH_PATHS = {
  *  `ccmessaging-token` header. */
 export const CCMESSAGING_TOKEN_HEADER = 'ccmessaging-token';
 
-/** AICC's result codes that the gateway tells apart (resultCode is always a string). */
+/** Result codes that mean the same in every API that has them (resultCode is a string; returnCode may be a
+ *  number). What the other codes mean differs per API: resultCodes.ts. */
 export const RESULT = {
   OK: '0',
   PARAMETER: '2',
-  TOKEN: '3',
   OUTSIDE_WORKING_HOURS: '12',
   FAILED: '13',
 } as const;
-
-/** queryQueueInfo's answers that mean "no longer queuing" rather than a failure (docs/aicc.md §5): 5 the session
- *  ended, 160004 no session, 160021 already with an agent, 160022 moved to IVR. */
-export const NOT_QUEUING_RESULTS: readonly string[] = ['5', '160004', '160021', '160022'];
 
 export interface TokenByAkSkRequest {
   app_key: string;
@@ -78,26 +74,29 @@ export interface ApplyTokenRequest {
   channelId: string;
   locale: string;
 }
-export interface ApplyTokenAnswer extends ResultAnswer {
+/** The API table lists resultCode and resultDesc ("not returned at present"); the developer guide's sample
+ *  answers `{ "token": "…" }` alone (cec_05_2012). Both are success. */
+export interface ApplyTokenAnswer extends Partial<ResultAnswer> {
   token?: string;
 }
 
 export type SendControlType = 'CONNECT' | 'CHAT' | 'TRANS2AGENT' | 'INPUT' | 'DISCONNECT' | 'READ';
-export type SendMediaType = 'TEXT' | 'IMAGE' | 'AUDIO' | 'VIDEO' | 'FILE' | 'FILE_IMAGE' | 'FILE_VIDEO' | 'WEBCARD' | 'LOCATE';
+export type SendMediaType = 'TEXT' | 'IMAGE' | 'AUDIO' | 'VIDEO' | 'FILE' | 'FILE_IMAGE' | 'FILE_VIDEO' | 'WEBCARD';
 
 export interface SendMsgRequest {
   channel: 'WEB';
   /** TEXT: the text (≤ 1 KB); IMAGE/AUDIO/VIDEO: the objectKey from uploadFileStream;
-   *  FILE: "fileName,fileSize,fileId,fileType"; READ: the ids read, comma-separated; empty for CONNECT etc. */
-  content?: string;
+   *  FILE: "fileName,fileSize,fileId,fileType"; READ: the ids read, comma-separated; "" for CONNECT etc. */
+  content: string;
   controlType: SendControlType;
   /** The customer (userId). */
   from: string;
-  mediaType?: SendMediaType;
+  /** Mandatory in the developer guide; control messages go as TEXT with empty content, as every sample does. */
+  mediaType: SendMediaType;
   senderNickname?: string;
   sourceType: 'CUSTOMER';
-  /** Milliseconds, as a string (send's own type). */
-  timestamp: string;
+  /** Milliseconds, as a string (send's own type; optional in the table, always sent by us). */
+  timestamp?: string;
   /** The channel's Configuration ID. */
   to: string;
   userAgent?: string;
@@ -116,22 +115,25 @@ export interface UploadFileStreamRequest {
   fileStream: string;
   channel: 'WEB';
 }
-/** Upload answers with `returnCode`, not `resultCode` (AICC's own inconsistency). */
+/** The API table answers `returnCode` (0/2/3/13, perhaps a number), the developer guide `resultCode`: either. */
 export interface UploadFileStreamAnswer {
-  returnCode: string;
+  returnCode?: string | number;
+  resultCode?: string;
   resultDesc?: string;
   objectKey?: string;
 }
 
 export interface DownloadFileStreamRequest {
-  /** The resource id from the push's content. */
+  /** The resource id from the downlink's content; `"local/" + content` when its contentType is "1" (a local file). */
   fileId: string;
   channel: 'WEB';
+  /** For a local file: the downlink's mediaFileType. */
   fileType: string;
-  /** "multiMedia" for files of AICC's media library. */
+  /** "multiMedia" for files of AICC's media library (every file that is not local). */
   multiMedia?: 'multiMedia';
 }
-export interface DownloadFileStreamAnswer extends ResultAnswer {
+/** The developer guide's sample answers `{ "fileStream": "…" }` alone (cec_05_2042): success too. */
+export interface DownloadFileStreamAnswer extends Partial<ResultAnswer> {
   /** Base64. */
   fileStream?: string;
 }
@@ -141,7 +143,7 @@ export interface QueryQueueInfoRequest {
   channelConfigId: string;
   channel: 'WEB';
 }
-/** resultCode "0" while queuing; "5" session ended; "160021" already with an agent; others: failures. */
+/** resultCode "0" while queuing; 5, 6, 160004, 160021, 160022 say why the customer is not (QUEUE_ENDINGS). */
 export interface QueryQueueInfoAnswer extends ResultAnswer {
   position?: number;
   totalWaitTime?: number;
@@ -153,14 +155,18 @@ export interface QueryQueueInfoAnswer extends ResultAnswer {
 }
 
 export interface SatisfactionLevel {
-  satisfactionLevelKey: number;
+  /** "1"–"5" (a string in cec_07_2224; a number is taken too). */
+  satisfactionLevelKey: string | number;
   satisfactionLevelDesc: string;
 }
+/** The questions the survey asks beside the level: first contact resolution, net promoter score, satisfaction. */
+export type SatisfactionQuestion = 'FCR' | 'NPS' | 'CSAT';
 export interface SurveyModeAnswer extends ResultAnswer {
   satisfactionSurvey?: {
     surveyType: 'WEB' | 'NO';
     satisfactionLevel?: SatisfactionLevel[];
-    satisfactionQuestion?: string;
+    /** An Array in cec_07_2224 (a single string is taken too). */
+    satisfactionQuestion?: string[] | string;
   };
 }
 
@@ -168,11 +174,15 @@ export interface SaveSatisfactionRequest {
   satisfication: {
     channel: 'WEB';
     userId: string;
-    /** 1–5. */
-    evaluation: number;
+    /** "1"–"5": a string in cec_07_2226 (and in Huawei's demo). */
+    evaluation: string;
     /** Under 512 characters. */
     comment: string;
     channelConfigId: string;
+    /** "0"–"9", when the survey asks NPS. */
+    npsScore?: string;
+    /** "1" resolved, "2" not, when the survey asks FCR. */
+    fcrValue?: string;
   };
 }
 
@@ -188,10 +198,11 @@ export interface DoLeaveMessageRequest {
 export interface QueryHistoryRequest {
   channelId: string;
   userId: string;
-  startTime?: number;
-  endTime?: number;
-  limit: number;
-  offset: number;
+  /** Strings, as cec_07_0104 types them. */
+  startTime?: string;
+  endTime?: string;
+  limit: string;
+  offset: string;
   channel: 'WEB';
 }
 export interface QueryHistoryAnswer extends ResultAnswer {

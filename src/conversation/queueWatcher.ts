@@ -61,7 +61,9 @@ export class QueueWatcher {
       }
       const info = await this.options.sessions.call(customerId, (s) => this.options.aicc.queueInfo(s), { connect: false });
       if (!this.watching.has(customerId)) return;
-      if (!info) {
+      if (!info.queuing) {
+        // Not an error: AICC says why the customer left the queue (ended, with an agent, moved to IVR, ...).
+        this.options.log.debug({ customerId, reason: info.reason, resultCode: info.resultCode }, 'no longer queuing');
         this.done(customerId);
         return;
       }

@@ -2,7 +2,8 @@
 // CONNECTed and what was reported READ. It is kept in the engine (SQLite on one node, Redis with several), so
 // any node speaks for the customer in the same AICC conversation and a restarted gateway carries it on. The
 // first message of a conversation connects it; a conversation that ended needs a new CONNECT. A refused token
-// is applied for again once.
+// (HTTP 401: it lives one hour, cec_07_0103) is applied for again and the call repeated, once: AICC refused the
+// call, so repeating it cannot double it. The new token carries on the same conversation (docs/aicc.md §5).
 
 import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
 import type { AiccSessionRecord, Engine } from '../engine/types.js';
@@ -21,7 +22,8 @@ export class AiccSessions {
     private readonly onActive: (customerId: string) => void = () => {},
   ) {}
 
-  /** Runs `fn` with the customer's session; a refused ccmessaging-token is applied for again, once. */
+  /** Runs `fn` with the customer's session (applying for one first when the customer has none); a refused
+   *  ccmessaging-token is applied for again, and `fn` repeated, once. */
   async call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
     for (let retried = false; ; retried = true) {
       let record = await this.record(customerId);
@@ -35,7 +37,7 @@ export class AiccSessions {
         return result;
       } catch (err) {
         if (!(err instanceof AiccError) || err.code !== 'TOKEN' || retried) throw err;
-        await this.forget(customerId, record.token);
+        await this.reapply(customerId, record);
       }
     }
   }
@@ -60,10 +62,24 @@ export class AiccSessions {
     return this.store.setAiccSession(customerId, record);
   }
 
-  /** Drops a refused token, unless another node has already replaced it (then that one is used). */
-  private async forget(customerId: string, refusedToken: string): Promise<void> {
+  /** Applies again for a refused token and keeps the rest of the session (connected, read position), unless
+   *  another node has already replaced the token (then that one is used). */
+  private async reapply(customerId: string, refused: AiccSessionRecord): Promise<void> {
     const stored = await this.store.aiccSession(customerId);
-    if (stored?.token === refusedToken) await this.store.setAiccSession(customerId, undefined);
+    if (stored && stored.token !== refused.token) return;
+    let pending = this.applying.get(customerId);
+    if (!pending) {
+      pending = this.aicc
+        .applyToken(refused.userId)
+        .then(async (session) => {
+          const record: AiccSessionRecord = { ...(stored ?? refused), token: session.token, appliedAt: Date.now() };
+          await this.save(customerId, record);
+          return record;
+        })
+        .finally(() => this.applying.delete(customerId));
+      this.applying.set(customerId, pending);
+    }
+    await pending;
   }
 
   private async record(customerId: string): Promise<AiccSessionRecord> {

@@ -6,7 +6,6 @@
 
 import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine, MediaGrant } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
@@ -16,19 +15,22 @@ import { contentTypeOf, type MediaCache } from './mediaCache.js';
 import type { MediaUrls } from './mediaUrls.js';
 
 
+/** Downloads one file from AICC under the customer's own session (downloadFileStream needs their ccmessaging-token). */
+export type MediaDownload = (customerId: string, fileId: string, fileType: string, mediaLibrary: boolean) => Promise<Buffer>;
+
 export interface MediaRouteOptions {
   engine: Engine;
   customerTokens: CustomerTokens;
   cache: MediaCache;
   /** Absent when the gateway has no AICC to download from (only cached uploads can be served then). */
-  aicc: AiccClient | undefined;
+  download: MediaDownload | undefined;
   urls: MediaUrls;
   /** Cross-Origin-Resource-Policy of media answers: cross-origin when any page may embed them (ALLOWED_ORIGINS=*). */
   resourcePolicy: 'cross-origin' | 'same-site';
 }
 
 export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, options) => {
-  const { engine, customerTokens, cache, aicc, urls } = options;
+  const { engine, customerTokens, cache, download, urls } = options;
   // On every answer of these routes, refusals included: whatever the bytes are (an SVG, an HTML file uploaded
   // as text), opened directly they run nothing, and only pages the policy allows may embed them.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -67,10 +69,9 @@ export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, opt
     const { id, grant } = await granted(customerId, request.params);
 
     const media = await cache.getOrFetch(id, async () => {
-      if (!aicc) throw new GatewayError('UPLINK_DISABLED', 'media cannot be fetched: AICC_BASE_URL is not set');
-      const fileType = fileTypeOf(id, grant);
-      const local = grant.contentType === '1' || id.startsWith('local/');
-      const bytes = await aicc.downloadFile(id, fileType, !local).catch((err: Error) => {
+      if (!download) throw new GatewayError('UPLINK_DISABLED', 'media cannot be fetched: AICC_BASE_URL is not set');
+      const { fileId, fileType, mediaLibrary } = downloadRequestOf(id, grant);
+      const bytes = await download(customerId, fileId, fileType, mediaLibrary).catch((err: Error) => {
         request.log.warn({ customerId, err: { message: err.message } }, 'media download from AICC failed');
         throw new GatewayError('UPSTREAM_FAILED', 'the media could not be fetched from the contact center');
       });
@@ -100,13 +101,21 @@ export const mediaRoute: FastifyPluginAsync<MediaRouteOptions> = async (app, opt
   });
 };
 
-/** AICC's download needs a fileType: the id's extension, what the message says, or the media type's usual one. */
-function fileTypeOf(id: string, grant: MediaGrant): string {
-  const extension = /\.([a-z0-9]{2,5})$/i.exec(id)?.[1];
-  if (extension) return extension.toLowerCase();
-  if (grant.fileType) return grant.fileType;
-  const byMedia: Record<string, string> = { IMAGE: 'jpg', VIDEO: 'mp4', AUDIO: 'mp3', DOCUMENT: 'pdf', FILE: 'pdf' };
-  return byMedia[grant.mediaType] ?? 'jpg';
+/** The media type's usual file type, when neither the message nor the id says. */
+const FILE_TYPE_BY_MEDIA: Record<string, string> = { IMAGE: 'jpg', VIDEO: 'mp4', AUDIO: 'mp3', DOCUMENT: 'pdf', FILE: 'pdf' };
+
+/**
+ * What downloadFileStream needs for a media id (cec_07_2220). A local file (the message's contentType "1") is
+ * asked for as `"local/" + content`, with the message's mediaFileType as its fileType; any other file is of the
+ * tenant's media library and is asked for as it was named, with `multiMedia: "multiMedia"`.
+ */
+export function downloadRequestOf(id: string, grant: MediaGrant): { fileId: string; fileType: string; mediaLibrary: boolean } {
+  const extension = /\.([a-z0-9]{2,5})$/i.exec(id)?.[1]?.toLowerCase();
+  const byMedia = FILE_TYPE_BY_MEDIA[grant.mediaType] ?? 'jpg';
+  if (grant.contentType === '1') {
+    return { fileId: id.startsWith('local/') ? id : `local/${id}`, fileType: grant.fileType?.toLowerCase() ?? extension ?? byMedia, mediaLibrary: false };
+  }
+  return { fileId: id, fileType: extension ?? grant.fileType?.toLowerCase() ?? byMedia, mediaLibrary: true };
 }
 
 /** One byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`); several ranges are answered whole. */

@@ -18,7 +18,8 @@ export function mediaGrantOf(message: DownLinkMsg): MediaGrant | undefined {
     mediaId: message.content,
     origin: 'aicc',
     mediaType: String(message.mediaType),
-    ...(typeof message.fileType === 'string' ? { fileType: message.fileType } : {}),
+    // A local file's type is the message's mediaFileType (cec_07_2219); AICC sends no `fileType`.
+    ...(typeof message.mediaFileType === 'string' && message.mediaFileType ? { fileType: message.mediaFileType } : {}),
     ...(typeof message.fileName === 'string' ? { fileName: message.fileName } : {}),
     ...(typeof message.contentType === 'string' ? { contentType: message.contentType } : {}),
   };

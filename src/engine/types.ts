@@ -59,9 +59,10 @@ export interface MediaGrant {
   /** aicc: named by a message AICC sent the customer; upload: the customer uploaded it. */
   origin: 'aicc' | 'upload';
   mediaType: string;
+  /** The file type to download it as: an AICC message's mediaFileType, or an upload's own type. */
   fileType?: string;
   fileName?: string;
-  /** AICC's contentType of the message ("1": a file of the tenant's media library). */
+  /** AICC's contentType of the message: "1" a local file (downloaded as "local/" + id), else the media library. */
   contentType?: string;
 }
 

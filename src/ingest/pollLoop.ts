@@ -80,14 +80,14 @@ export class PollLoops {
         continue;
       }
       lastMessageAt = Date.now();
-      const messages = received.flatMap((msg, index) => {
+      const messages = received.flatMap((polled, index) => {
+        const msg = withPollDefaults(polled, customerId, lastMessageAt);
         if (!checkDownLinkMsg.Check(msg)) {
           log.warn({ customerId, index }, 'polled message does not match DownLinkMsg; skipped');
           return [];
         }
         try {
-          // The poll API answers for one receiver; `to` must be that customer, whatever AICC wrote.
-          return [normalizeDownLinkMsg({ ...msg, to: customerId }, index)];
+          return [normalizeDownLinkMsg(msg, index)];
         } catch (err) {
           log.warn({ customerId, err: { message: (err as Error).message } }, 'polled message refused; skipped');
           return [];
@@ -110,4 +110,20 @@ export class PollLoops {
       }
     });
   }
+}
+
+/**
+ * A polled message as a DownLinkMsg. The poll table makes `controlType` and `timestamp` optional (cec_07_2219),
+ * where a push always has them: a message without them is a chat message received now, not one to drop. The
+ * poll API answers for one receiver, so `to` is that customer, whatever AICC wrote.
+ */
+export function withPollDefaults(polled: RawDownLinkMsg, customerId: string, receivedAt: number): RawDownLinkMsg {
+  const msg = polled as Partial<RawDownLinkMsg>;
+  return {
+    ...polled,
+    channel: msg.channel ?? 'WEB',
+    controlType: msg.controlType ?? 'CHAT',
+    timestamp: msg.timestamp ?? receivedAt,
+    to: customerId,
+  };
 }

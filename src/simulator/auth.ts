@@ -52,16 +52,18 @@ export class AccessTokenStore {
 }
 
 /**
- * ccmessaging-tokens, one set per customer: the newest is always accepted; the one before it only for
- * `graceMs` after it was replaced (so calls already under way with it do not fail); older ones never.
+ * ccmessaging-tokens, one set per customer: the newest is accepted until it expires (one hour, cec_07_0103);
+ * the one before it only for `graceMs` after it was replaced (so calls already under way with it do not fail);
+ * older ones never.
  */
 export class CustomerTokenStore {
   private readonly owners = new Map<string, string>();
-  private readonly users = new Map<string, { current: string; previous?: string; previousUntilMs: number }>();
+  private readonly users = new Map<string, { current: string; currentUntilMs: number; previous?: string; previousUntilMs: number }>();
 
   constructor(
     private readonly graceMs: number,
     private readonly now: () => number,
+    private readonly ttlMs: number = 3600_000,
   ) {}
 
   /** A new current token for the user (applyToken, or a rotation); the current one moves into its grace. */
@@ -71,6 +73,7 @@ export class CustomerTokenStore {
     if (old?.previous) this.owners.delete(old.previous);
     this.users.set(userId, {
       current: token,
+      currentUntilMs: this.now() + this.ttlMs,
       ...(old ? { previous: old.current } : {}),
       previousUntilMs: this.now() + this.graceMs,
     });
@@ -84,7 +87,7 @@ export class CustomerTokenStore {
     const userId = this.owners.get(token);
     if (userId === undefined) return undefined;
     const set = this.users.get(userId)!;
-    if (set.current === token) return userId;
+    if (set.current === token) return this.now() < set.currentUntilMs ? userId : undefined;
     if (set.previous === token && this.now() <= set.previousUntilMs) return userId;
     return undefined;
   }

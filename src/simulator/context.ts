@@ -7,7 +7,8 @@ import type { SimulatorSettings } from './options.js';
 import type { Outbox } from './outbox.js';
 import type { Conversations } from './script.js';
 import type {
-  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend, RecordedUpload,
+  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRequest, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend,
+  RecordedUpload,
 } from './types.js';
 
 /** 'http503': every call answers 503. 'reset': every connection is dropped without an answer. */
@@ -27,9 +28,13 @@ export interface SimContext {
     uploads: RecordedUpload[];
     robotFeedbacks: RecordedRobotFeedback[];
     phraseQueries: RecordedPhraseQuery[];
+    /** Every call past API Fabric's check (tokenByAkSk aside), the latest 10 000. */
+    requests: RecordedRequest[];
   };
-  /** Test hooks: sends still to fail, and the outage (undefined while up). */
-  faults: { failSends: number; outage?: OutageMode };
+  /** Test hooks: sends still to fail, the outage (undefined while up), a result code queryQueueInfo answers. */
+  faults: { failSends: number; outage?: OutageMode; queueResultCode?: string };
   /** Accepted sends per customer, for the ccmessaging-token rotation. */
   sendCounts: Map<string, number>;
+  /** Each customer's locale from applyToken (the survey's language, SYSTEM's nickname). */
+  locales: Map<string, string>;
 }

@@ -1,20 +1,23 @@
-// uploadFileStream and downloadFileStream (docs/aicc.md §5): base64 in JSON both ways. Upload answers with
-// `returnCode` (AICC's own inconsistency); download with `resultCode`, "401" when no fileId is given.
+// uploadFileStream and downloadFileStream (docs/aicc.md §5): base64 in JSON both ways, each under the customer's
+// mandatory ccmessaging-token. Upload answers with `returnCode` (the API table; the developer guide says
+// `resultCode`); download with the file alone (cec_05_2042), or beside resultCode "0" when resultCodeWithPayload.
 
 import type { FastifyInstance } from 'fastify';
 import { AICC_PATHS, RESULT } from '../aicc/api.js';
 import type { SimContext } from './context.js';
-import { asRecord, isText } from './http.js';
+import { asRecord, customerOf, isText } from './http.js';
 import { DOWNLOAD_FILE_TYPES, UPLOAD_FILE_TYPES, decodeBase64 } from './files.js';
 
 export function fileRoutes(app: FastifyInstance, ctx: SimContext): void {
   const { settings } = ctx;
 
-  app.post(AICC_PATHS.uploadFileStream, async (request) => {
+  app.post(AICC_PATHS.uploadFileStream, async (request, reply) => {
+    if (customerOf(ctx, request, reply) === undefined) return reply;
     const body = asRecord(request.body);
     if (!isText(body.fileType) || typeof body.fileStream !== 'string' || !isText(body.channel)) {
       return { returnCode: '2', resultDesc: 'fileType, fileStream and channel are required' };
     }
+    // The newer page lists upper case (JPG, PNG, ...), the older lower case: either is taken.
     const fileType = body.fileType.toLowerCase();
     if (!(UPLOAD_FILE_TYPES as readonly string[]).includes(fileType)) {
       return { returnCode: '3', resultDesc: `fileType must be one of ${UPLOAD_FILE_TYPES.join(', ')}` };
@@ -30,7 +33,8 @@ export function fileRoutes(app: FastifyInstance, ctx: SimContext): void {
     return { returnCode: RESULT.OK, resultDesc: 'upload file success', objectKey: file.id };
   });
 
-  app.post(AICC_PATHS.downloadFileStream, async (request) => {
+  app.post(AICC_PATHS.downloadFileStream, async (request, reply) => {
+    if (customerOf(ctx, request, reply) === undefined) return reply;
     const body = asRecord(request.body);
     if (!isText(body.fileId)) return { resultCode: '401', resultDesc: 'objectKey is null!' };
     if (body.channel !== 'WEB' || !isText(body.fileType)) return { resultCode: RESULT.PARAMETER, resultDesc: 'channel "WEB" and fileType are required' };
@@ -40,13 +44,12 @@ export function fileRoutes(app: FastifyInstance, ctx: SimContext): void {
     if (body.multiMedia !== undefined && body.multiMedia !== 'multiMedia') {
       return { resultCode: RESULT.PARAMETER, resultDesc: 'multiMedia, when given, must be "multiMedia"' };
     }
-    // AICC wants multiMedia for files of its media library (the agent's pictures); a push does not say which
-    // files those are, so the simulator serves every file with or without it.
-    const file = ctx.files.get(body.fileId);
-    if (!file) return { resultCode: RESULT.FAILED, resultDesc: 'download file failed: no such file' };
+    const file = ctx.files.forDownload(body.fileId, body.fileType, body.multiMedia === 'multiMedia');
+    if ('refused' in file) return { resultCode: RESULT.FAILED, resultDesc: `download file failed: ${file.refused}` };
     if (file.bytes.length > settings.maxDownloadBytes) {
       return { resultCode: RESULT.FAILED, resultDesc: `download file failed: over the ${settings.maxDownloadBytes}-byte limit` };
     }
-    return { resultCode: RESULT.OK, resultDesc: 'download file success', fileStream: file.bytes.toString('base64') };
+    const fileStream = file.bytes.toString('base64');
+    return settings.resultCodeWithPayload ? { resultCode: RESULT.OK, fileStream } : { fileStream };
   });
 }

@@ -1,5 +1,7 @@
-// The files AICC holds: what customers upload (uploadFileStream) and what agents send (downloadFileStream serves
-// both). Also makes the agent's picture: a real, small PNG, so whoever downloads it can decode and show it.
+// The files AICC holds: what customers upload (uploadFileStream), what agents send from their own computer
+// (local files: downloaded as "local/" + the message's content, cec_07_2220) and the tenant's media library
+// (downloaded with multiMedia). Also makes the agent's picture: a real, small PNG, so whoever downloads it can
+// decode and show it.
 
 import { randomUUID } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -15,7 +17,8 @@ export interface StoredFile {
   id: string;
   fileType: string;
   bytes: Buffer;
-  origin: 'upload' | 'agent';
+  /** upload: a customer's; local: an agent's local file; library: the tenant's media library. */
+  origin: 'upload' | 'local' | 'library';
   storedAt: number;
 }
 
@@ -25,19 +28,38 @@ export class FileStore {
   /** Keeps the bytes and returns the objectKey a send's content refers to. */
   put(bytes: Buffer, fileType: string, origin: StoredFile['origin']): StoredFile {
     const type = fileType.toLowerCase();
-    const id = origin === 'upload' ? `sim/upload/${randomUUID()}.${type}` : `sim/media/${randomUUID()}.${type}`;
+    const id = origin === 'upload' ? `sim/upload/${randomUUID()}.${type}` : `sim/${origin}/${randomUUID()}`;
     const file: StoredFile = { id, fileType: type, bytes, origin, storedAt: Date.now() };
     this.files.set(id, file);
     return file;
   }
 
-  /** A file by the id AICC handed out; `local/` is the prefix poll puts before local files' keys. */
+  /** A file by the content that named it (tests' view: no download rules). */
   get(fileId: string): StoredFile | undefined {
     return this.files.get(fileId) ?? this.files.get(fileId.replace(/^local\//, ''));
   }
 
-  has(fileId: string): boolean {
-    return this.get(fileId) !== undefined;
+  /** A customer's upload, by its objectKey (what a customer's send may name). */
+  hasUpload(objectKey: string): boolean {
+    return this.files.get(objectKey)?.origin === 'upload';
+  }
+
+  /**
+   * The file downloadFileStream serves for a request, or why not (cec_07_2220): a local file only as
+   * "local/" + its key and with its own type; a library file only with multiMedia; an upload either way.
+   */
+  forDownload(fileId: string, fileType: string, multiMedia: boolean): StoredFile | { refused: string } {
+    if (fileId.startsWith('local/')) {
+      const file = this.files.get(fileId.slice('local/'.length));
+      if (file?.origin !== 'local') return { refused: 'no such local file' };
+      if (file.fileType !== fileType.toLowerCase()) return { refused: `fileType must be the message's mediaFileType (${file.fileType})` };
+      return file;
+    }
+    const file = this.files.get(fileId);
+    // Without the prefix AICC looks in the media library: a local file is not there.
+    if (!file || file.origin === 'local') return { refused: 'no such file in the media library' };
+    if (file.origin === 'library' && !multiMedia) return { refused: 'multiMedia is required for a media-library file' };
+    return file;
   }
 }
 

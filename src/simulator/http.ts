@@ -6,15 +6,19 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { AICC_PATHS, CCMESSAGING_TOKEN_HEADER, RESULT } from '../aicc/api.js';
 import { bearerToken } from '../http/bearer.js';
 import type { SimContext } from './context.js';
+import type { RecordedRequest } from './types.js';
 
-/** API Fabric's answer to a missing, unknown or expired AccessToken (docs/aicc.md §4). */
+/** API Fabric's answer to a missing, unknown or expired AccessToken: HTTP 403 and this body, the one error shape
+ *  Huawei prints (cec_05_1003; docs/aicc.md §4). */
 const AUTH_FAIL = {
-  errorCode: 'APIFABRIC.0403',
+  errorCode: '0',
   exceptionInfo:
     'auth fail! illegal or expired token info. please apply or refresh the access token from the server!',
 } as const;
 
 const MAX_TOKEN_TTL_SECONDS = 3600;
+const MAX_RECORDED_REQUESTS = 10_000;
+const RECORDED_HEADERS = ['x-app-key', 'authorization', CCMESSAGING_TOKEN_HEADER, 'content-type'] as const;
 const DEFAULT_TOKEN_TTL_SECONDS = 600;
 
 export function createHttp(ctx: SimContext): FastifyInstance {
@@ -44,11 +48,27 @@ export function createHttp(ctx: SimContext): FastifyInstance {
     if (outage === 'http503') {
       return reply.code(503).send({ resultCode: RESULT.FAILED, resultDesc: 'service unavailable (simulated outage)' });
     }
-    const path = request.url.split('?')[0];
+    const path = request.url.split('?')[0]!;
     if (path === AICC_PATHS.tokenByAkSk) return;
     const appKey = header(request, 'x-app-key');
     const token = bearerToken(header(request, 'authorization'));
     if (!appKey || !token || !ctx.accessTokens.verify(token, appKey)) return reply.code(403).send(AUTH_FAIL);
+  });
+
+  // What each call carried, for conformance tests: the headers AICC's pages name, and the parsed body.
+  app.addHook('preHandler', async (request) => {
+    const path = request.url.split('?')[0]!;
+    if (path === AICC_PATHS.tokenByAkSk) return;
+    const requests = ctx.records.requests;
+    if (requests.length >= MAX_RECORDED_REQUESTS) requests.shift();
+    requests.push({
+      method: request.method,
+      path,
+      query: asRecord(request.query),
+      headers: Object.fromEntries(RECORDED_HEADERS.map((name) => [name, header(request, name)])) as RecordedRequest['headers'],
+      body: request.body,
+      at: Date.now(),
+    });
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -62,14 +82,16 @@ export function createHttp(ctx: SimContext): FastifyInstance {
   app.post(AICC_PATHS.tokenByAkSk, async (request, reply) => {
     const body = asRecord(request.body);
     const ttl = tokenTtl(header(request, 'x-token-expire'));
+    // Huawei documents neither of these refusals; the statuses are API Fabric's listed ones (400, 401), and the
+    // body is its one printed error shape, without an invented errorCode.
     if (ttl === undefined) {
-      return reply.code(400).send({ errorCode: 'APIFABRIC.0400', exceptionInfo: 'X-Token-Expire must be a whole number of seconds, 1 to 3600' });
+      return reply.code(400).send({ exceptionInfo: 'X-Token-Expire must be a whole number of seconds, 1 to 3600' });
     }
     const issued =
       typeof body.app_key === 'string' && typeof body.app_secret === 'string'
         ? ctx.accessTokens.issue(body.app_key, body.app_secret, ttl)
         : undefined;
-    if (!issued) return reply.code(401).send({ errorCode: 'APIFABRIC.0401', exceptionInfo: 'auth fail! illegal app_key or app_secret.' });
+    if (!issued) return reply.code(401).send({ exceptionInfo: 'auth fail! illegal app_key or app_secret.' });
     return issued;
   });
 
@@ -84,13 +106,16 @@ function tokenTtl(value: string | undefined): number | undefined {
 }
 
 /**
- * The customer a per-customer call acts for, from its ccmessaging-token; when the token is missing, unknown
- * or replaced, answers resultCode "3" and returns undefined.
+ * The customer a per-customer call acts for, from its mandatory ccmessaging-token; when the token is missing,
+ * unknown, replaced or expired, answers HTTP 401 (cec_07_0103: "when the system answers 401, apply again") and
+ * returns undefined. The 401's body is not documented: ours names the reason and carries no result code.
  */
 export function customerOf(ctx: SimContext, request: FastifyRequest, reply: FastifyReply): string | undefined {
-  const userId = ctx.customerTokens.userOf(header(request, CCMESSAGING_TOKEN_HEADER));
+  const token = header(request, CCMESSAGING_TOKEN_HEADER);
+  const userId = ctx.customerTokens.userOf(token);
   if (userId === undefined) {
-    void reply.send({ resultCode: RESULT.TOKEN, resultDesc: 'the ccmessaging-token is missing, unknown or has been replaced' });
+    const why = token ? 'is unknown, replaced or expired' : 'is missing';
+    void reply.code(401).send({ resultDesc: `auth fail: the ccmessaging-token ${why}; apply for a new one` });
   }
   return userId;
 }

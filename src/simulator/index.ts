@@ -18,6 +18,8 @@
 //   sim.setDown(down, mode = 'http503')                every call answers 503 ('reset': the connection is
 //                                                      dropped); no push is attempted while down (events wait)
 //   sim.sends, sim.leftMessages, sim.satisfactions, sim.uploads      what was received (in order)
+//   sim.requests                                       every call's headers and body (conformance tests)
+//   sim.answerQueueInfo(code)                          queryQueueInfo answers this resultCode (undefined: play)
 //   sim.robotFeedbacks, sim.phraseQueries              the robot's ratings accepted, the phrase lookups received
 //   sim.pushes                                         every push attempt to the gateway; sim.pushFailures
 //   sim.downlinks(userId)                              every event emitted to the user (typing excepted)
@@ -46,8 +48,8 @@ import { customerRoutes } from './routes.js';
 import { robotRoutes } from './robotRoutes.js';
 import { Conversations } from './script.js';
 import type {
-  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend, RecordedUpload,
-  SessionView, SimDownLinkMsg,
+  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRequest, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend,
+  RecordedUpload, SessionView, SimDownLinkMsg,
 } from './types.js';
 
 export type { OutageMode } from './context.js';
@@ -70,6 +72,8 @@ export interface Simulator {
   readonly leftMessages: readonly RecordedLeaveMessage[];
   readonly satisfactions: readonly RecordedSatisfaction[];
   readonly uploads: readonly RecordedUpload[];
+  readonly requests: readonly RecordedRequest[];
+  answerQueueInfo(resultCode: string | undefined): void;
   readonly robotFeedbacks: readonly RecordedRobotFeedback[];
   readonly phraseQueries: readonly RecordedPhraseQuery[];
   readonly pushes: readonly PushAttempt[];
@@ -88,20 +92,22 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const files = new FileStore();
   const outbox = new Outbox(settings);
   const listeners = new Set<(message: SimDownLinkMsg) => void>();
-  const conversations = new Conversations(settings, files, (message) => {
+  const locales = new Map<string, string>();
+  const conversations = new Conversations(settings, files, locales, (message) => {
     for (const listener of listeners) listener(message);
     outbox.deliver(message);
   });
   const ctx: SimContext = {
     settings,
     accessTokens: new AccessTokenStore(settings.appKey, settings.appSecret, settings.now),
-    customerTokens: new CustomerTokenStore(settings.tokenGraceMs, settings.now),
+    customerTokens: new CustomerTokenStore(settings.tokenGraceMs, settings.now, settings.customerTokenTtlSeconds * 1000),
     files,
     conversations,
     outbox,
-    records: { sends: [], leftMessages: [], satisfactions: [], uploads: [], robotFeedbacks: [], phraseQueries: [] },
+    records: { sends: [], leftMessages: [], satisfactions: [], uploads: [], requests: [], robotFeedbacks: [], phraseQueries: [] },
     faults: { failSends: 0 },
     sendCounts: new Map(),
+    locales,
   };
   const app = createHttp(ctx);
   customerRoutes(app, ctx);
@@ -141,6 +147,11 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     leftMessages: ctx.records.leftMessages,
     satisfactions: ctx.records.satisfactions,
     uploads: ctx.records.uploads,
+    requests: ctx.records.requests,
+    answerQueueInfo(resultCode) {
+      if (resultCode === undefined) delete ctx.faults.queueResultCode;
+      else ctx.faults.queueResultCode = resultCode;
+    },
     robotFeedbacks: ctx.records.robotFeedbacks,
     phraseQueries: ctx.records.phraseQueries,
     pushes: outbox.attempts,

@@ -66,6 +66,15 @@ export interface SimulatorOptions {
   rotateTokenEvery?: number;
   /** How long the previous ccmessaging-token is still accepted after a new one was issued. Default 10 s. */
   tokenGraceMs?: number;
+  /** How long a ccmessaging-token lives; after it, per-customer calls answer HTTP 401. Default 3600 s, as
+   *  applyToken's page documents (cec_07_0103). */
+  customerTokenTtlSeconds?: number;
+  /** true: applyToken and downloadFileStream answer `resultCode: "0"` beside their payload, as the API tables
+   *  list it. false (default): the payload alone, as the developer guide's samples show (cec_05_2012, cec_05_2042). */
+  resultCodeWithPayload?: boolean;
+  /** INVENTED (no Huawei page shows these downlinks): the agent's typing (controlType INPUT) and an AGENT CONNECT
+   *  event when the agent joins. Default false. */
+  inventedAgentEvents?: boolean;
 
   /** The clock for token lifetimes (tests move it forward to expire tokens). Default Date.now. */
   now?: () => number;
@@ -109,6 +118,9 @@ export function resolveOptions(options: SimulatorOptions = {}): SimulatorSetting
     maxDownloadBytes: 2 * 1024 * 1024,
     rotateTokenEvery: 5,
     tokenGraceMs: 10_000,
+    customerTokenTtlSeconds: 3600,
+    resultCodeWithPayload: false,
+    inventedAgentEvents: false,
     now: Date.now,
     log: () => {},
     ...definedOnly(options),
@@ -144,6 +156,7 @@ function check(s: SimulatorSettings): void {
     ['port', 0], ['stepMs', 0], ['queueLength', 0], ['pollTimeoutMs', 0], ['maxUploadBytes', 1],
     ['maxDownloadBytes', 1], ['rotateTokenEvery', 0], ['tokenGraceMs', 0], ['pushRetryBaseMs', 1],
     ['pushRetryMaxMs', 1], ['pushMaxAttempts', 1], ['pushTimeoutMs', 1], ['gatewayTokenTtlSeconds', 1],
+    ['customerTokenTtlSeconds', 1],
   ];
   for (const [name, min] of whole) {
     const value = s[name];

@@ -75,6 +75,8 @@ export class Conversations {
   constructor(
     private readonly settings: SimulatorSettings,
     private readonly files: FileStore,
+    /** Each customer's locale from applyToken. */
+    private readonly locales: ReadonlyMap<string, string>,
     private readonly emit: (message: SimDownLinkMsg) => void,
   ) {}
 
@@ -99,7 +101,7 @@ export class Conversations {
         return ok();
       case 'CHAT':
         if (!session) return failed('no session for this user: send CONNECT first');
-        session.unread.push(request.messageCode || request.timestamp);
+        session.unread.push(request.messageCode || request.timestamp || String(Date.now()));
         this.chat(session, request);
         return ok();
     }
@@ -182,7 +184,7 @@ export class Conversations {
     if (session.phase !== 'agent') return;
     const reply = text ? `You wrote "${text.slice(0, 200)}". Let me check that for you.` : 'Thank you, I have received it.';
     this.schedule(session, [
-      () => this.say(session, 'AGENT', 'INPUT', null, null),
+      ...(this.settings.inventedAgentEvents ? [() => this.say(session, 'AGENT', 'INPUT', null, null)] : []),
       () => this.say(session, 'AGENT', 'CHAT', 'TEXT', reply),
       () => this.readReport(session),
     ]);
@@ -216,11 +218,16 @@ export class Conversations {
     }
     session.phase = 'agent';
     this.say(session, 'SYSTEM', 'CHAT', 'TEXT', TEXTS.agentConnected, { senderNickname: 'SYSTEM' });
+    // INVENTED (inventedAgentEvents): no Huawei page shows an AGENT CONNECT or an INPUT downlink.
+    const invented: Step[] = this.settings.inventedAgentEvents
+      ? [{ run: () => this.say(session, 'AGENT', 'CONNECT', null, null) }, { run: () => this.say(session, 'AGENT', 'INPUT', null, null) }]
+      : [];
     const steps: Step[] = [
-      { run: () => this.say(session, 'AGENT', 'CONNECT', null, null) },
-      { run: () => this.say(session, 'AGENT', 'INPUT', null, null) },
+      ...invented,
       { run: () => this.say(session, 'AGENT', 'CHAT', 'TEXT', `Hello, this is ${agentName}. How can I help you today?`) },
-      { run: () => this.say(session, 'AGENT', 'CHAT', 'IMAGE', this.agentImage(session)) },
+      // A picture from the agent's own computer: a local file (contentType "1"), downloaded as "local/" + content
+      // with the mediaFileType as its fileType (cec_07_2220, cec_07_2219).
+      { run: () => this.say(session, 'AGENT', 'CHAT', 'IMAGE', this.agentImage(session), { contentType: '1', mediaFileType: 'png' }) },
       { run: () => this.say(session, 'AGENT', 'CHAT', 'LOCATE', TEXTS.location) },
       { run: () => this.readReport(session) },
     ];
@@ -244,7 +251,7 @@ export class Conversations {
 
   private agentImage(session: Session): string {
     session.images += 1;
-    return this.files.put(makePng(32, 32, session.images), 'png', 'agent').id;
+    return this.files.put(makePng(32, 32, session.images), 'png', 'local').id;
   }
 
   private end(session: Session): void {
@@ -263,7 +270,9 @@ export class Conversations {
   ): void {
     const coded = controlType === 'CHAT' && sourceType !== 'SYSTEM';
     const robotAnswer = controlType === 'CHAT' && sourceType === 'ROBOT';
-    const nickname = sourceType === 'AGENT' ? this.settings.agentName : sourceType === 'ROBOT' ? 'Robot' : null;
+    // SYSTEM's nickname is "system", or "系统" for a Chinese tenant (the poll table, cec_07_2219).
+    const system = (this.locales.get(session.userId) ?? '').toLowerCase().startsWith('zh') ? '系统' : 'system';
+    const nickname = sourceType === 'AGENT' ? this.settings.agentName : sourceType === 'ROBOT' ? 'Robot' : system;
     const message: SimDownLinkMsg = {
       channel: 'WEB',
       from: this.settings.channelId,

@@ -24,6 +24,10 @@ export interface SimDownLinkMsg {
   callId?: string;
   simQuestions?: string;
   isOfflineStatus?: boolean;
+  /** "1": a local file, downloaded as "local/" + content; otherwise of the media library (cec_07_2219). */
+  contentType?: '1' | null;
+  /** A local file's type (png, jpg, ...): downloadFileStream's fileType for it. */
+  mediaFileType?: string;
   /** ROBOT CHAT only: the answer's interaction index, a string counter per customer ("1", "2", …), which
    *  feedbacksatisfaction names to rate it. */
   interIdx?: string;
@@ -42,7 +46,22 @@ export interface RecordedLeaveMessage extends DoLeaveMessageRequest {
 }
 
 export interface RecordedSatisfaction {
-  satisfication: SaveSatisfactionRequest['satisfication'] & { npsScore?: number; fcrValue?: number };
+  /** As received: evaluation, npsScore and fcrValue are strings as documented (numbers are taken too). */
+  satisfication: Omit<SaveSatisfactionRequest['satisfication'], 'evaluation' | 'npsScore' | 'fcrValue'> & {
+    evaluation: string | number;
+    npsScore?: string | number;
+    fcrValue?: string | number;
+  };
+  at: number;
+}
+
+/** One call as the simulator received it: the headers AICC's pages name, and the body as parsed. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<'x-app-key' | 'authorization' | 'ccmessaging-token' | 'content-type', string | undefined>;
+  body: unknown;
   at: number;
 }
 

@@ -4,9 +4,12 @@
 import type { SendControlType, SendMediaType, SendMsgRequest } from '../aicc/api.js';
 
 const CONTROL_TYPES: readonly SendControlType[] = ['CONNECT', 'CHAT', 'TRANS2AGENT', 'INPUT', 'DISCONNECT', 'READ'];
+/** send's mediaType list (cec_07_0105): no LOCATE, which is a downlink type only. */
 const MEDIA_TYPES: readonly SendMediaType[] = [
-  'TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'FILE_IMAGE', 'FILE_VIDEO', 'WEBCARD', 'LOCATE',
+  'TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'FILE', 'FILE_IMAGE', 'FILE_VIDEO', 'WEBCARD',
 ];
+/** Huawei's own samples use a 39-character user (see MAX_USER_ID in routes.ts). */
+const MAX_FROM = 64;
 /** TEXT content: at most 1 KB (docs/aicc.md §5), counted in UTF-8 bytes. */
 const MAX_TEXT_BYTES = 1024;
 
@@ -28,17 +31,20 @@ export function checkSendRequest(body: unknown, ctx: SendCheckContext): { reques
     return error(`controlType must be one of ${CONTROL_TYPES.join(', ')}`);
   }
   if (req.sourceType !== 'CUSTOMER') return error('sourceType must be "CUSTOMER"');
+  if (typeof req.from !== 'string' || req.from.length > MAX_FROM) return error(`from must be the userId (at most ${MAX_FROM} characters)`);
   if (req.from !== ctx.userId) return error('from must be the userId the ccmessaging-token was issued for');
   if (req.to !== ctx.channelId) return error('to must be the channel Configuration ID');
-  if (typeof req.timestamp !== 'string' || !/^\d{10,16}$/.test(req.timestamp)) {
-    return error('timestamp must be a string of milliseconds, e.g. "1625898453913"');
+  // Optional (cec_05_2031), a string of milliseconds when given.
+  if (req.timestamp !== undefined && req.timestamp !== null && (typeof req.timestamp !== 'string' || !/^\d{10,16}$/.test(req.timestamp))) {
+    return error('timestamp, when given, must be a string of milliseconds, e.g. "1625898453913"');
   }
   for (const name of ['content', 'senderNickname', 'userAgent', 'senderAvatar', 'messageCode'] as const) {
     if (req[name] !== undefined && req[name] !== null && typeof req[name] !== 'string') return error(`${name} must be a string`);
   }
   if (typeof req.messageCode === 'string' && req.messageCode.length > 64) return error('messageCode is at most 64 characters');
-  if (req.mediaType !== undefined && req.mediaType !== null && !MEDIA_TYPES.includes(req.mediaType as SendMediaType)) {
-    return error(`mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
+  // Mandatory in the developer guide (cec_05_2031), control messages included: Huawei's samples send "TEXT".
+  if (!MEDIA_TYPES.includes(req.mediaType as SendMediaType)) {
+    return error(`mediaType is required and must be one of ${MEDIA_TYPES.join(', ')}`);
   }
   if (req.controlType === 'CHAT') {
     const problem = checkChatContent(req.mediaType as SendMediaType | undefined, (req.content as string | undefined) ?? '', ctx);
@@ -73,8 +79,6 @@ function checkChatContent(mediaType: SendMediaType | undefined, content: string,
     }
     case 'WEBCARD':
       return checkWebCard(content);
-    case 'LOCATE':
-      return /^[+-]?\d+(\.\d+)?\/[+-]?\d+(\.\d+)?(\/.*)?$/s.test(content) ? undefined : 'LOCATE content must be "latitude/longitude/description"';
   }
 }
 

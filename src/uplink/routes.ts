@@ -107,8 +107,8 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
   });
 
   typed.get('/v1/survey', async (request) => {
-    const { uplink } = await ready(request);
-    return uplink.surveyMode((request.query as { language?: string }).language);
+    const { customerId, uplink } = await ready(request);
+    return uplink.surveyMode(customerId, (request.query as { language?: string }).language);
   });
 
   typed.post(
@@ -118,12 +118,22 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
         body: Type.Object({
           evaluation: Type.Integer({ minimum: 1, maximum: 5 }),
           comment: Type.Optional(Type.String({ maxLength: 511 })),
+          /** NPS: how likely the customer is to recommend, 0–9 (when the survey asks it). */
+          npsScore: Type.Optional(Type.Integer({ minimum: 0, maximum: 9 })),
+          /** FCR: whether the matter was resolved (when the survey asks it). */
+          resolved: Type.Optional(Type.Boolean()),
         }),
       },
     },
     async (request) => {
       const { customerId, uplink } = await ready(request);
-      await uplink.saveSurvey(customerId, request.body.evaluation, request.body.comment ?? '');
+      const { evaluation, comment, npsScore, resolved } = request.body;
+      await uplink.saveSurvey(customerId, {
+        evaluation,
+        comment: comment ?? '',
+        ...(npsScore !== undefined ? { npsScore } : {}),
+        ...(resolved !== undefined ? { resolved } : {}),
+      });
       return { resultCode: '0', resultDesc: 'thank you' };
     },
   );
@@ -134,14 +144,14 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       done(null, body),
     );
     uploads.post('/v1/uploads', { bodyLimit: options.uploadMaxBytes }, async (request, reply) => {
-      const { aicc, uplink, customerId } = await ready(request);
+      const { uplink, customerId } = await ready(request);
       const mime = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const kind = UPLOAD_TYPES[mime];
       const bytes = request.body as Buffer;
       if (!kind || !Buffer.isBuffer(bytes)) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `uploads must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
       if (bytes.length === 0) throw new GatewayError('INVALID_PARAMETER', 'the upload is empty');
       const name = String((request.query as { name?: unknown }).name ?? `upload.${kind.fileType}`).slice(0, 200);
-      const objectKey = await aicc.uploadFile(kind.fileType, bytes).catch((err: Error) => {
+      const objectKey = await uplink.upload(customerId, kind.fileType, bytes).catch((err: Error) => {
         request.log.warn({ err: { message: err.message } }, 'upload to AICC failed');
         throw new GatewayError('UPSTREAM_FAILED', 'the file could not be uploaded to the contact center');
       });

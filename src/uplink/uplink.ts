@@ -3,14 +3,15 @@
 // first (every tab shows them at once, as pending), then sent; their fate is stored as a status entry.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccError, type AiccClient, type AiccSession } from '../aicc/aiccClient.js';
-import type { SendMsgRequest } from '../aicc/api.js';
+import { AiccError, type AiccClient, type AiccSession, type SatisfactionAnswer } from '../aicc/aiccClient.js';
+import type { SatisfactionQuestion, SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
 import type { AgentHours } from '../conversation/agentHours.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
 import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import { locationText } from './location.js';
 import { PerCustomerQueue } from './serial.js';
 import type { AiccSessions } from '../conversation/sessions.js';
 
@@ -77,6 +78,18 @@ export class Uplink {
     return this.lastTyping.size;
   }
 
+  /** Uploads the customer's file to AICC under their session; answers its objectKey. */
+  async upload(customerId: string, fileType: string, bytes: Buffer): Promise<string> {
+    return this.call(customerId, (session) => this.options.aicc.uploadFile(session, fileType, bytes), { connect: false });
+  }
+
+  /** Downloads a file of the customer's conversation from AICC under their session. */
+  async download(customerId: string, fileId: string, fileType: string, mediaLibrary: boolean): Promise<Buffer> {
+    return this.call(customerId, (session) => this.options.aicc.downloadFile(session, fileId, fileType, mediaLibrary), {
+      connect: false,
+    });
+  }
+
   /** The customer uploaded this file: they may fetch it (GET /v1/media/:id) and send it. */
   async uploaded(customerId: string, upload: { objectKey: string; mediaType: string; fileType: string; fileName: string }): Promise<void> {
     const { objectKey, ...rest } = upload;
@@ -133,21 +146,28 @@ export class Uplink {
     );
   }
 
-  async surveyMode(language?: string) {
-    const answer = await this.upstream(() => this.options.aicc.surveyMode(language));
+  /** The tenant's survey, in the customer's typed form: levels keyed 1–5, and which questions it asks. */
+  async surveyMode(customerId: string, language?: string): Promise<Survey> {
+    const answer = await this.upstream(() =>
+      this.call(customerId, (session) => this.options.aicc.surveyMode(session, language), { connect: false }),
+    );
     const survey = answer.satisfactionSurvey;
+    const asked = survey?.satisfactionQuestion;
+    const questions = (Array.isArray(asked) ? asked : typeof asked === 'string' ? asked.split(',') : [])
+      .map((q) => String(q).trim().toUpperCase())
+      .filter((q): q is SatisfactionQuestion => q === 'FCR' || q === 'NPS' || q === 'CSAT');
     return {
       enabled: survey?.surveyType === 'WEB',
-      levels: (survey?.satisfactionLevel ?? []).map((l) => ({ key: l.satisfactionLevelKey, label: l.satisfactionLevelDesc })),
-      ...(survey?.satisfactionQuestion ? { question: survey.satisfactionQuestion } : {}),
+      levels: (survey?.satisfactionLevel ?? [])
+        .map((l) => ({ key: Number(l.satisfactionLevelKey), label: l.satisfactionLevelDesc }))
+        .filter((l) => Number.isInteger(l.key)),
+      questions: [...new Set(questions)],
     };
   }
 
-  async saveSurvey(customerId: string, evaluation: number, comment: string): Promise<void> {
+  async saveSurvey(customerId: string, answer: SatisfactionAnswer): Promise<void> {
     await this.upstream(() =>
-      this.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, evaluation, comment), {
-        connect: false,
-      }),
+      this.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, answer), { connect: false }),
     );
   }
 
@@ -235,14 +255,20 @@ function upstreamOf(input: UplinkInput, messageCode: string): Pick<SendMsgReques
     case 'text':
       return { controlType: 'CHAT', mediaType: 'TEXT', content: input.text, messageCode };
     case 'location':
-      // AICC documents no uplink location type; we send the downlink's LOCATE form (docs/aicc.md §1), which AICC's
-      // own pushes use. A tenant whose AICC refuses it would need a TEXT fallback.
-      return { controlType: 'CHAT', mediaType: 'LOCATE', content: `${input.latitude}/${input.longitude}/${input.description}`, messageCode };
+      return { controlType: 'CHAT', mediaType: 'TEXT', content: locationText(input), messageCode };
     case 'file':
       return input.mediaType === 'DOCUMENT'
         ? { controlType: 'CHAT', mediaType: 'FILE', content: `${input.fileName},${input.size},${input.objectKey},${input.fileType}`, messageCode }
         : { controlType: 'CHAT', mediaType: input.mediaType, content: input.objectKey, messageCode };
   }
+}
+
+/** The survey as the customer's API gives it (GET /v1/survey). */
+export interface Survey {
+  enabled: boolean;
+  levels: { key: number; label: string }[];
+  /** Beside the level: FCR (was it resolved?), NPS (0–9), CSAT. */
+  questions: SatisfactionQuestion[];
 }
 
 function summarize(entry: NormalizedMessage): string {
