@@ -57,6 +57,21 @@ describe('rating the robot’s answers', () => {
     c.client.close();
   });
 
+  it('works in poll mode too: the polled robot answer keeps its interIdx, and rating it reaches AICC', async () => {
+    const polled = await startRig({ push: 'poll', stepMs: 20 }, { AICC_DOWNLINK: 'poll' });
+    try {
+      const c = await customer(polled, 'rater-poll');
+      await c.http('POST', '/v1/messages', { clientMessageId: 'rater-poll-1', kind: 'text', text: 'Where is my order?' });
+      await waitFor(() => robotAnswers(c).length >= 2, 'the polled greeting and answer');
+      assert.equal(robotAnswers(c)[1]!.message.interIdx, '2');
+      await c.client.rateRobotAnswer('2', { satisfied: true });
+      assert.deepEqual(polled.sim.robotFeedbacks.at(-1)!.request, { feedback: 1, from: 'rater-poll', interIdx: '2' });
+      c.client.close();
+    } finally {
+      await polled.close();
+    }
+  });
+
   it('refuses a thumbs down without a reason, or with one over 64 characters, naming the field', async () => {
     const c = await talkingToTheRobot('rater-2');
     const before = rig.sim.robotFeedbacks.length;
