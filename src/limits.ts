@@ -17,3 +17,6 @@ export const PATH_PARAM_MAX_LENGTH = 2 * MEDIA_ID_MAX_LENGTH;
 /** The windows the rate-limit settings count in: PUSH_RATE_LIMIT and CLIENT_RATE_LIMIT per second,
  *  TOKEN_RATE_LIMIT and VISITOR_RATE_LIMIT per minute. */
 export const RATE_WINDOW_MS = { push: 1000, client: 1000, token: 60_000, visitor: 60_000 } as const;
+/** Suggestion lookups (GET /v1/suggestions) per customer: the widget asks at most 4 a second while its customer
+ *  types (a 250 ms pause); 20 in 5 s leaves room for two tabs and stops a loop from flooding AICC. */
+export const SUGGESTIONS_PER_CUSTOMER = { limit: 20, windowMs: 5000 } as const;

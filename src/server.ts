@@ -24,6 +24,7 @@ import { createMediaUrls } from './delivery/mediaUrls.js';
 import { createConversationServices } from './conversation/services.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
+import { robotRoutes } from './uplink/robotRoutes.js';
 import { installCors } from './http/cors.js';
 import { healthRoutes } from './http/healthRoutes.js';
 import { installDrain } from './http/drain.js';
@@ -39,7 +40,7 @@ import { openApi } from './observability/openApi.js';
 import { OpsJournal } from './ops/journal.js';
 import { opsRoutes } from './ops/routes.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
-import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS } from './limits.js';
+import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS, SUGGESTIONS_PER_CUSTOMER } from './limits.js';
 import { openSigningKeys } from './secrets/open.js';
 
 export interface Gateway {
@@ -185,6 +186,9 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(robotRoutes, {
+    engine, customerTokens, aicc, sessions: conversation.sessions, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
+  });
   await app.register(mediaRoute, {
     engine, customerTokens, cache: mediaCache,
     download: uplink ? (customerId, fileId, fileType, mediaLibrary) => uplink.download(customerId, fileId, fileType, mediaLibrary) : undefined,

@@ -57,7 +57,7 @@ export interface AiccClientOptions
 const TOKEN_TTL_SECONDS = 3600;
 const POLL_EXTRA_MS = 10_000;
 
-type Call = {
+export type Call = {
   path: string;
   method?: 'GET' | 'POST';
   body?: unknown;
@@ -223,7 +223,7 @@ export class AiccClient {
   }
 
   /** One call, with the retries its kind allows: exponential backoff with jitter between attempts. */
-  private async call<T extends object>(call: Call): Promise<T> {
+  async call<T extends object>(call: Call): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once<T>(call);

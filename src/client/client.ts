@@ -24,6 +24,8 @@ import {
   type SendAnswer,
   type UploadAnswer,
   type MediaLink,
+  type RobotFeedback,
+  type SuggestionsAnswer,
   type ServerFrame,
   type TransportName,
   type WebSocketConstructor,
@@ -193,6 +195,24 @@ export class GatewayClient extends Emitter<ClientEvents> {
   /** POST /v1/read: the customer has seen everything up to `seq`. */
   async markRead(seq: number): Promise<void> {
     await this.#post<void>('/v1/read', { json: { seq } });
+  }
+
+  /**
+   * POST /v1/robot-feedback: rates one of the robot's answers, named by the `interIdx` its message carried. A
+   * `comment` (at most 64 characters) is required when the answer did not help.
+   */
+  async rateRobotAnswer(interIdx: string, rating: Omit<RobotFeedback, 'interIdx'>): Promise<void> {
+    const { satisfied, comment } = rating;
+    await this.#post<unknown>('/v1/robot-feedback', { json: comment === undefined ? { interIdx, satisfied } : { interIdx, satisfied, comment } });
+  }
+
+  /**
+   * GET /v1/suggestions: up to 5 phrases the robot suggests for what the customer has typed so far (none once an
+   * agent answers). `locale` (e.g. "zh_CN") defaults to the gateway's AICC_LOCALE.
+   */
+  async suggestions(text: string, options: { locale?: string } = {}): Promise<string[]> {
+    const answer = await this.#get<SuggestionsAnswer>('/v1/suggestions', { q: text, locale: options.locale });
+    return answer.suggestions;
   }
 
   /** POST /v1/uploads: a file for AICC; send the answer with `send({ kind: 'file', ...answer })`. */

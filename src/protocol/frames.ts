@@ -158,3 +158,19 @@ export interface ConversationAnswer {
   state: ConversationState;
   lastSeq: number;
 }
+
+/**
+ * POST /v1/robot-feedback: the customer rates one of the robot's answers, named by the `interIdx` its message
+ * carried. Answered `{"resultCode": "0", "resultDesc"}`.
+ */
+export interface RobotFeedback {
+  interIdx: string;
+  satisfied: boolean;
+  /** Why the answer did not help: 1–64 characters, required when `satisfied` is false. */
+  comment?: string;
+}
+
+/** GET /v1/suggestions?q=…: up to 5 phrases the robot suggests for what the customer has typed so far. */
+export interface SuggestionsAnswer {
+  suggestions: string[];
+}

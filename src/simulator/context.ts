@@ -6,7 +6,10 @@ import type { FileStore } from './files.js';
 import type { SimulatorSettings } from './options.js';
 import type { Outbox } from './outbox.js';
 import type { Conversations } from './script.js';
-import type { RecordedLeaveMessage, RecordedRequest, RecordedSatisfaction, RecordedSend, RecordedUpload } from './types.js';
+import type {
+  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRequest, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend,
+  RecordedUpload,
+} from './types.js';
 
 /** 'http503': every call answers 503. 'reset': every connection is dropped without an answer. */
 export type OutageMode = 'http503' | 'reset';
@@ -23,6 +26,8 @@ export interface SimContext {
     leftMessages: RecordedLeaveMessage[];
     satisfactions: RecordedSatisfaction[];
     uploads: RecordedUpload[];
+    robotFeedbacks: RecordedRobotFeedback[];
+    phraseQueries: RecordedPhraseQuery[];
     /** Every call past API Fabric's check (tokenByAkSk aside), the latest 10 000. */
     requests: RecordedRequest[];
   };

@@ -20,6 +20,7 @@
 //   sim.sends, sim.leftMessages, sim.satisfactions, sim.uploads      what was received (in order)
 //   sim.requests                                       every call's headers and body (conformance tests)
 //   sim.answerQueueInfo(code)                          queryQueueInfo answers this resultCode (undefined: play)
+//   sim.robotFeedbacks, sim.phraseQueries              the robot's ratings accepted, the phrase lookups received
 //   sim.pushes                                         every push attempt to the gateway; sim.pushFailures
 //   sim.downlinks(userId)                              every event emitted to the user (typing excepted)
 //   sim.onDownlink(listener): () => void               called with each event as it is emitted
@@ -28,7 +29,8 @@
 //   sim.pendingPushes(), sim.pushesSettled()           events not yet pushed; resolves when none are left
 //   sim.pushLoad({ customers, ratePerSecond, durationSeconds }): Promise<LoadResult>
 //
-// The script (stepMs apart): CONNECT → ROBOT greeting with simQuestions; CHAT → ROBOT answer (text asking for a
+// The script (stepMs apart): CONNECT → ROBOT greeting with simQuestions; CHAT → ROBOT answer (each robot CHAT
+// carries an interIdx, "1", "2", … per customer, for feedbacksatisfaction; text asking for a
 // "human"/"agent"/"人工" counts as TRANS2AGENT); TRANS2AGENT → SYSTEM "Queuing...", position queueLength
 // falling by one a step; at 0 → SYSTEM "The call is connected to an agent.", AGENT CONNECT, INPUT, CHAT TEXT,
 // CHAT IMAGE (a PNG served by downloadFileStream), CHAT LOCATE, READ (of the customer's messages), DISCONNECT.
@@ -43,16 +45,18 @@ import { pushLoad, type LoadOptions, type LoadResult } from './load.js';
 import { resolveOptions, type SimulatorOptions, type SimulatorSettings } from './options.js';
 import { Outbox, type PushAttempt } from './outbox.js';
 import { customerRoutes } from './routes.js';
+import { robotRoutes } from './robotRoutes.js';
 import { Conversations } from './script.js';
 import type {
-  RecordedLeaveMessage, RecordedRequest, RecordedSatisfaction, RecordedSend, RecordedUpload, SessionView, SimDownLinkMsg,
+  RecordedLeaveMessage, RecordedPhraseQuery, RecordedRequest, RecordedRobotFeedback, RecordedSatisfaction, RecordedSend,
+  RecordedUpload, SessionView, SimDownLinkMsg,
 } from './types.js';
 
 export type { OutageMode } from './context.js';
 export type { LoadOptions, LoadResult } from './load.js';
 export { SimulatorConfigError, type PushMode, type Scenario, type SimulatorOptions, type SimulatorSettings } from './options.js';
 export type { PushAttempt } from './outbox.js';
-export { TEXTS as SCRIPT_TEXTS } from './script.js';
+export { ROBOT_PHRASES, TEXTS as SCRIPT_TEXTS } from './script.js';
 export type * from './types.js';
 
 export interface Simulator {
@@ -70,6 +74,8 @@ export interface Simulator {
   readonly uploads: readonly RecordedUpload[];
   readonly requests: readonly RecordedRequest[];
   answerQueueInfo(resultCode: string | undefined): void;
+  readonly robotFeedbacks: readonly RecordedRobotFeedback[];
+  readonly phraseQueries: readonly RecordedPhraseQuery[];
   readonly pushes: readonly PushAttempt[];
   readonly pushFailures: readonly { message: SimDownLinkMsg; lastError: string }[];
   downlinks(userId: string): readonly SimDownLinkMsg[];
@@ -98,7 +104,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     files,
     conversations,
     outbox,
-    records: { sends: [], leftMessages: [], satisfactions: [], uploads: [], requests: [] },
+    records: { sends: [], leftMessages: [], satisfactions: [], uploads: [], requests: [], robotFeedbacks: [], phraseQueries: [] },
     faults: { failSends: 0 },
     sendCounts: new Map(),
     locales,
@@ -106,6 +112,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const app = createHttp(ctx);
   customerRoutes(app, ctx);
   fileRoutes(app, ctx);
+  robotRoutes(app, ctx);
   await app.listen({ host: settings.host, port: settings.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
@@ -145,6 +152,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       if (resultCode === undefined) delete ctx.faults.queueResultCode;
       else ctx.faults.queueResultCode = resultCode;
     },
+    robotFeedbacks: ctx.records.robotFeedbacks,
+    phraseQueries: ctx.records.phraseQueries,
     pushes: outbox.attempts,
     pushFailures: outbox.failures,
     downlinks: (userId) => conversations.history(userId),

@@ -20,6 +20,19 @@ export const TEXTS = {
   outsideWorkingTime: 'The current time is not within the working time of the service agents',
 } as const;
 
+/** What the robot knows to be asked: queryPhraseByKeyword suggests from these. */
+export const ROBOT_PHRASES: readonly string[] = [
+  'Where is my order?',
+  'How long does delivery take?',
+  'How do I return an order?',
+  'What are your opening hours?',
+  'Can I change my order?',
+  'Order status by email',
+  'Talk to a human',
+  '我的订单在哪里？',
+  '转人工',
+];
+
 /** Text with which a customer asks the bot for a person, as AICC's bot would take it (like TRANS2AGENT). */
 const ASKS_FOR_HUMAN = /human|agent|人工/i;
 
@@ -55,6 +68,8 @@ export class Conversations {
   private readonly sessions = new Map<string, Session>();
   private readonly histories = new Map<string, SimDownLinkMsg[]>();
   private readonly lastTimestamps = new Map<string, number>();
+  /** The last interIdx given to each customer's robot answers. */
+  private readonly interIdx = new Map<string, number>();
   private callCounter = 0;
 
   constructor(
@@ -254,6 +269,7 @@ export class Conversations {
     extra: Partial<SimDownLinkMsg> = {},
   ): void {
     const coded = controlType === 'CHAT' && sourceType !== 'SYSTEM';
+    const robotAnswer = controlType === 'CHAT' && sourceType === 'ROBOT';
     // SYSTEM's nickname is "system", or "系统" for a Chinese tenant (the poll table, cec_07_2219).
     const system = (this.locales.get(session.userId) ?? '').toLowerCase().startsWith('zh') ? '系统' : 'system';
     const nickname = sourceType === 'AGENT' ? this.settings.agentName : sourceType === 'ROBOT' ? 'Robot' : system;
@@ -269,6 +285,7 @@ export class Conversations {
       timestamp: this.nextTimestamp(session.userId),
       messageCode: coded ? `sim-${randomUUID()}` : null,
       ...(coded ? {} : { callId: session.callId }),
+      ...(robotAnswer ? { interIdx: this.nextInterIdx(session.userId) } : {}),
       ...extra,
     };
     if (controlType !== 'INPUT') {
@@ -277,6 +294,12 @@ export class Conversations {
       this.histories.set(session.userId, history);
     }
     this.emit(message);
+  }
+
+  private nextInterIdx(userId: string): string {
+    const next = (this.interIdx.get(userId) ?? 0) + 1;
+    this.interIdx.set(userId, next);
+    return String(next);
   }
 
   /** Strictly increasing per customer: the gateway tells code-less events apart by their timestamp. */

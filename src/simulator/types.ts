@@ -2,6 +2,7 @@
 // tests can look at both. Request shapes are AICC's, from ../aicc/api.ts.
 
 import type { DoLeaveMessageRequest, SaveSatisfactionRequest, SendMsgRequest } from '../aicc/api.js';
+import type { PhraseQueryRequest, RobotFeedbackRequest } from '../aicc/robot.js';
 
 /** A DownLinkMsg as the simulator pushes it (the spec's 12 fields, plus `callId` on the ones without a code). */
 export interface SimDownLinkMsg {
@@ -27,6 +28,9 @@ export interface SimDownLinkMsg {
   contentType?: '1' | null;
   /** A local file's type (png, jpg, ...): downloadFileStream's fileType for it. */
   mediaFileType?: string;
+  /** ROBOT CHAT only: the answer's interaction index, a string counter per customer ("1", "2", …), which
+   *  feedbacksatisfaction names to rate it. */
+  interIdx?: string;
 }
 
 export interface RecordedSend {
@@ -58,6 +62,20 @@ export interface RecordedRequest {
   query: Record<string, unknown>;
   headers: Record<'x-app-key' | 'authorization' | 'ccmessaging-token' | 'content-type', string | undefined>;
   body: unknown;
+  at: number;
+}
+
+/** A feedbacksatisfaction the simulator accepted: the body as sent, and whose ccmessaging-token came with it. */
+export interface RecordedRobotFeedback {
+  request: RobotFeedbackRequest;
+  userId: string;
+  at: number;
+}
+
+/** A queryPhraseByKeyword as received (valid or not), with the user of its ccmessaging-token (undefined: none). */
+export interface RecordedPhraseQuery {
+  request: Partial<PhraseQueryRequest> & Record<string, unknown>;
+  userId: string | undefined;
   at: number;
 }
 

@@ -277,7 +277,7 @@ function summarize(entry: NormalizedMessage): string {
   return `${controlType}${mediaType ? ` ${mediaType}` : ''}${text ? `: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}` : ''}`;
 }
 
-function describeFailure(err: unknown): { reason: string; code: string; resultCode?: string } {
+export function describeFailure(err: unknown): { reason: string; code: string; resultCode?: string } {
   if (err instanceof AiccError) {
     const reasons: Record<string, string> = {
       OUTSIDE_WORKING_HOURS: 'No agent is working now (outside working hours). You can leave a message.',

@@ -4,6 +4,7 @@
 import { h, icon, linkify } from './dom.js';
 import type { Strings } from './i18n.js';
 import type { Body, Delivery, Display } from './model.js';
+import { ratingControls, type RatingHooks } from './rating.js';
 
 export interface BubbleContext {
   t: Strings;
@@ -11,6 +12,8 @@ export interface BubbleContext {
   /** A signed, short-lived URL for one media id (GET /v1/media/:id/link): no token ever goes in a URL. */
   media: (id: string) => Promise<string>;
   enlarge: (src: string, alt: string) => void;
+  /** Rating the robot's answers that carry an interIdx; absent: no rating offered. */
+  rating?: RatingHooks;
 }
 
 type BubbleDisplay = Extract<Display, { kind: 'bubble' }>;
@@ -33,6 +36,9 @@ export function bubble(seq: number | undefined, shown: BubbleDisplay, at: number
   const content = h('div', { class: `bubble body-${shown.body.kind}` }, body(shown.body, who, ctx));
   const column = h('div', { class: 'col' }, meta, content);
   if (shown.author === 'customer') column.append(h('div', { class: 'delivery' }));
+  if (shown.author === 'bot' && shown.interIdx !== undefined && seq !== undefined && ctx.rating) {
+    column.append(ratingControls(seq, shown.interIdx, ctx.rating, t));
+  }
   item.append(column);
   return item;
 }

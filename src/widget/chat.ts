@@ -12,6 +12,7 @@ import { errorText, notSentText, type Strings } from './i18n.js';
 import { bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
 import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
+import { RatedAnswers } from './rating.js';
 import { newClientMessageId, type Session } from './session.js';
 import { SeenPosition } from './unread.js';
 
@@ -50,6 +51,8 @@ export class Chat {
   #queuePosition: number | null = null;
   #restarted = false;
   #seen: SeenPosition | undefined;
+  /** The robot answers this customer rated (known once the first history page says who the customer is). */
+  #rated: RatedAnswers | undefined;
   #readSent = 0;
   #lastTyping = 0;
   #firstSeq = 0;
@@ -69,6 +72,10 @@ export class Chat {
       time: new Intl.DateTimeFormat(config.lang, { hour: '2-digit', minute: '2-digit' }),
       media: (id) => this.#mediaUrl(id),
       enlarge: (src, alt) => this.panel.enlarge(src, alt),
+      rating: {
+        ratedAs: (seq, interIdx) => this.#rated?.get(seq, interIdx),
+        rate: (seq, interIdx, satisfied, comment) => this.#rate(seq, interIdx, satisfied, comment),
+      },
     };
   }
 
@@ -118,6 +125,7 @@ export class Chat {
     this.#client = client;
     const page = await client.history({ before: 'latest', limit: HISTORY_PAGE });
     this.#seen = new SeenPosition(this.storage, `aicc-chat:${this.config.gateway}:seen:${page.customerId}`);
+    this.#rated = new RatedAnswers(this.storage, `aicc-chat:${this.config.gateway}:rated:${page.customerId}`);
     this.#firstSeq = page.firstSeq;
     for (const entry of page.messages) this.#apply(entry, false);
     this.panel.setEarlier(page.hasMore);
@@ -255,6 +263,7 @@ export class Chat {
     this.panel.setStateBanner(text, banner?.kind ?? 'none');
     const ended = this.#state.phase === 'ended';
     this.panel.setCanSend(this.#state.canSend || this.#restarted, ended, this.#state.phase === 'bot' || (ended && this.#restarted));
+    this.panel.setTypeahead(this.#state.phase === 'bot' && this.#state.canSend);
   }
 
   /** The suggestions of the bot's last message, while nothing was written after it and the bot still answers. */
@@ -312,6 +321,22 @@ export class Chat {
     }
   }
 
+  /** GET /v1/suggestions, only while the robot answers (AICC suggests nothing otherwise). */
+  suggest(text: string): Promise<string[]> {
+    if (!this.#client || this.#state.phase !== 'bot') return Promise.resolve([]);
+    return this.#client.suggestions(text, { locale: this.config.lang });
+  }
+
+  /** POST /v1/robot-feedback, remembered once AICC took it; rejects with the words to show. */
+  async #rate(seq: number, interIdx: string, satisfied: boolean, comment: string | undefined): Promise<void> {
+    try {
+      await this.#client!.rateRobotAnswer(interIdx, comment === undefined ? { satisfied } : { satisfied, comment });
+    } catch (error) {
+      throw new Error(errorText(this.t, error));
+    }
+    this.#rated?.set(seq, interIdx, satisfied ? 'up' : 'down');
+  }
+
   askForHuman(): void {
     void this.start()
       .then(() => this.#client!.transfer(newClientMessageId()))
@@ -330,7 +355,7 @@ export class Chat {
     let pending = this.#pending.get(body.clientMessageId);
     if (!pending) {
       const preview: Body = body.kind === 'text' ? { kind: 'text', text: body.text } : body.kind === 'location' ? { ...body, kind: 'location' } : { kind: 'text', text: `📎 ${body.fileName}` };
-      const node = bubble(undefined, { kind: 'bubble', author: 'customer', nickname: undefined, body: preview, suggestions: [], messageCode: body.clientMessageId }, Date.now(), this.#bubbles);
+      const node = bubble(undefined, { kind: 'bubble', author: 'customer', nickname: undefined, body: preview, suggestions: [], messageCode: body.clientMessageId, interIdx: undefined }, Date.now(), this.#bubbles);
       node.dataset.clientId = body.clientMessageId;
       pending = { body, node, file };
       this.#pending.set(body.clientMessageId, pending);

@@ -62,6 +62,7 @@ function mount(script: HTMLScriptElement | null): void {
     typing: () => chat.typing(),
     newConversation: () => chat.newConversation(),
     loadEarlier: () => chat.loadEarlier(),
+    suggest: (text) => chat.suggest(text),
   });
   chat.panel = panel;
   chat.greeting = new Greeting(t, config.greeting ?? t.greeting, (message, phone) => chat.leaveMessage(message, phone));

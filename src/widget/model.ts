@@ -14,7 +14,16 @@ export type Body =
   | { kind: 'location'; latitude: number; longitude: number; description: string };
 
 export type Display =
-  | { kind: 'bubble'; author: Author; nickname: string | undefined; body: Body; suggestions: string[]; messageCode: string | undefined }
+  | {
+      kind: 'bubble';
+      author: Author;
+      nickname: string | undefined;
+      body: Body;
+      suggestions: string[];
+      messageCode: string | undefined;
+      /** A robot answer's interaction index: what rating it names (POST /v1/robot-feedback). */
+      interIdx: string | undefined;
+    }
   | { kind: 'notice'; notice: 'system'; text: string }
   | { kind: 'notice'; notice: 'ended' | 'offline' | 'asked-human'; text: string | undefined }
   | { kind: 'status'; refSeq: number; status: 'sent' | 'failed'; reason: string | undefined; errorCode: string | undefined }
@@ -52,7 +61,8 @@ export function display(message: DownLinkMsg): Display {
       if (sourceType === 'SYSTEM') return body.kind === 'text' ? { kind: 'notice', notice: 'system', text: body.text } : { kind: 'hidden' };
       const author: Author = sourceType === 'CUSTOMER' ? 'customer' : sourceType === 'ROBOT' ? 'bot' : 'agent';
       const messageCode = typeof message.messageCode === 'string' ? message.messageCode : undefined;
-      return { kind: 'bubble', author, nickname, body, suggestions: author === 'bot' ? suggestionsOf(message.simQuestions) : [], messageCode };
+      const interIdx = author === 'bot' ? interIdxOf(message.interIdx) : undefined;
+      return { kind: 'bubble', author, nickname, body, suggestions: author === 'bot' ? suggestionsOf(message.simQuestions) : [], messageCode, interIdx };
     }
     default:
       return { kind: 'hidden' };
@@ -95,6 +105,12 @@ export function suggestionsOf(value: unknown): string[] {
   }
   if (!Array.isArray(list)) return [];
   return list.filter((q): q is string => typeof q === 'string' && q.trim() !== '').map((q) => q.trim().slice(0, 200)).slice(0, 8);
+}
+
+/** AICC's `interIdx` as the gateway takes it back: a string (a number is read as its digits), 1–64 characters. */
+export function interIdxOf(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : '';
+  return text && text.length <= 64 ? text : undefined;
 }
 
 function splitIds(content: string | null): string[] {

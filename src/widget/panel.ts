@@ -4,6 +4,7 @@
 
 import { h, icon } from './dom.js';
 import type { Strings } from './i18n.js';
+import { Typeahead } from './typeahead.js';
 
 export interface PanelActions {
   opened(): void;
@@ -14,6 +15,8 @@ export interface PanelActions {
   typing(): void;
   newConversation(): void;
   loadEarlier(): void;
+  /** The robot's suggestions for what the customer has typed so far (none when not talking to the robot). */
+  suggest(text: string): Promise<string[]>;
 }
 
 export class Panel {
@@ -30,6 +33,7 @@ export class Panel {
   readonly #suggestions: HTMLDivElement;
   readonly #endedBar: HTMLDivElement;
   readonly #input: HTMLTextAreaElement;
+  readonly #typeahead: Typeahead;
   readonly #composer: HTMLFormElement;
   readonly #human: HTMLButtonElement;
   readonly #earlier: HTMLButtonElement;
@@ -70,6 +74,7 @@ export class Panel {
     const restart = h('button', { type: 'button', class: 'restart' }, t.newConversation);
     this.#endedBar = h('div', { class: 'ended-bar', hidden: true }, restart);
     this.#input = h('textarea', { rows: '1', class: 'input', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '1000', enterkeyhint: 'send' });
+    this.#typeahead = new Typeahead(this.#input, t, (text) => actions.suggest(text), () => this.#grow());
     const file = h('input', { type: 'file', class: 'file', hidden: true, accept: 'image/jpeg,image/png,image/bmp,audio/mpeg,audio/aac,video/mp4,text/plain,text/csv', tabindex: '-1' });
     const attach = h('button', { type: 'button', class: 'icon-btn attach', title: t.attach, 'aria-label': t.attach }, icon('attach'));
     const locate = h('button', { type: 'button', class: 'icon-btn locate', title: t.location, 'aria-label': t.location }, icon('pin'));
@@ -85,6 +90,7 @@ export class Panel {
       this.#suggestions,
       this.#endedBar,
       this.#composer,
+      this.#typeahead.root,
       this.#live,
     );
     this.#lightboxImg = h('img', { alt: '' });
@@ -110,6 +116,7 @@ export class Panel {
       this.#submit();
     });
     this.#input.addEventListener('keydown', (event) => {
+      if (this.#typeahead.key(event)) return;
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.#submit();
@@ -162,6 +169,7 @@ export class Panel {
   #submit(): void {
     const text = this.#input.value.trim();
     if (!text || this.#input.disabled) return;
+    this.#typeahead.close();
     this.#input.value = '';
     this.#grow();
     this.actions.sendText(text);
@@ -197,6 +205,11 @@ export class Panel {
     this.#input.placeholder = canSend ? this.t.placeholder : this.t.cannotWrite;
     this.#endedBar.hidden = !(ended && !canSend);
     this.#human.hidden = !showHuman;
+  }
+
+  /** Suggestions while typing: on only while the robot answers. */
+  setTypeahead(enabled: boolean): void {
+    this.#typeahead.setEnabled(enabled);
   }
 
   focusInput(): void {

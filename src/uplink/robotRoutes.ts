@@ -1,0 +1,144 @@
+// The customer's side of the robot (docs/protocol.md, "The robot"): rating one of its answers, and the phrases it
+// suggests while the customer types. Both are AICC calls made for the customer with their own AICC session
+// (src/aicc/robot.ts); AICC's refusals become the gateway's answers, as the uplink's do.
+
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AiccClient } from '../aicc/aiccClient.js';
+import { FEEDBACK_CONTENT_MAX, queryPhrases, rateRobotAnswer } from '../aicc/robot.js';
+import type { AiccSessions } from '../conversation/sessions.js';
+import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
+import type { Engine } from '../engine/types.js';
+import { GatewayError, SUCCESS } from '../errors.js';
+import type { RateLimiter } from '../http/rateLimit.js';
+import { describeFailure } from './uplink.js';
+
+export interface RobotRoutesOptions {
+  engine: Pick<Engine, 'conversation' | 'readBefore'>;
+  customerTokens: CustomerTokens;
+  /** Both absent when AICC_BASE_URL is unset: the routes then answer 503, saying so. */
+  aicc: AiccClient | undefined;
+  sessions: AiccSessions | undefined;
+  /** Suggestion lookups, counted per customer (on top of the per-address limit of every /v1/ route). */
+  suggestionLimiter: RateLimiter;
+}
+
+/** How far back in the customer's log a rated answer is looked for: ratings are given while the answer is on screen. */
+export const RATED_ANSWER_LOOKBACK = 1000;
+/** Longest text suggestions are asked for: a question's start is enough to suggest its end. */
+export const SUGGESTION_QUERY_MAX = 100;
+
+const RobotFeedbackBody = Type.Object({
+  interIdx: Type.String({ minLength: 1, maxLength: 64 }),
+  satisfied: Type.Boolean(),
+  comment: Type.Optional(Type.String({ maxLength: FEEDBACK_CONTENT_MAX })),
+});
+
+const SuggestionsQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: SUGGESTION_QUERY_MAX }),
+  // AICC's locale form ("en", "zh_CN"); the browser's ("zh-CN") is taken too and sent in AICC's form.
+  locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$' })),
+  token: Type.Optional(Type.String()),
+});
+
+export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, options) => {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const ready = async (request: FastifyRequest) => {
+    const { customerId } = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+    if (!options.aicc || !options.sessions) {
+      throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
+    }
+    return { customerId, aicc: options.aicc, sessions: options.sessions };
+  };
+
+  typed.post(
+    '/v1/robot-feedback',
+    {
+      schema: {
+        summary: "Rate one of the robot's answers (AICC's feedbacksatisfaction)",
+        body: RobotFeedbackBody,
+        response: { 200: Type.Object({ resultCode: Type.String(), resultDesc: Type.String() }) },
+      },
+    },
+    async (request) => {
+      const { customerId, aicc, sessions } = await ready(request);
+      const { interIdx, satisfied } = request.body;
+      const comment = request.body.comment?.trim() ?? '';
+      if (!satisfied && !comment) {
+        throw new GatewayError('INVALID_PARAMETER', `comment: is required when satisfied is false (1 to ${FEEDBACK_CONTENT_MAX} characters)`);
+      }
+      // Only an answer AICC's robot gave this customer: naming an index does not make it theirs to rate.
+      if (!(await isRobotAnswer(options.engine, customerId, interIdx))) {
+        throw new GatewayError('INVALID_PARAMETER', "interIdx: not a robot answer in this customer's conversation");
+      }
+      await upstream(() =>
+        sessions.call(customerId, (session) => rateRobotAnswer(aicc, session, { interIdx, satisfied, ...(comment ? { comment } : {}) }), {
+          connect: false,
+        }),
+      );
+      request.log.info({ customerId, interIdx, satisfied }, 'robot answer rated');
+      return { resultCode: SUCCESS.resultCode, resultDesc: 'thank you' };
+    },
+  );
+
+  typed.get(
+    '/v1/suggestions',
+    {
+      schema: {
+        summary: 'Phrases the robot suggests for what the customer has typed (AICC\'s queryPhraseByKeyword)',
+        querystring: SuggestionsQuery,
+        response: { 200: Type.Object({ suggestions: Type.Array(Type.String(), { maxItems: 5 }) }) },
+      },
+    },
+    async (request, reply) => {
+      const { customerId, aicc, sessions } = await ready(request);
+      // A read: when the shared counter cannot be reached, it goes through (as the per-address limit does).
+      const { allowed, retryAfterSeconds } = await options.suggestionLimiter
+        .take(customerId)
+        .catch(() => ({ allowed: true, retryAfterSeconds: 0 }));
+      if (!allowed) {
+        reply.header('retry-after', String(retryAfterSeconds));
+        throw new GatewayError('RATE_LIMITED', 'too many suggestion lookups; try again after Retry-After');
+      }
+      // AICC suggests only while its robot answers: with an agent (or after the end) there is nobody to ask.
+      const { state } = await options.engine.conversation(customerId);
+      const text = request.query.q.trim();
+      if (state.phase !== 'bot' || !text) return { suggestions: [] };
+      const locale = aiccLocale(request.query.locale) ?? aicc.options.locale;
+      const suggestions = await upstream(() =>
+        sessions.call(customerId, (session) => queryPhrases(aicc, session, text, locale), { connect: false }),
+      );
+      return { suggestions };
+    },
+  );
+};
+
+/** Whether a ROBOT message among the customer's latest RATED_ANSWER_LOOKBACK entries carried this interIdx. */
+async function isRobotAnswer(engine: RobotRoutesOptions['engine'], customerId: string, interIdx: string): Promise<boolean> {
+  const { lastSeq } = await engine.conversation(customerId);
+  if (lastSeq === 0) return false;
+  const entries = await engine.readBefore(customerId, lastSeq + 1, RATED_ANSWER_LOOKBACK);
+  return entries.some(({ message }) => {
+    const given = message.interIdx;
+    return message.sourceType === 'ROBOT' && (typeof given === 'string' || typeof given === 'number') && String(given) === interIdx;
+  });
+}
+
+/** "zh-CN" → "zh_CN", the form applyToken's samples use; undefined when none was asked for. */
+function aiccLocale(locale: string | undefined): string | undefined {
+  if (!locale) return undefined;
+  const [language, region] = locale.split(/[-_]/);
+  return region ? `${language!.toLowerCase()}_${region.toUpperCase()}` : language!.toLowerCase();
+}
+
+/** AICC's refusal, worded for the customer as the uplink words it (uplink.ts, describeFailure). */
+async function upstream<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    const failure = describeFailure(err);
+    throw new GatewayError(failure.code === 'OUTSIDE_WORKING_HOURS' ? 'UNAVAILABLE' : 'UPSTREAM_FAILED', failure.reason);
+  }
+}
