@@ -11,7 +11,7 @@ import { waitFor } from './support/streams.js';
 
 describe('the scripted conversation', () => {
   it('runs through push (pushMsg): every event once, in order, with states and queue positions', async () => {
-    const rig = await startRig({ push: 'pushMsg' });
+    const rig = await startRig({ push: 'pushMsg', inventedAgentEvents: true });
     try {
       await scriptedConversation(rig, 'e2e-push');
     } finally {
@@ -140,7 +140,9 @@ describe('uplink when AICC fails', () => {
     await waitFor(() => statusOf(heard, transfer.seq).includes('sent'), 'the transfer is sent');
     await client.markRead(transfer.seq);
     const sent = rig.sim.sends.filter((s) => s.request.from === 'sdk-sender').map((s) => `${s.request.controlType}/${s.request.mediaType ?? ''}`);
-    for (const kind of ['CHAT/TEXT', 'CHAT/LOCATE', 'CHAT/IMAGE', 'TRANS2AGENT/']) assert.ok(sent.includes(kind), `${kind} in ${sent}`);
+    // Every send carries a documented mediaType: control messages TEXT (Huawei's samples), the location TEXT.
+    for (const kind of ['CHAT/TEXT', 'CHAT/IMAGE', 'TRANS2AGENT/TEXT', 'INPUT/TEXT']) assert.ok(sent.includes(kind), `${kind} in ${sent}`);
+    assert.ok(rig.sim.sends.some((s) => s.request.from === 'sdk-sender' && s.request.content?.startsWith('📍 Shanghai (31.23, 121.47) ')), 'the location as text');
     assert.equal(rig.sim.sends.filter((s) => s.request.content === 'sent by the SDK').length, 1);
     client.close();
   });
@@ -178,7 +180,7 @@ describe('agent hours', () => {
   });
 
   it('hears a transfer AICC accepted as agents at work', async () => {
-    const rig = await startRig({ push: 'pushMsg' });
+    const rig = await startRig({ push: 'pushMsg', inventedAgentEvents: true });
     try {
       const { http, heard, client } = await customer(rig, 'in-hours');
       const transfer = await http('POST', '/v1/transfer', { clientMessageId: 'ih-1' });

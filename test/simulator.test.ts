@@ -49,7 +49,8 @@ class AiccCaller {
 
   async customer(userId: string): Promise<Customer> {
     const res = await this.call('POST', AICC_PATHS.applyToken, { userId, userName: 'Ann', channelId: CHANNEL, locale: 'en' });
-    assert.equal(res.body.resultCode, '0', JSON.stringify(res.body));
+    // As the developer guide's sample: the token alone (cec_05_2012).
+    assert.equal(typeof res.body.token, 'string', JSON.stringify(res.body));
     return new Customer(this, userId, res.body.token);
   }
 }
@@ -59,7 +60,8 @@ class Customer {
 
   /** send (or sendAsync); keeps the newer ccmessaging-token AICC hands back. */
   async send(fields: Record<string, unknown>, path: 'send' | 'sendAsync' = 'send'): Promise<Answer> {
-    const body = { channel: 'WEB', sourceType: 'CUSTOMER', from: this.userId, to: CHANNEL, timestamp: String(Date.now()), ...fields };
+    // Huawei's samples: every send carries mediaType (TEXT, with empty content, for control messages).
+    const body = { channel: 'WEB', sourceType: 'CUSTOMER', from: this.userId, to: CHANNEL, mediaType: 'TEXT', content: '', timestamp: String(Date.now()), ...fields };
     const res = await this.aicc.call('POST', AICC_PATHS[path], body, this.token);
     const newer = res.headers.get('ccmessaging-token');
     if (newer) this.token = newer;
@@ -158,12 +160,16 @@ describe('simulator: session calls', () => {
     const apply = (fields: Record<string, unknown>) =>
       aicc.call('POST', AICC_PATHS.applyToken, { userId: 'u-apply', userName: 'Ann', channelId: CHANNEL, locale: 'en', ...fields });
     const ok = await apply({});
-    assert.equal(ok.body.resultCode, '0');
-    assert.equal(typeof ok.body.token, 'string');
-    assert.equal((await apply({ userId: 'x'.repeat(33) })).body.resultCode, '2');
+    assert.deepEqual(Object.keys(ok.body), ['token'], 'the token alone, as cec_05_2012 shows');
+    // Huawei's own send samples use this 39-character user, beyond the table's 32.
+    assert.equal(typeof (await apply({ userId: 'session_1619573111751_user_1619573111751' })).body.token, 'string');
+    assert.equal((await apply({ userId: 'x'.repeat(65) })).body.resultCode, '2');
     assert.equal((await apply({ userId: '' })).body.resultCode, '2');
     assert.equal((await apply({ channelId: 'other-channel' })).body.resultCode, '2');
     assert.equal((await apply({ locale: undefined })).body.resultCode, '2');
+    const listed = await simulator({ resultCodeWithPayload: true });
+    const withCode = await listed.aicc.call('POST', AICC_PATHS.applyToken, { userId: 'u-apply', userName: 'Ann', channelId: CHANNEL, locale: 'en' });
+    assert.equal(withCode.body.resultCode, '0', 'as the API table lists it, when asked');
   });
 
   it('validates send and sendAsync, records what it accepts, and fails sends on demand', async () => {
@@ -182,7 +188,9 @@ describe('simulator: session calls', () => {
       ['unknown controlType', { controlType: 'HELLO' }],
       ['a numeric timestamp', { controlType: 'CHAT', mediaType: 'TEXT', content: 'x', timestamp: Date.now() }],
       ['text over 1 KB', { controlType: 'CHAT', mediaType: 'TEXT', content: 'é'.repeat(513) }],
-      ['CHAT without mediaType', { controlType: 'CHAT', content: 'x' }],
+      ['CHAT without mediaType', { controlType: 'CHAT', content: 'x', mediaType: undefined }],
+      ['CONNECT without mediaType', { controlType: 'CONNECT', mediaType: undefined }],
+      ['LOCATE, a downlink type only', { controlType: 'CHAT', mediaType: 'LOCATE', content: '22.5/114.1/Home' }],
       ['an IMAGE that was never uploaded', { controlType: 'CHAT', mediaType: 'IMAGE', content: 'sim/upload/nope.png' }],
       ['channel APP', { controlType: 'CHAT', mediaType: 'TEXT', content: 'x', channel: 'APP' }],
     ];
@@ -193,10 +201,13 @@ describe('simulator: session calls', () => {
     }
     assert.equal((await ann.chat('x'.repeat(1024))).body.resultCode, '0', 'exactly 1 KB is fine');
 
+    // A missing or unknown ccmessaging-token: HTTP 401, "apply again" (cec_07_0103).
     const noToken = await aicc.call('POST', AICC_PATHS.send, { controlType: 'CONNECT' });
-    assert.equal(noToken.body.resultCode, '3');
+    assert.equal(noToken.status, 401);
     const badToken = await aicc.call('POST', AICC_PATHS.send, { controlType: 'CONNECT' }, 'forged');
-    assert.equal(badToken.body.resultCode, '3');
+    assert.equal(badToken.status, 401);
+    // Optional timestamp (cec_05_2031).
+    assert.equal((await ann.send({ controlType: 'CHAT', mediaType: 'TEXT', content: 'no time', timestamp: undefined })).body.resultCode, '0');
 
     sim.failNextSends(2);
     for (const path of ['send', 'sendAsync'] as const) {
@@ -207,7 +218,7 @@ describe('simulator: session calls', () => {
 
     assert.deepEqual(
       sim.sends.map((s) => [s.path, s.request.controlType, s.resultCode]),
-      [['send', 'CHAT', '13'], ['send', 'CONNECT', '0'], ['sendAsync', 'CHAT', '0'], ['send', 'CHAT', '0'], ['send', 'INPUT', '0']],
+      [['send', 'CHAT', '13'], ['send', 'CONNECT', '0'], ['sendAsync', 'CHAT', '0'], ['send', 'CHAT', '0'], ['send', 'CHAT', '0'], ['send', 'INPUT', '0']],
     );
     assert.equal(sim.sends[2]!.request.content, 'hi');
   });
@@ -227,12 +238,12 @@ describe('simulator: session calls', () => {
     assert.equal(ann.token, second);
 
     const withToken = (token: string) => aicc.call('POST', AICC_PATHS.send, {
-      channel: 'WEB', sourceType: 'CUSTOMER', from: 'u-rotate', to: CHANNEL, timestamp: String(Date.now()), controlType: 'INPUT',
+      channel: 'WEB', sourceType: 'CUSTOMER', from: 'u-rotate', to: CHANNEL, timestamp: String(Date.now()), controlType: 'INPUT', mediaType: 'TEXT', content: '',
     }, token);
     assert.equal((await withToken(second)).body.resultCode, '0');
     assert.equal((await withToken(first)).body.resultCode, '0', 'the previous token, within its grace');
     clock += 6000;
-    assert.equal((await withToken(first)).body.resultCode, '3', 'the previous token, after its grace');
+    assert.equal((await withToken(first)).status, 401, 'the previous token, after its grace');
     assert.equal((await withToken(second)).body.resultCode, '0');
     // Sends 6 to 8 above; of three more, the 10th rotates again.
     for (let i = 0; i < 3; i++) await ann.send({ controlType: 'INPUT' });
@@ -242,34 +253,38 @@ describe('simulator: session calls', () => {
 
   it('uploads and downloads files byte for byte, and refuses what AICC refuses', async () => {
     const { sim, aicc } = await simulator({ maxUploadBytes: 4096 });
+    const ann = await aicc.customer('u-files');
     const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
-    const upload = await aicc.call('POST', AICC_PATHS.uploadFileStream, { fileType: 'PNG', fileStream: bytes.toString('base64'), channel: 'WEB' });
+    const uploadBody = { fileType: 'PNG', fileStream: bytes.toString('base64'), channel: 'WEB' };
+    // The ccmessaging-token is mandatory on both file calls (cec_07_0111, cec_07_0109).
+    assert.equal((await aicc.call('POST', AICC_PATHS.uploadFileStream, uploadBody)).status, 401);
+    const upload = await ann.call(AICC_PATHS.uploadFileStream, uploadBody);
     assert.equal(upload.body.returnCode, '0');
     const objectKey = upload.body.objectKey as string;
-    const download = await aicc.call('POST', AICC_PATHS.downloadFileStream, { fileId: objectKey, channel: 'WEB', fileType: 'png' });
-    assert.equal(download.body.resultCode, '0');
+    assert.equal((await aicc.call('POST', AICC_PATHS.downloadFileStream, { fileId: objectKey, channel: 'WEB', fileType: 'png' })).status, 401);
+    const download = await ann.call(AICC_PATHS.downloadFileStream, { fileId: objectKey, channel: 'WEB', fileType: 'png' });
+    assert.deepEqual(Object.keys(download.body), ['fileStream'], 'the file alone, as cec_05_2042 shows');
     assert.ok(Buffer.from(download.body.fileStream, 'base64').equals(bytes));
     assert.ok(sim.fileBytes(objectKey)!.equals(bytes));
     assert.deepEqual(sim.uploads.map((u) => [u.objectKey, u.fileType, u.size]), [[objectKey, 'png', 3000]]);
 
-    const ann = await aicc.customer('u-files');
     await ann.send({ controlType: 'CONNECT' });
     assert.equal((await ann.send({ controlType: 'CHAT', mediaType: 'IMAGE', content: objectKey })).body.resultCode, '0');
 
     const upload2 = (fields: Record<string, unknown>) =>
-      aicc.call('POST', AICC_PATHS.uploadFileStream, { fileType: 'jpg', fileStream: 'aGVsbG8=', channel: 'WEB', ...fields });
+      ann.call(AICC_PATHS.uploadFileStream, { fileType: 'jpg', fileStream: 'aGVsbG8=', channel: 'WEB', ...fields });
     assert.equal((await upload2({ fileType: 'exe' })).body.returnCode, '3');
     assert.equal((await upload2({ fileStream: Buffer.alloc(5000).toString('base64') })).body.returnCode, '3');
     assert.equal((await upload2({ fileStream: 'not base64!' })).body.returnCode, '3');
     assert.equal((await upload2({ fileType: undefined })).body.returnCode, '2');
     const download2 = (fields: Record<string, unknown>) =>
-      aicc.call('POST', AICC_PATHS.downloadFileStream, { fileId: objectKey, channel: 'WEB', fileType: 'png', ...fields });
+      ann.call(AICC_PATHS.downloadFileStream, { fileId: objectKey, channel: 'WEB', fileType: 'png', ...fields });
     assert.equal((await download2({ fileId: 'sim/upload/unknown.png' })).body.resultCode, '13');
     assert.equal((await download2({ fileId: '' })).body.resultCode, '401');
   });
 
   it('long-polls: answers at once with what is queued, and READ only when isNeedRead=true', async () => {
-    const { sim, aicc } = await simulator({ push: 'poll', pollTimeoutMs: 60_000, agentHangsUp: false });
+    const { sim, aicc } = await simulator({ push: 'poll', pollTimeoutMs: 60_000, agentHangsUp: false, inventedAgentEvents: true });
     const ann = await aicc.customer('u-poll');
     await ann.send({ controlType: 'CONNECT' });
     await waitFor('the greeting', () => sim.downlinks('u-poll').length === 1);
@@ -307,7 +322,7 @@ describe('simulator: session calls', () => {
   it('reports a falling queue position, then 160021 with an agent and 5 once ended', async () => {
     const { aicc } = await simulator({ push: 'poll', stepMs: 60, queueLength: 3 });
     const ann = await aicc.customer('u-queue');
-    assert.equal((await ann.queueInfo()).body.resultCode, '5', 'no session');
+    assert.equal((await ann.queueInfo()).body.resultCode, '160004', 'no session');
     await ann.send({ controlType: 'CONNECT' });
     await ann.send({ controlType: 'TRANS2AGENT' });
     assert.equal((await ann.send({ controlType: 'TRANS2AGENT' })).body.resultCode, '13', 'already transferring');
@@ -343,7 +358,10 @@ describe('simulator: session calls', () => {
     const left = await ann.call(AICC_PATHS.doLeaveMessage, { callId: 'u-late', caller: '+8613800000000', leaveMessage: 'Call me', channel: 'WEB' });
     assert.equal(left.body.resultCode, '0');
     assert.deepEqual(sim.leftMessages.map((m) => [m.callId, m.caller, m.leaveMessage]), [['u-late', '+8613800000000', 'Call me']]);
-    assert.equal((await ann.call(AICC_PATHS.doLeaveMessage, { callId: 'u-late', channel: 'WEB' })).body.resultCode, '2');
+    assert.equal((await ann.call(AICC_PATHS.doLeaveMessage, { callId: 'u-late', channel: 'WEB' })).body.resultCode, '2', 'empty parameters');
+    const another = await ann.call(AICC_PATHS.doLeaveMessage, { callId: 'someone-else', caller: '+8613800000000', leaveMessage: 'Call me', channel: 'WEB' });
+    assert.deepEqual(another.body, { resultCode: '3', resultDesc: 'the leaveMessageParams is error' });
+    assert.equal(sim.leftMessages.length, 1);
 
     const direct = await simulator({ scenario: 'after-hours', robot: false });
     const bob = await direct.aicc.customer('u-late-2');
@@ -371,24 +389,30 @@ describe('simulator: session calls', () => {
 
   it('offers the survey, records a valid evaluation and refuses invalid ones', async () => {
     const { sim, aicc } = await simulator();
-    const mode = await aicc.call('POST', AICC_PATHS.getSatisfactionSurveyMode, { language: 'en_US' });
+    const ann = await aicc.customer('u-survey');
+    assert.equal((await aicc.call('POST', AICC_PATHS.getSatisfactionSurveyMode, {})).status, 401, 'ccmessaging-token mandatory');
+    const mode = await ann.call(AICC_PATHS.getSatisfactionSurveyMode, { language: 'en_US' });
     assert.equal(mode.body.resultCode, '0');
     assert.equal(mode.body.satisfactionSurvey.surveyType, 'WEB');
-    assert.deepEqual(mode.body.satisfactionSurvey.satisfactionLevel.map((l: any) => l.satisfactionLevelKey), [1, 2, 3, 4, 5]);
+    // cec_07_2224: string keys, an Array of questions.
+    assert.deepEqual(mode.body.satisfactionSurvey.satisfactionLevel.map((l: any) => l.satisfactionLevelKey), ['1', '2', '3', '4', '5']);
     assert.equal(mode.body.satisfactionSurvey.satisfactionLevel[4].satisfactionLevelDesc, 'Very satisfied');
-    assert.equal(typeof mode.body.satisfactionSurvey.satisfactionQuestion, 'string');
+    assert.deepEqual(mode.body.satisfactionSurvey.satisfactionQuestion, ['CSAT', 'FCR', 'NPS']);
 
-    const ann = await aicc.customer('u-survey');
     const save = (fields: Record<string, unknown>) => ann.call(AICC_PATHS.saveSatisfaction, {
-      satisfication: { channel: 'WEB', userId: 'u-survey', evaluation: 5, comment: 'Great', channelConfigId: CHANNEL, ...fields },
+      satisfication: { channel: 'WEB', userId: 'u-survey', evaluation: '5', comment: 'Great', channelConfigId: CHANNEL, ...fields },
     });
     assert.equal((await save({})).body.resultCode, '13', 'no conversation yet');
     await ann.send({ controlType: 'CONNECT' });
     assert.equal((await save({ evaluation: 6 })).body.resultCode, '2');
     assert.equal((await save({ evaluation: 0 })).body.resultCode, '2');
     assert.equal((await save({ comment: 'x'.repeat(512) })).body.resultCode, '2');
-    assert.equal((await save({ comment: 'x'.repeat(511), evaluation: 4 })).body.resultCode, '0');
-    assert.deepEqual(sim.satisfactions.map((s) => [s.satisfication.userId, s.satisfication.evaluation]), [['u-survey', 4]]);
+    assert.equal((await save({ evaluation: 'five' })).body.resultCode, '2');
+    assert.equal((await save({ npsScore: '10' })).body.resultCode, '2');
+    assert.equal((await save({ fcrValue: '3' })).body.resultCode, '2');
+    assert.equal((await save({ comment: 'x'.repeat(511), evaluation: 4 })).body.resultCode, '0', 'a number is taken too');
+    assert.equal((await save({ evaluation: '5', npsScore: '9', fcrValue: '1' })).body.resultCode, '0', 'as cec_07_2226 types them');
+    assert.deepEqual(sim.satisfactions.map((s) => [s.satisfication.userId, s.satisfication.evaluation]), [['u-survey', 4], ['u-survey', '5']]);
   });
 
   it('pages the user’s downlink history', async () => {
@@ -397,13 +421,17 @@ describe('simulator: session calls', () => {
     await ann.send({ controlType: 'CONNECT' });
     await ann.chat('Where is my order?');
     await waitFor('two bot messages', () => sim.downlinks('u-history').length === 2);
-    const page = (limit: number, offset: number) =>
-      ann.call(AICC_PATHS.queryHistoryChatMessage, { channelId: CHANNEL, userId: 'u-history', limit, offset, channel: 'WEB' });
-    const all = (await page(10, 0)).body;
+    const page = (limit: number | string, offset: number | string, more: Record<string, unknown> = {}) =>
+      ann.call(AICC_PATHS.queryHistoryChatMessage, { channelId: CHANNEL, userId: 'u-history', limit, offset, channel: 'WEB', ...more });
+    // Strings, as cec_07_0104 types them; numbers are taken too.
+    const all = (await page('10', '0')).body;
     assert.equal(all.resultCode, '0');
     assert.equal(all.messageList.length, 2);
     assert.deepEqual((await page(1, 1)).body.messageList, [all.messageList[1]]);
+    const second = String(all.messageList[1].timestamp);
+    assert.deepEqual((await page('10', '0', { startTime: second, endTime: second })).body.messageList, [all.messageList[1]]);
     assert.equal((await page(0, 0)).body.resultCode, '1');
+    assert.equal((await page('ten', '0')).body.resultCode, '1');
   });
 
   it('goes down and comes back on demand', async () => {
@@ -442,24 +470,27 @@ describe('simulator: pushing to a gateway', () => {
 
   function assertNormalConversation(sim: Simulator, userId: string, messages: Awaited<ReturnType<typeof stored>>) {
     assert.deepEqual(messages.map(shape), [
-      'ROBOT CHAT TEXT', 'ROBOT CHAT TEXT', 'SYSTEM CHAT TEXT', 'SYSTEM CHAT TEXT', 'AGENT CONNECT',
+      'ROBOT CHAT TEXT', 'ROBOT CHAT TEXT', 'SYSTEM CHAT TEXT', 'SYSTEM CHAT TEXT',
       'AGENT CHAT TEXT', 'AGENT CHAT IMAGE', 'AGENT CHAT LOCATE', 'AGENT READ', 'AGENT DISCONNECT',
     ]);
+    // SYSTEM's nicknames: "system" as the poll table gives it, "SYSTEM" as the push sample does.
+    assert.deepEqual([messages[2]!.senderNickname, messages[3]!.senderNickname], ['system', 'SYSTEM']);
     assert.equal(messages[2]!.content, 'Queuing...');
     assert.equal(messages[3]!.content, 'The call is connected to an agent.');
     assert.equal(messages[3]!.messageCode, null);
     assert.ok('callId' in messages[3]!);
     assert.equal(messages[4]!.senderNickname, 'Lily');
-    assert.equal(messages[7]!.content, '22.5431/114.0579/Huawei Shenzhen Campus');
+    assert.equal(messages[6]!.content, '22.5431/114.0579/Huawei Shenzhen Campus');
     const human = sim.sends.find((s) => s.request.from === userId && s.request.content === 'I want a human')!;
-    assert.equal(messages[8]!.content, `up-1,${human.request.timestamp}`);
-    assert.deepEqual([messages[9]!.mediaType, messages[9]!.content], [null, null]);
+    assert.equal(messages[7]!.content, `up-1,${human.request.timestamp}`);
+    assert.deepEqual([messages[8]!.mediaType, messages[8]!.content], [null, null]);
     const codes = messages.filter((m) => m.controlType === 'CHAT' && m.sourceType !== 'SYSTEM').map((m) => m.messageCode);
     assert.equal(new Set(codes).size, 5);
     assert.ok(codes.every((code) => typeof code === 'string'));
-    assert.deepEqual(messages.map((m) => m.from), Array(10).fill(CHANNEL));
-    // The agent's picture is a real PNG, served by downloadFileStream.
-    assert.ok(sim.fileBytes(messages[6]!.content!)!.subarray(0, 8).equals(PNG_SIGNATURE));
+    assert.deepEqual(messages.map((m) => m.from), Array(9).fill(CHANNEL));
+    // The agent's picture is a real PNG from the agent's computer: a local file (contentType "1", mediaFileType).
+    assert.deepEqual([messages[5]!.contentType, messages[5]!.mediaFileType], ['1', 'png']);
+    assert.ok(sim.fileBytes(messages[5]!.content!)!.subarray(0, 8).equals(PNG_SIGNATURE));
   }
 
   it('pushes the scripted conversation by pushMsg, in order, and the gateway ends in "ended"', async () => {
@@ -467,8 +498,13 @@ describe('simulator: pushing to a gateway', () => {
     const messages = await converse(sim, aicc, 'e2e-pushmsg');
     assertNormalConversation(sim, 'e2e-pushmsg', messages);
     assert.equal((await gw.gateway.engine.conversation('e2e-pushmsg')).state.phase, 'ended');
-    const image = await aicc.call('POST', AICC_PATHS.downloadFileStream, { fileId: messages[6]!.content, channel: 'WEB', fileType: 'png', multiMedia: 'multiMedia' });
-    assert.ok(Buffer.from(image.body.fileStream, 'base64').equals(sim.fileBytes(messages[6]!.content!)!));
+    const ann = await aicc.customer('e2e-pushmsg-files');
+    const download = (fields: Record<string, unknown>) => ann.call(AICC_PATHS.downloadFileStream, { channel: 'WEB', fileType: 'png', ...fields });
+    const image = await download({ fileId: `local/${messages[5]!.content}` });
+    assert.ok(Buffer.from(image.body.fileStream, 'base64').equals(sim.fileBytes(messages[5]!.content!)!));
+    // Without the prefix AICC looks in the media library, where a local file is not (cec_07_2220).
+    assert.equal((await download({ fileId: messages[5]!.content, multiMedia: 'multiMedia' })).body.resultCode, '13');
+    assert.equal((await download({ fileId: `local/${messages[5]!.content}`, fileType: 'jpg' })).body.resultCode, '13', 'its mediaFileType');
     assert.ok(sim.pushes.every((p) => p.ok && p.status === 200));
   });
 

@@ -81,6 +81,14 @@ export class CustomerTokenStore {
     return token;
   }
 
+  /** Every token expires now (as if an hour had passed): the next per-customer call answers 401. */
+  expireAll(): void {
+    for (const set of this.users.values()) {
+      set.currentUntilMs = 0;
+      set.previousUntilMs = 0;
+    }
+  }
+
   /** The user the token belongs to, or undefined when it is unknown or replaced (beyond its grace). */
   userOf(token: string | undefined): string | undefined {
     if (!token) return undefined;

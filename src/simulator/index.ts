@@ -20,6 +20,7 @@
 //   sim.sends, sim.leftMessages, sim.satisfactions, sim.uploads      what was received (in order)
 //   sim.requests                                       every call's headers and body (conformance tests)
 //   sim.answerQueueInfo(code)                          queryQueueInfo answers this resultCode (undefined: play)
+//   sim.expireCustomerTokens()                         every ccmessaging-token expires now (401 next)
 //   sim.robotFeedbacks, sim.phraseQueries              the robot's ratings accepted, the phrase lookups received
 //   sim.pushes                                         every push attempt to the gateway; sim.pushFailures
 //   sim.downlinks(userId)                              every event emitted to the user (typing excepted)
@@ -74,6 +75,8 @@ export interface Simulator {
   readonly uploads: readonly RecordedUpload[];
   readonly requests: readonly RecordedRequest[];
   answerQueueInfo(resultCode: string | undefined): void;
+  /** Every ccmessaging-token expires at once, as after its hour: the next per-customer call answers 401. */
+  expireCustomerTokens(): void;
   readonly robotFeedbacks: readonly RecordedRobotFeedback[];
   readonly phraseQueries: readonly RecordedPhraseQuery[];
   readonly pushes: readonly PushAttempt[];
@@ -148,6 +151,9 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     satisfactions: ctx.records.satisfactions,
     uploads: ctx.records.uploads,
     requests: ctx.records.requests,
+    expireCustomerTokens() {
+      ctx.customerTokens.expireAll();
+    },
     answerQueueInfo(resultCode) {
       if (resultCode === undefined) delete ctx.faults.queueResultCode;
       else ctx.faults.queueResultCode = resultCode;
