@@ -139,7 +139,7 @@ describe('Huawei’s sample exchanges, replayed against the simulator', () => {
     const sample = fixture('poll');
     // The page cuts the sample short with "..." after the timestamp; sourceType (in the poll table) is among what was cut.
     const [polled] = (sample.answer.downlinkMessages as RawDownLinkMsg[]).map((m) =>
-      withPollDefaults({ sourceType: 'AGENT', ...m }, sample.query!.receiverId!, 1),
+      withPollDefaults({ ...m, sourceType: m.sourceType ?? 'AGENT' }, sample.query!.receiverId!, 1),
     );
     const stored = normalizeDownLinkMsg(polled!, 0);
     assert.equal(stored.customerId, 'session_fixed_user_fixed');

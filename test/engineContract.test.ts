@@ -198,7 +198,7 @@ function contract(name: string, setup: () => Promise<Subject & { teardown(): Pro
     it('grants the media AICC sends a customer, and uploads, to that customer only; never what a customer wrote', async () => {
       const [alice, bob] = [newCustomer('alice'), newCustomer('bob')];
       const picture = `img-${counter}`;
-      const pushed = msg({ to: bob, mediaType: 'IMAGE', content: picture, fileType: 'png' });
+      const pushed = msg({ to: bob, mediaType: 'IMAGE', content: picture, mediaFileType: 'png' });
       await engine.append([pushed]);
       assert.deepEqual(await engine.mediaGrant(bob, picture), { mediaId: picture, origin: 'aicc', mediaType: 'IMAGE', fileType: 'png' });
       assert.equal(await engine.mediaGrant(alice, picture), undefined, 'another customer has no grant');

@@ -26,6 +26,11 @@ async function fakeAicc(): Promise<{ url: string; asked: string[]; server: Serve
         res.end(JSON.stringify({ AccessToken: 'fake', ApplyType: 'Bearer', CreateTime: String(now()), Expires: '3600' }));
         return;
       }
+      if (req.url?.startsWith('/apiaccess/ccmessaging/applyToken')) {
+        // A download is made under the customer's own ccmessaging-token, applied for first.
+        res.end(JSON.stringify({ token: 'fake-ccmessaging-token' }));
+        return;
+      }
       if (req.url?.startsWith('/apiaccess/ccmessaging/downloadFileStream')) {
         const { fileId } = JSON.parse(body) as { fileId: string };
         asked.push(fileId);

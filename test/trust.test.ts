@@ -158,7 +158,7 @@ describe('OpenAPI', () => {
 
 describe('observability', () => {
   it('counts a scripted conversation in /metrics, and npm run status shows it', async () => {
-    const rig = await startRig({ push: 'pushMsg' }, { METRICS_TOKEN: 'metrics-secret-token' });
+    const rig = await startRig({ push: 'pushMsg', inventedAgentEvents: true }, { METRICS_TOKEN: 'metrics-secret-token' });
     try {
       await scriptedConversation(rig, 'metrics-1');
       await rig.sim.pushesSettled();

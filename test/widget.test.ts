@@ -28,6 +28,8 @@ before(async () => {
   sim = await createSimulator({
     ...AICC, push: 'pushMsg', gatewayUrl: `http://127.0.0.1:${port}`, gatewayAppKey: 'app1', gatewayAppSecret: APPS.app1,
     stepMs: 150, queueLength: 2, pollTimeoutMs: 300, pushRetryBaseMs: 20,
+    // The agent's typing is shown from an INPUT downlink, which no Huawei page prints: played here on request.
+    inventedAgentEvents: true,
   });
   gw = await startGateway({
     PORT: String(port), AICC_BASE_URL: sim.url, AICC_APP_KEY: AICC.appKey, AICC_APP_SECRET: AICC.appSecret,
@@ -247,6 +249,9 @@ describe('the chat widget', () => {
       await page.goto(`${gw.url}/`);
       await send(page, 'Anyone around?');
       await page.locator('.msg-customer .tick-sent, .msg-customer .tick-read').first().waitFor();
+      // The bot's greeting and answer first: arriving after the DISCONNECT, they would take the conversation back
+      // to the bot (and the leave-message offer away).
+      await page.locator('.msg-bot').nth(1).waitFor();
       const { visitorId } = await visitorOf(page);
       await gw.push(pushBody([downLinkMsg({ to: visitorId, controlType: 'DISCONNECT', sourceType: 'SYSTEM', isOfflineStatus: true, content: null, mediaType: null })]));
       await banner(page).filter({ hasText: 'No agent is available right now' }).waitFor();

@@ -1,5 +1,5 @@
 // What AICC's result codes mean, API by API. The same number means different things in different APIs
-// (docs/aicc.md §6): "3" is a refused token only in queryQueueInfo, and a bad parameter in doLeaveMessage and
+// (docs/aicc.md §5): "3" is a refused token only in queryQueueInfo, and a bad parameter in doLeaveMessage and
 // uploadFileStream; "401" is downloadFileStream's "objectKey is null!", not an HTTP status. Reading one global
 // table would drop a session over a bad parameter and send a leave message twice.
 
@@ -36,7 +36,7 @@ type Meanings = Readonly<Record<string, AiccErrorCode>>;
 /** Codes that mean the same in every API that documents them. */
 const COMMON: Meanings = { '12': 'OUTSIDE_WORKING_HOURS', '13': 'FAILED' };
 
-/** Each API's own codes, from its Huawei page (docs/aicc.md §6 lists them with the pages). */
+/** Each API's own codes, from its Huawei page (docs/aicc.md §5). */
 const PER_API: Readonly<Record<string, Meanings>> = {
   // cec_07_0103: "1" failure. Applying is idempotent, so a failure may be tried again.
   [AICC_PATHS.applyToken]: { '1': 'FAILED' },

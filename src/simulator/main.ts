@@ -30,6 +30,9 @@ const FLAGS = {
   'poll-timeout-ms': ['SIM_POLL_TIMEOUT_MS', 'number', 'pollTimeoutMs'],
   robot: ['SIM_ROBOT', 'boolean', 'robot'],
   'agent-hangs-up': ['SIM_AGENT_HANGS_UP', 'boolean', 'agentHangsUp'],
+  'customer-token-ttl-seconds': ['SIM_CUSTOMER_TOKEN_TTL_SECONDS', 'number', 'customerTokenTtlSeconds'],
+  'result-code-with-payload': ['SIM_RESULT_CODE_WITH_PAYLOAD', 'boolean', 'resultCodeWithPayload'],
+  'invented-agent-events': ['SIM_INVENTED_AGENT_EVENTS', 'boolean', 'inventedAgentEvents'],
 } as const satisfies Record<string, readonly [string, 'text' | 'number' | 'boolean', keyof SimulatorOptions]>;
 
 const USAGE = `usage: aicc-gateway simulate [--flag value]...   (npm run simulate -- [--flag value]...)

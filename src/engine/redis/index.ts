@@ -48,6 +48,8 @@ export class RedisEngine implements Engine {
   private readonly queues = new Map<string, Pending[]>();
   private readonly writing = new Set<Promise<void>>();
   private readonly heads = new Map<string, Head>();
+  /** Retention-index writes not yet answered (appends do not wait for them; purges do). */
+  private readonly indexWrites = new Set<Promise<void>>();
   private readonly fanout: RedisFanout;
   private closing = false;
 
@@ -207,6 +209,8 @@ export class RedisEngine implements Engine {
    */
   async purgeOlderThan(cutoffMs: number, limit: number): Promise<number> {
     const scripted = this.redis as unknown as Scripted;
+    // On a Cluster the index lives on another node than the logs: what this node indexed is there first.
+    await Promise.all(this.indexWrites);
     const due = await this.command(() => this.redis.zrangebyscore(keys.retention, '-inf', `(${cutoffMs}`, 'LIMIT', 0, limit));
     let total = 0;
     for (const customerId of due) {
@@ -312,7 +316,13 @@ export class RedisEngine implements Engine {
         this.rememberHead(customerId, plan.head);
         // The retention index lives outside the customer's slot, so it cannot be in the script. A write that
         // misses it (the node dies here) is indexed by the customer's next write and purged a little later.
-        this.redis.zadd(keys.retention, 'NX', plan.entries[0]!.storedAt, customerId).catch(() => undefined);
+        // Not awaited (it would cost every append a round trip), but remembered: this node's purge waits for it.
+        const indexed = this.redis.zadd(keys.retention, 'NX', plan.entries[0]!.storedAt, customerId).then(
+          () => undefined,
+          () => undefined,
+        );
+        this.indexWrites.add(indexed);
+        void indexed.finally(() => this.indexWrites.delete(indexed));
         if (this.waitReplicas > 0) await this.replicated();
         return this.resolveDuplicates(customerId, plan.outcomes);
       }
