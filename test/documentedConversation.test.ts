@@ -53,9 +53,12 @@ for (const mode of ['pushMsg', 'poll'] as const) {
         const download = rig.sim.requests.filter((r) => r.path === AICC_PATHS.downloadFileStream).at(-1)!;
         assert.equal((download.body as { fileId: string }).fileId, `local/${picture.message.content}`);
 
-        const survey = await http('GET', '/v1/survey');
-        assert.deepEqual(survey.body.levels.map((l: { key: number }) => l.key), [1, 2, 3, 4, 5]);
-        assert.equal((await http('POST', '/v1/survey', { evaluation: 5, comment: 'Thanks', resolved: true })).status, 200);
+        // The survey through the SDK, in its typed form (AICC's string keys and Array of questions).
+        const survey = await client.survey();
+        assert.deepEqual(survey.levels.map((l) => l.key), [1, 2, 3, 4, 5]);
+        assert.deepEqual(survey.questions, ['CSAT', 'FCR', 'NPS']);
+        await client.saveSurvey({ evaluation: 5, comment: 'Thanks', resolved: true });
+        assert.equal((await http('POST', '/v1/survey', { evaluation: '5' })).status, 400, 'the customer API takes a number');
         assert.deepEqual(
           [rig.sim.satisfactions.at(-1)!.satisfication.evaluation, rig.sim.satisfactions.at(-1)!.satisfication.fcrValue],
           ['5', '1'],

@@ -26,6 +26,8 @@ import {
   type MediaLink,
   type RobotFeedback,
   type SuggestionsAnswer,
+  type Survey,
+  type SurveyAnswer,
   type ServerFrame,
   type TransportName,
   type WebSocketConstructor,
@@ -185,6 +187,16 @@ export class GatewayClient extends Emitter<ClientEvents> {
   /** POST /v1/leave-message: a message for the agents when none is available (outside working hours, offline). */
   async leaveMessage(message: string, phone?: string): Promise<void> {
     await this.#post<unknown>('/v1/leave-message', { json: phone ? { message, phone } : { message } });
+  }
+
+  /** GET /v1/survey: the tenant's satisfaction survey (after the conversation). */
+  survey(): Promise<Survey> {
+    return this.#get<Survey>('/v1/survey', {});
+  }
+
+  /** POST /v1/survey: the customer's answer (level 1–5, and NPS 0–9 and resolved when the survey asks them). */
+  async saveSurvey(answer: SurveyAnswer): Promise<void> {
+    await this.#post<unknown>('/v1/survey', { json: answer });
   }
 
   /** POST /v1/typing: the customer is typing (sent up at most every 2 s by the gateway). */

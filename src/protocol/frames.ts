@@ -170,6 +170,25 @@ export interface RobotFeedback {
   comment?: string;
 }
 
+/** The questions a survey asks beside the level: FCR (was it resolved?), NPS (0–9), CSAT (satisfaction). */
+export type SurveyQuestion = 'FCR' | 'NPS' | 'CSAT';
+
+/** GET /v1/survey: the tenant's satisfaction survey (AICC's getsatisfactionsurveymode, in typed form). */
+export interface Survey {
+  enabled: boolean;
+  /** The levels, keyed 1–5, with the tenant's words. */
+  levels: { key: number; label: string }[];
+  questions: SurveyQuestion[];
+}
+
+/** POST /v1/survey: the customer's answer. `npsScore` and `resolved` when the survey asks NPS and FCR. */
+export interface SurveyAnswer {
+  evaluation: number;
+  comment?: string;
+  npsScore?: number;
+  resolved?: boolean;
+}
+
 /** GET /v1/suggestions?q=…: up to 5 phrases the robot suggests for what the customer has typed so far. */
 export interface SuggestionsAnswer {
   suggestions: string[];

@@ -11,6 +11,7 @@ import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
 import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import type { Survey } from '../protocol/index.js';
 import { locationText } from './location.js';
 import { PerCustomerQueue } from './serial.js';
 import type { AiccSessions } from '../conversation/sessions.js';
@@ -261,14 +262,6 @@ function upstreamOf(input: UplinkInput, messageCode: string): Pick<SendMsgReques
         ? { controlType: 'CHAT', mediaType: 'FILE', content: `${input.fileName},${input.size},${input.objectKey},${input.fileType}`, messageCode }
         : { controlType: 'CHAT', mediaType: input.mediaType, content: input.objectKey, messageCode };
   }
-}
-
-/** The survey as the customer's API gives it (GET /v1/survey). */
-export interface Survey {
-  enabled: boolean;
-  levels: { key: number; label: string }[];
-  /** Beside the level: FCR (was it resolved?), NPS (0–9), CSAT. */
-  questions: SatisfactionQuestion[];
 }
 
 function summarize(entry: NormalizedMessage): string {
