@@ -187,7 +187,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
   });
   await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(robotRoutes, {
-    engine, customerTokens, aicc, sessions: conversation.sessions, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
+    engine, customerTokens, uplink, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
   });
   await app.register(mediaRoute, {
     engine, customerTokens, cache: mediaCache,

@@ -234,14 +234,14 @@ describe('the gateway’s calls, as the simulator received them', () => {
 
 describe('the gateway reads AICC’s answers per API', () => {
   const log = pino({ level: 'silent' });
-  let stub: Awaited<ReturnType<typeof startStub>>;
+  let scripted: Awaited<ReturnType<typeof startScriptedAicc>>;
   before(async () => {
-    stub = await startStub();
+    scripted = await startScriptedAicc();
   });
-  after(() => stub?.close());
+  after(() => scripted?.close());
 
   const client = () => new AiccClient({
-    baseUrl: stub.url, appKey: 'k', appSecret: 's', channelId: 'ch', locale: 'en', timeoutMs: 2000, sendAsync: false, attempts: 1, log,
+    baseUrl: scripted.url, appKey: 'k', appSecret: 's', channelId: 'ch', locale: 'en', timeoutMs: 2000, sendAsync: false, attempts: 1, log,
   });
   const memoryStore = () => {
     const records = new Map<string, AiccSessionRecord>();
@@ -254,9 +254,9 @@ describe('the gateway reads AICC’s answers per API', () => {
   it('takes applyToken’s and downloadFileStream’s payload-only answers as success; no code and no payload is not', async () => {
     const aicc = client();
     const session = await aicc.applyToken('u1');
-    assert.equal(session.token, 'stub-token-1');
+    assert.equal(session.token, 'scripted-token-1');
     assert.equal((await aicc.downloadFile(session, 'local/x', 'png', false)).toString(), 'bytes');
-    stub.next.set(AICC_PATHS.downloadFileStream, { status: 200, body: {} });
+    scripted.next.set(AICC_PATHS.downloadFileStream, { status: 200, body: {} });
     await assert.rejects(aicc.downloadFile(session, 'x', 'png', true), (err: AiccError) => err.code === 'UNEXPECTED');
     await aicc.close();
   });
@@ -264,15 +264,15 @@ describe('the gateway reads AICC’s answers per API', () => {
   it('doLeaveMessage’s "3" is a bad parameter: refused once, never sent twice, the session kept', async () => {
     const aicc = client();
     const sessions = new AiccSessions(aicc, memoryStore());
-    stub.next.set(AICC_PATHS.doLeaveMessage, { status: 200, body: { resultCode: '3', resultDesc: 'the leaveMessageParams is error' } });
-    const before = stub.count(AICC_PATHS.doLeaveMessage);
-    const applied = stub.count(AICC_PATHS.applyToken);
+    scripted.next.set(AICC_PATHS.doLeaveMessage, { status: 200, body: { resultCode: '3', resultDesc: 'the leaveMessageParams is error' } });
+    const before = scripted.count(AICC_PATHS.doLeaveMessage);
+    const applied = scripted.count(AICC_PATHS.applyToken);
     await assert.rejects(
       sessions.call('u2', (s) => aicc.leaveMessage(s, '138', 'hi'), { connect: false }),
       (err: AiccError) => err.code === 'PARAMETER' && err.resultCode === '3',
     );
-    assert.equal(stub.count(AICC_PATHS.doLeaveMessage), before + 1);
-    assert.equal(stub.count(AICC_PATHS.applyToken), applied + 1, 'no second applyToken');
+    assert.equal(scripted.count(AICC_PATHS.doLeaveMessage), before + 1);
+    assert.equal(scripted.count(AICC_PATHS.applyToken), applied + 1, 'no second applyToken');
     await aicc.close();
   });
 
@@ -280,20 +280,20 @@ describe('the gateway reads AICC’s answers per API', () => {
     const aicc = client();
     const sessions = new AiccSessions(aicc, memoryStore());
     await sessions.call('u3', async () => undefined, { connect: false });
-    stub.next.set(AICC_PATHS.saveSatisfaction, { status: 401, body: {} });
-    const applied = stub.count(AICC_PATHS.applyToken);
+    scripted.next.set(AICC_PATHS.saveSatisfaction, { status: 401, body: {} });
+    const applied = scripted.count(AICC_PATHS.applyToken);
     await sessions.call('u3', (s) => aicc.saveSatisfaction(s, { evaluation: 5, comment: '' }), { connect: false });
-    assert.equal(stub.count(AICC_PATHS.applyToken), applied + 1);
-    assert.equal(stub.count(AICC_PATHS.saveSatisfaction), 2, 'refused once, then saved');
-    assert.equal(stub.lastToken(AICC_PATHS.saveSatisfaction), `stub-token-${stub.count(AICC_PATHS.applyToken)}`, 'with the new token');
+    assert.equal(scripted.count(AICC_PATHS.applyToken), applied + 1);
+    assert.equal(scripted.count(AICC_PATHS.saveSatisfaction), 2, 'refused once, then saved');
+    assert.equal(scripted.lastToken(AICC_PATHS.saveSatisfaction), `scripted-token-${scripted.count(AICC_PATHS.applyToken)}`, 'with the new token');
 
-    const renewed = stub.count(AICC_PATHS.tokenByAkSk);
-    stub.next.set(AICC_PATHS.doLeaveMessage, {
+    const renewed = scripted.count(AICC_PATHS.tokenByAkSk);
+    scripted.next.set(AICC_PATHS.doLeaveMessage, {
       status: 403, body: { errorCode: '0', exceptionInfo: 'auth fail! illegal or expired token info. please apply or refresh the access token from the server!' },
     });
     await sessions.call('u3', (s) => aicc.leaveMessage(s, '138', 'hi'), { connect: false });
-    assert.equal(stub.count(AICC_PATHS.tokenByAkSk), renewed + 1, 'a new AccessToken');
-    assert.equal(stub.count(AICC_PATHS.applyToken), applied + 1, 'the ccmessaging-token kept');
+    assert.equal(scripted.count(AICC_PATHS.tokenByAkSk), renewed + 1, 'a new AccessToken');
+    assert.equal(scripted.count(AICC_PATHS.applyToken), applied + 1, 'the ccmessaging-token kept');
     await aicc.close();
   });
 
@@ -302,12 +302,12 @@ describe('the gateway reads AICC’s answers per API', () => {
     const session = await aicc.applyToken('u4');
     const reasons: Record<string, string> = { '5': 'ENDED', '6': 'SESSION_INVALID', '160004': 'NO_SESSION', '160021': 'WITH_AGENT', '160022': 'MOVED_TO_IVR' };
     for (const [code, reason] of Object.entries(reasons)) {
-      stub.next.set(AICC_PATHS.queryQueueInfo, { status: 200, body: { resultCode: code } });
+      scripted.next.set(AICC_PATHS.queryQueueInfo, { status: 200, body: { resultCode: code } });
       assert.deepEqual(await aicc.queueInfo(session), { queuing: false, reason, resultCode: code });
     }
-    stub.next.set(AICC_PATHS.queryQueueInfo, { status: 200, body: { resultCode: '3', resultDesc: 'token error' } });
+    scripted.next.set(AICC_PATHS.queryQueueInfo, { status: 200, body: { resultCode: '3', resultDesc: 'token error' } });
     await assert.rejects(aicc.queueInfo(session), (err: AiccError) => err.code === 'TOKEN');
-    stub.next.set(AICC_PATHS.uploadFileStream, { status: 200, body: { returnCode: 3, resultDesc: 'bad fileType' } });
+    scripted.next.set(AICC_PATHS.uploadFileStream, { status: 200, body: { returnCode: 3, resultDesc: 'bad fileType' } });
     await assert.rejects(aicc.uploadFile(session, 'exe', Buffer.from('x')), (err: AiccError) => err.code === 'PARAMETER');
     await aicc.close();
   });
@@ -328,8 +328,8 @@ describe('the gateway reads AICC’s answers per API', () => {
   });
 });
 
-/** A tiny AICC that answers what a test sets for its next call to a path, and counts the calls. */
-async function startStub() {
+/** A tiny AICC that answers what a test scripts for its next call to a path, and counts the calls. */
+async function startScriptedAicc() {
   const app = Fastify({ logger: false });
   const counts = new Map<string, number>();
   const tokens = new Map<string, string | undefined>();
@@ -341,7 +341,7 @@ async function startStub() {
     tokens.set(path, request.headers['ccmessaging-token'] as string | undefined);
   });
   app.post(AICC_PATHS.tokenByAkSk, async () => ({ AccessToken: `at-${Date.now()}`, ApplyType: 'Bearer', CreateTime: '0', Expires: '3600', Scope: 's', AppKey: 'k', UserID: 'Anonymous' }));
-  app.post(AICC_PATHS.applyToken, async () => ({ token: `stub-token-${++applied}` }));
+  app.post(AICC_PATHS.applyToken, async () => ({ token: `scripted-token-${++applied}` }));
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0]!;
     const planned = next.get(path);

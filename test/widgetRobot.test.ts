@@ -5,35 +5,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createSimulator, type Simulator } from '../src/simulator/index.js';
 import { CHROMIUM_ARGS } from '../tools/screenshots.js';
 import { assertAccessible } from './support/axe.js';
-import { APPS, freePort, startGateway, type InProcessGateway } from './support/gateway.js';
+import { startRig, type Rig } from './support/rig.js';
 import { waitFor } from './support/streams.js';
 
-const AICC = { appKey: 'gw-at-aicc', appSecret: 'gw-at-aicc-secret', channelId: '202105284494222653' };
-
-let gw: InProcessGateway;
-let sim: Simulator;
+let rig: Rig;
+let gw: Rig['gw'];
+let sim: Rig['sim'];
 let browser: Browser;
 
 before(async () => {
-  const port = await freePort();
-  sim = await createSimulator({
-    ...AICC, push: 'pushMsg', gatewayUrl: `http://127.0.0.1:${port}`, gatewayAppKey: 'app1', gatewayAppSecret: APPS.app1,
-    stepMs: 60, pushRetryBaseMs: 20,
-  });
-  gw = await startGateway({
-    PORT: String(port), AICC_BASE_URL: sim.url, AICC_APP_KEY: AICC.appKey, AICC_APP_SECRET: AICC.appSecret,
-    AICC_CHANNEL_ID: AICC.channelId, AICC_TIMEOUT_MS: '2000', VISITOR_RATE_LIMIT: '1000',
-  });
+  rig = await startRig({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' });
+  ({ gw, sim } = rig);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   await browser?.close();
-  await gw?.close();
-  await sim?.close();
+  await rig?.close();
 });
 
 const visitorIdOf = (page: Page) =>

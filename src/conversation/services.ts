@@ -27,8 +27,6 @@ export interface OpsAiccSession {
 export interface ConversationServices {
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
-  /** The customers' AICC sessions, for calls made on a customer's behalf outside the uplink (the robot's). */
-  sessions: AiccSessions | undefined;
   /** What AICC's answers said of the agents' working hours; absent without AICC. */
   agentHours: AgentHours | undefined;
   /** Starts and stops queue watching and polling as conversations change phase. */
@@ -49,7 +47,7 @@ export function createConversationServices(options: {
 }): ConversationServices {
   const { settings, engine, jobs, log } = options;
   if (!settings) {
-    return { aicc: undefined, uplink: undefined, sessions: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
+    return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
   }
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
@@ -71,7 +69,6 @@ export function createConversationServices(options: {
   return {
     aicc,
     uplink,
-    sessions,
     agentHours,
     onAppended(outcomes) {
       for (const { customerId, state, duplicate } of outcomes) {

@@ -67,30 +67,24 @@ export class AiccSessions {
   private async reapply(customerId: string, refused: AiccSessionRecord): Promise<void> {
     const stored = await this.store.aiccSession(customerId);
     if (stored && stored.token !== refused.token) return;
-    let pending = this.applying.get(customerId);
-    if (!pending) {
-      pending = this.aicc
-        .applyToken(refused.userId)
-        .then(async (session) => {
-          const record: AiccSessionRecord = { ...(stored ?? refused), token: session.token, appliedAt: Date.now() };
-          await this.save(customerId, record);
-          return record;
-        })
-        .finally(() => this.applying.delete(customerId));
-      this.applying.set(customerId, pending);
-    }
-    await pending;
+    await this.apply(customerId, stored ?? refused);
   }
 
   private async record(customerId: string): Promise<AiccSessionRecord> {
-    const stored = await this.store.aiccSession(customerId);
-    if (stored) return stored;
+    return (await this.store.aiccSession(customerId)) ?? this.apply(customerId, undefined);
+  }
+
+  /** applyToken for the customer, once at a time on this node: a new session, or a new token for `kept` (whose
+   *  conversation and read position carry on). */
+  private apply(customerId: string, kept: AiccSessionRecord | undefined): Promise<AiccSessionRecord> {
     let pending = this.applying.get(customerId);
     if (!pending) {
       pending = this.aicc
-        .applyToken(customerId)
+        .applyToken(kept?.userId ?? customerId)
         .then(async (session) => {
-          const record: AiccSessionRecord = { ...session, appliedAt: Date.now(), connected: false, readSeq: 0 };
+          const record: AiccSessionRecord = kept
+            ? { ...kept, token: session.token, appliedAt: Date.now() }
+            : { ...session, appliedAt: Date.now(), connected: false, readSeq: 0 };
           await this.save(customerId, record);
           return record;
         })

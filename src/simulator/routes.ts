@@ -115,10 +115,9 @@ export function customerRoutes(app: FastifyInstance, ctx: SimContext): void {
     if (pageSize === undefined || skip === undefined) {
       return { resultCode: '1', resultDesc: `limit must be "1" to "${MAX_HISTORY_PAGE}" and offset at least "0"` };
     }
-    const from = startTime === undefined || startTime === null || startTime === '' ? undefined : whole(startTime, 0, Number.MAX_SAFE_INTEGER);
-    const to = endTime === undefined || endTime === null || endTime === '' ? undefined : whole(endTime, 0, Number.MAX_SAFE_INTEGER);
-    if ((from === undefined) !== (startTime === undefined || startTime === null || startTime === '')) return { resultCode: '1', resultDesc: 'startTime must be milliseconds' };
-    if ((to === undefined) !== (endTime === undefined || endTime === null || endTime === '')) return { resultCode: '1', resultDesc: 'endTime must be milliseconds' };
+    const from = optionalTime(startTime);
+    const to = optionalTime(endTime);
+    if (from === null || to === null) return { resultCode: '1', resultDesc: 'startTime and endTime, when given, must be milliseconds' };
     const inRange = (t: number) => (from === undefined || t >= from) && (to === undefined || t <= to);
     const all = ctx.conversations.history(userId).filter((m) => inRange(m.timestamp));
     return { resultCode: RESULT.OK, resultDesc: 'query history success', messageList: all.slice(skip, skip + pageSize) };
@@ -174,6 +173,12 @@ export function customerRoutes(app: FastifyInstance, ctx: SimContext): void {
     });
     return { resultCode: RESULT.OK, resultDesc: 'Save leaveMessage success!' };
   });
+}
+
+/** An optional time in milliseconds: undefined when not given, null when given but not a time. */
+function optionalTime(value: unknown): number | undefined | null {
+  if (value === undefined || value === null || value === '') return undefined;
+  return whole(value, 0, Number.MAX_SAFE_INTEGER) ?? null;
 }
 
 /** A whole number given as a number or as a string of digits (the pages disagree), within bounds. */

@@ -1,25 +1,23 @@
 // The customer's side of the robot (docs/protocol.md, "The robot"): rating one of its answers, and the phrases it
-// suggests while the customer types. Both are AICC calls made for the customer with their own AICC session
-// (src/aicc/robot.ts); AICC's refusals become the gateway's answers, as the uplink's do.
+// suggests while the customer types. Both are AICC calls the uplink makes for the customer with their own AICC
+// session, one call at a time per customer (src/aicc/robot.ts, uplink.ts); AICC's refusals become the gateway's
+// answers, as every uplink call's do.
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AiccClient } from '../aicc/aiccClient.js';
-import { FEEDBACK_CONTENT_MAX, queryPhrases, rateRobotAnswer } from '../aicc/robot.js';
-import type { AiccSessions } from '../conversation/sessions.js';
+import { FEEDBACK_CONTENT_MAX } from '../aicc/robot.js';
 import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import type { RateLimiter } from '../http/rateLimit.js';
-import { describeFailure } from './uplink.js';
+import type { Uplink } from './uplink.js';
 
 export interface RobotRoutesOptions {
   engine: Pick<Engine, 'conversation' | 'readBefore'>;
   customerTokens: CustomerTokens;
-  /** Both absent when AICC_BASE_URL is unset: the routes then answer 503, saying so. */
-  aicc: AiccClient | undefined;
-  sessions: AiccSessions | undefined;
+  /** Absent when AICC_BASE_URL is unset: the routes then answer 503, saying so. */
+  uplink: Uplink | undefined;
   /** Suggestion lookups, counted per customer (on top of the per-address limit of every /v1/ route). */
   suggestionLimiter: RateLimiter;
 }
@@ -46,10 +44,8 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const ready = async (request: FastifyRequest) => {
     const { customerId } = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-    if (!options.aicc || !options.sessions) {
-      throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
-    }
-    return { customerId, aicc: options.aicc, sessions: options.sessions };
+    if (!options.uplink) throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
+    return { customerId, uplink: options.uplink };
   };
 
   typed.post(
@@ -62,7 +58,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       },
     },
     async (request) => {
-      const { customerId, aicc, sessions } = await ready(request);
+      const { customerId, uplink } = await ready(request);
       const { interIdx, satisfied } = request.body;
       const comment = request.body.comment?.trim() ?? '';
       if (!satisfied && !comment) {
@@ -72,11 +68,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       if (!(await isRobotAnswer(options.engine, customerId, interIdx))) {
         throw new GatewayError('INVALID_PARAMETER', "interIdx: not a robot answer in this customer's conversation");
       }
-      await upstream(() =>
-        sessions.call(customerId, (session) => rateRobotAnswer(aicc, session, { interIdx, satisfied, ...(comment ? { comment } : {}) }), {
-          connect: false,
-        }),
-      );
+      await uplink.rateRobotAnswer(customerId, { interIdx, satisfied, ...(comment ? { comment } : {}) });
       request.log.info({ customerId, interIdx, satisfied }, 'robot answer rated');
       return { resultCode: SUCCESS.resultCode, resultDesc: 'thank you' };
     },
@@ -92,7 +84,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       },
     },
     async (request, reply) => {
-      const { customerId, aicc, sessions } = await ready(request);
+      const { customerId, uplink } = await ready(request);
       // A read: when the shared counter cannot be reached, it goes through (as the per-address limit does).
       const { allowed, retryAfterSeconds } = await options.suggestionLimiter
         .take(customerId)
@@ -105,11 +97,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       const { state } = await options.engine.conversation(customerId);
       const text = request.query.q.trim();
       if (state.phase !== 'bot' || !text) return { suggestions: [] };
-      const locale = aiccLocale(request.query.locale) ?? aicc.options.locale;
-      const suggestions = await upstream(() =>
-        sessions.call(customerId, (session) => queryPhrases(aicc, session, text, locale), { connect: false }),
-      );
-      return { suggestions };
+      return { suggestions: await uplink.suggest(customerId, text, aiccLocale(request.query.locale)) };
     },
   );
 };
@@ -130,15 +118,4 @@ function aiccLocale(locale: string | undefined): string | undefined {
   if (!locale) return undefined;
   const [language, region] = locale.split(/[-_]/);
   return region ? `${language!.toLowerCase()}_${region.toUpperCase()}` : language!.toLowerCase();
-}
-
-/** AICC's refusal, worded for the customer as the uplink words it (uplink.ts, describeFailure). */
-async function upstream<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof GatewayError) throw err;
-    const failure = describeFailure(err);
-    throw new GatewayError(failure.code === 'OUTSIDE_WORKING_HOURS' ? 'UNAVAILABLE' : 'UPSTREAM_FAILED', failure.reason);
-  }
 }

@@ -11,6 +11,7 @@ import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
 import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import { queryPhrases, rateRobotAnswer, type RobotRating } from '../aicc/robot.js';
 import type { Survey } from '../protocol/index.js';
 import { locationText } from './location.js';
 import { PerCustomerQueue } from './serial.js';
@@ -172,6 +173,20 @@ export class Uplink {
     );
   }
 
+  /** Rates one of the robot's answers (feedbacksatisfaction) under the customer's session. */
+  async rateRobotAnswer(customerId: string, rating: RobotRating): Promise<void> {
+    await this.upstream(() =>
+      this.call(customerId, (session) => rateRobotAnswer(this.options.aicc, session, rating), { connect: false }),
+    );
+  }
+
+  /** The robot's phrases for what the customer typed (queryPhraseByKeyword); `locale` defaults to AICC_LOCALE. */
+  async suggest(customerId: string, text: string, locale = this.options.aicc.options.locale): Promise<string[]> {
+    return this.upstream(() =>
+      this.call(customerId, (session) => queryPhrases(this.options.aicc, session, text, locale), { connect: false }),
+    );
+  }
+
   private async storeAndDeliver(
     entry: NormalizedMessage,
     deliver: (session: AiccSession) => Promise<void>,
@@ -240,11 +255,13 @@ export class Uplink {
     return status;
   }
 
-  /** Calls AICC for the customer's HTTP request; AICC's refusal becomes an answer the customer can act on. */
+  /** Calls AICC for the customer's HTTP request; AICC's refusal becomes an answer the customer can act on (a
+   *  failure of ours, such as the store, keeps its own answer). */
   private async upstream<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof GatewayError) throw err;
       const failure = describeFailure(err);
       throw new GatewayError(failure.code === 'OUTSIDE_WORKING_HOURS' ? 'UNAVAILABLE' : 'UPSTREAM_FAILED', failure.reason);
     }
@@ -270,7 +287,7 @@ function summarize(entry: NormalizedMessage): string {
   return `${controlType}${mediaType ? ` ${mediaType}` : ''}${text ? `: ${text.length > 80 ? `${text.slice(0, 80)}…` : text}` : ''}`;
 }
 
-export function describeFailure(err: unknown): { reason: string; code: string; resultCode?: string } {
+function describeFailure(err: unknown): { reason: string; code: string; resultCode?: string } {
   if (err instanceof AiccError) {
     const reasons: Record<string, string> = {
       OUTSIDE_WORKING_HOURS: 'No agent is working now (outside working hours). You can leave a message.',
