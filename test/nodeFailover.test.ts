@@ -88,6 +88,8 @@ function failoverSuite(mode: 'pushMsg' | 'poll') {
       const token = await customerToken(CUSTOMER);
       const auth = { authorization: `Bearer ${token}` };
       const customer = browser(token, node3, node2);
+      // Stopped whatever happens: a browser left reconnecting keeps the test process alive.
+      after(() => customer.stop());
       const statusOf = (seq: number) =>
         customer.messages.filter((m) => m.controlType === 'STATUS' && m.refSeq === seq).map((m) => m.status);
 
@@ -103,6 +105,14 @@ function failoverSuite(mode: 'pushMsg' | 'poll') {
       await waitFor(() => jobStarted(node3, 'queue', CUSTOMER), 'node 3, which stored the transfer, to watch the queue', 5000);
       assert.ok(!jobStarted(node1, 'queue', CUSTOMER) && !jobStarted(node2, 'queue', CUSTOMER), 'and no other node does');
 
+      // Nothing in flight when the node dies: in poll mode AICC hands a message out once (isNeedRead), so one in a
+      // poll answer to the dying node is gone with it. The queue steps that follow emit nothing for seconds.
+      const fromAiccSoFar = () => customer.messages.filter((m) => !['CUSTOMER', 'GATEWAY'].includes(m.sourceType)).length;
+      await waitFor(
+        () => customer.messages.some((m) => m.content === 'Queuing...') &&
+          fromAiccSoFar() === sim.downlinks(CUSTOMER).filter((d) => d.controlType !== 'INPUT').length,
+        'everything AICC sent so far, stored and delivered',
+      );
       const killedAt = Date.now();
       node3.child.kill('SIGKILL');
       await node3.exited;
