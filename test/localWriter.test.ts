@@ -3,7 +3,7 @@
 // across a restart, a second writer on the same file is noticed, and a rolled-back commit moves no head.
 
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -86,6 +86,38 @@ describe('local engine: the writer remembers heads', () => {
     } finally {
       blocker.close();
       await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local engine: the WAL stays bounded', () => {
+  it('checkpoints the WAL back into the file under a steady load, so it never outgrows its limit', async () => {
+    const dir = tempDir();
+    const engine = await open(dir);
+    try {
+      // 30,000 messages of 3 KB: about 100 MB through the WAL, well past its 64 MB checkpoint size.
+      const content = 'x'.repeat(3000);
+      const total = 30_000;
+      const pushes: Promise<unknown>[] = [];
+      for (let i = 0; i < total; i += 100) {
+        const push = Array.from({ length: 100 }, (_, j) => msg({ to: `c${(i + j) % 50}`, messageCode: `w${i + j}`, content }));
+        pushes.push(engine.append(push));
+        if (pushes.length === 20) await Promise.all(pushes.splice(0));
+      }
+      await Promise.all(pushes);
+      const walBytes = statSync(join(dir, 'gateway.sqlite-wal')).size;
+      // The checkpoint size (64 MB) plus at most one commit (4,096 messages of 3 KB) beyond it.
+      assert.ok(walBytes <= 64 * 2 ** 20 + 16 * 2 ** 20, `the WAL holds ${walBytes} bytes`);
+      await engine.close();
+      const db = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
+      try {
+        assert.equal((db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, total);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await engine.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }
   });

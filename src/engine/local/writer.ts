@@ -58,6 +58,12 @@ migrate(db);
 // Every message adds to three indexes whose pages are spread over the file: keep more of them in memory than
 // SQLite's 2 MB default, so an insert rarely has to read a page back (about a fifth more rows/s measured).
 db.pragma('cache_size = -32768');
+// SQLite copies the WAL back into the file (a checkpoint, with its own fsync) on the commit that takes the WAL past
+// this many pages. Its default, 1,000 pages (4 MB), checkpoints every few commits under load, and each one copies
+// index pages the next commits change again; at 16,000 pages (64 MB) a page changed by many commits is copied
+// once, which measured about a third more rows/s. The WAL file is cut back to that size after each checkpoint.
+db.pragma('wal_autocheckpoint = 16000');
+db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 
 const findByDedupeKey = db.prepare<[string, string], { seq: number; body: string; stored_at: number }>(
   'SELECT seq, body, stored_at FROM messages WHERE customer_id = ? AND dedupe_key = ?',
