@@ -21,28 +21,25 @@ export interface LogNote {
   oldRetry?: boolean;
 }
 
-const NOTE_FIELDS = ['resultCode', 'reason', 'error', 'messages', 'stored', 'duplicates', 'typing', 'oldRetry'] as const;
-
 export function noteForLog(request: FastifyRequest, note: LogNote): void {
   request.logNote = { ...request.logNote, ...note };
 }
 
 export function installRequestLog(app: FastifyInstance): void {
-  // The line is built from known fields only (none of them can hold a secret), so it is written without the
-  // logger's redaction, which walks every line for secret-named keys and cost a push more than the rest of
-  // the line (6 µs of 8 measured).
+  // The line holds known fields only (LogNote's type keeps a route to them), none of which can hold a secret, so
+  // it is written without the logger's redaction, which walks every line for secret-named keys and cost a push
+  // more than the rest of the line (6 µs of 8 measured).
   const lines = app.log.child({}, { redact: [] });
   app.addHook('onResponse', async (request, reply) => {
-    const line: Record<string, unknown> = {
+    const line = {
       reqId: request.id,
       method: request.method,
       path: request.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
       remoteAddress: request.ip,
+      ...request.logNote,
     };
-    const note = request.logNote;
-    if (note) for (const field of NOTE_FIELDS) if (note[field] !== undefined) line[field] = note[field];
     lines.info(line, 'request completed');
   });
 }

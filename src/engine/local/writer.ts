@@ -62,8 +62,9 @@ db.pragma('cache_size = -32768');
 // this many pages. Its default, 1,000 pages (4 MB), checkpoints every few commits under load, and each one copies
 // index pages the next commits change again; at 16,000 pages (64 MB) a page changed by many commits is copied
 // once, which measured about a third more rows/s. The WAL file is cut back to that size after each checkpoint.
-db.pragma('wal_autocheckpoint = 16000');
-db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+const WAL_LIMIT_BYTES = 64 * 2 ** 20;
+db.pragma(`wal_autocheckpoint = ${WAL_LIMIT_BYTES / (db.pragma('page_size', { simple: true }) as number)}`);
+db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
 
 const findByDedupeKey = db.prepare<[string, string], { seq: number; body: string; stored_at: number }>(
   'SELECT seq, body, stored_at FROM messages WHERE customer_id = ? AND dedupe_key = ?',
