@@ -28,15 +28,22 @@ export function customerToken(customerId: string, ttlSeconds = 600, secret = CUS
 }
 
 /** A port that was free a moment ago (for a peer that must know the gateway's URL before it starts). */
+/**
+ * A port free now, for a server started later (a simulator must know its gateway's port before the gateway
+ * listens). It is taken below the kernel's ephemeral range (32768 and up on Linux), so that no other listener on
+ * port 0 and no outgoing connection can be given it in between, as happened when it came from port 0 itself.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+    if (attempt === 50) throw new Error('no free port found below the ephemeral range');
+  }
 }
 
 export function tempDir(prefix = 'aicc-gw-'): string {
