@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../src/aicc/downlink.js';
 import { INITIAL_STATE } from '../src/conversation/state.js';
+import { serializeMessage } from '../src/engine/messageJson.js';
 import { Heads } from '../src/engine/local/heads.js';
 import { LocalEngine } from '../src/engine/local/index.js';
 import { GatewayError } from '../src/errors.js';
@@ -123,10 +124,108 @@ describe('local engine: the WAL stays bounded', () => {
   });
 });
 
+describe('local engine: a file written by an older gateway', () => {
+  // The tables as schema 1 created them: the customer's id in every message and in both message indexes.
+  const SCHEMA_1 = `
+    CREATE TABLE customers (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, state TEXT) WITHOUT ROWID;
+    CREATE TABLE messages (
+      id INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, seq INTEGER NOT NULL, dedupe_key TEXT NOT NULL,
+      control_type TEXT NOT NULL, body TEXT NOT NULL, stored_at INTEGER NOT NULL, state TEXT
+    );
+    CREATE UNIQUE INDEX messages_by_customer_seq ON messages (customer_id, seq);
+    CREATE UNIQUE INDEX messages_by_dedupe_key ON messages (customer_id, dedupe_key);
+    CREATE INDEX messages_by_stored_at ON messages (stored_at);
+    CREATE TABLE media_grants (
+      customer_id TEXT NOT NULL, media_id TEXT NOT NULL, grant_json TEXT NOT NULL, granted_at INTEGER NOT NULL,
+      PRIMARY KEY (customer_id, media_id)
+    );
+    CREATE INDEX media_grants_by_granted_at ON media_grants (granted_at);
+    PRAGMA user_version = 1;
+  `;
+
+  it('moves schema 1 to schema 2 keeping every message, seq, dedupe key, state and grant', async () => {
+    const dir = tempDir();
+    const agentState = { phase: 'agent', canSend: true, seq: 2, agentNickname: 'Lily' };
+    const old = [
+      { customer: 'c1', seq: 1, msg: msg({ to: 'c1', messageCode: 'm1' }), state: null },
+      { customer: 'c2', seq: 1, msg: msg({ to: 'c2', messageCode: 'n1' }), state: null },
+      { customer: 'c1', seq: 2, msg: msg({ to: 'c1', messageCode: 'm2', controlType: 'CONNECT', mediaType: null }), state: agentState },
+      // A message whose customer has no row (the writer never left one so, but a file may have been edited).
+      { customer: 'c3', seq: 4, msg: msg({ to: 'c3', messageCode: 'o4' }), state: null },
+    ];
+    const file = new Database(join(dir, 'gateway.sqlite'));
+    file.exec(SCHEMA_1);
+    const insert = file.prepare('INSERT INTO messages (customer_id, seq, dedupe_key, control_type, body, stored_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    old.forEach((row, i) =>
+      insert.run(row.customer, row.seq, row.msg.dedupeKey, row.msg.message.controlType, serializeMessage(row.msg.message), 1000 + i, row.state && JSON.stringify(row.state)),
+    );
+    file.prepare('INSERT INTO customers VALUES (?, ?, ?)').run('c1', 2, JSON.stringify(agentState));
+    file.prepare('INSERT INTO customers VALUES (?, ?, ?)').run('c2', 1, null);
+    const grant = { mediaId: 'media-1', mediaType: 'IMAGE' };
+    file.prepare('INSERT INTO media_grants VALUES (?, ?, ?, ?)').run('c1', 'media-1', JSON.stringify(grant), 1000);
+    file.close();
+
+    let engine: LocalEngine | undefined;
+    try {
+      engine = await open(dir);
+      const c1 = await engine.readSince('c1', 0, 10);
+      assert.deepEqual(c1.map((e) => [e.seq, e.storedAt, e.message.messageCode, e.state?.agentNickname]), [[1, 1000, 'm1', undefined], [2, 1002, 'm2', 'Lily']]);
+      assert.deepEqual(c1[0]!.message, old[0]!.msg.message);
+      assert.deepEqual((await engine.readBefore('c1', 3, 1)).map((e) => e.seq), [2]);
+      assert.deepEqual(await engine.conversation('c1'), { customerId: 'c1', state: agentState, lastSeq: 2, firstSeq: 1 });
+      assert.deepEqual(await engine.conversation('c3'), { customerId: 'c3', state: INITIAL_STATE, lastSeq: 4, firstSeq: 4 });
+      assert.deepEqual(await engine.mediaGrant('c1', 'media-1'), grant);
+      assert.equal(await engine.allStored([old[1]!.msg]), true);
+
+      // Dedupe and seqs carry on from the old file, for every customer.
+      const [retried, next, third, fresh] = await engine.append([old[0]!.msg, msg({ to: 'c1', messageCode: 'm3' }), msg({ to: 'c3', messageCode: 'o5' }), msg({ to: 'c4' })]);
+      assert.deepEqual([retried!.duplicate, retried!.seq], [true, 1]);
+      assert.deepEqual([next!.duplicate, next!.seq], [false, 3]);
+      assert.deepEqual([third!.duplicate, third!.seq], [false, 5]);
+      assert.deepEqual([fresh!.duplicate, fresh!.seq], [false, 1]);
+      assert.equal((await engine.conversation('c1')).lastSeq, 3);
+      await engine.close();
+      engine = undefined;
+
+      const after = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
+      try {
+        assert.equal(after.pragma('user_version', { simple: true }), 2);
+        const tables = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[];
+        assert.deepEqual(tables.map((t) => t.name), ['customers', 'media_grants', 'messages']);
+        assert.equal((after.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, old.length + 3);
+      } finally {
+        after.close();
+      }
+    } finally {
+      await engine?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file from a newer gateway and leaves it as it was', async () => {
+    const dir = tempDir();
+    const file = new Database(join(dir, 'gateway.sqlite'));
+    file.pragma('user_version = 3');
+    file.close();
+    try {
+      await assert.rejects(open(dir), /newer gateway \(schema 3/);
+      const after = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
+      try {
+        assert.equal(after.pragma('user_version', { simple: true }), 3);
+        assert.equal((after.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n, 0);
+      } finally {
+        after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Heads', () => {
   const loader = () => {
     const loads: string[] = [];
-    const load = (id: string) => (loads.push(id), { lastSeq: 10, state: INITIAL_STATE });
+    const load = (id: string) => (loads.push(id), { key: loads.length, lastSeq: 10, state: INITIAL_STATE });
     return { loads, load };
   };
 

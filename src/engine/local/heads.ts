@@ -1,12 +1,14 @@
-// Each customer's head (last seq and conversation state) as the writer thread last committed it. The writer is
-// the only one that writes the file, so after the first read of a customer its head is known without asking
-// SQLite again. A transaction works on a staged copy: its heads become the known ones only once it committed,
-// and are dropped when it rolled back. Bounded: the customers written longest ago are forgotten first (and
-// read again from the file when they come back).
+// Each customer's head (its key in the file, last seq and conversation state) as the writer thread last
+// committed it. The writer is the only one that writes the file, so after the first read of a customer its head
+// is known without asking SQLite again. A transaction works on a staged copy: its heads become the known ones
+// only once it committed, and are dropped when it rolled back. Bounded: the customers written longest ago are
+// forgotten first (and read again from the file when they come back).
 
 import type { ConversationState } from '../../protocol/index.js';
 
 export interface Head {
+  /** The customer's key in the file (database.ts), 0 until the customer's first message gives it a row. */
+  key: number;
   lastSeq: number;
   state: ConversationState;
 }
@@ -64,6 +66,11 @@ export class StagedHeads {
     let head = this.heads.get(customerId);
     if (!head) this.heads.set(customerId, (head = { ...this.lookup(customerId) }));
     return head;
+  }
+
+  /** The customer was given its row (and key) in this transaction. */
+  keyed(customerId: string, key: number): void {
+    this.get(customerId).key = key;
   }
 
   advance(customerId: string, lastSeq: number, state: ConversationState): void {

@@ -68,17 +68,19 @@ export class LocalEngine implements Engine {
   ) {
     this.reader = openDatabase(path, options);
     this.sessions = new LocalSessions(options.dataDir, options.busyTimeoutMs);
+    // Messages name their customer by its key (database.ts): the subquery finds it once, then the index is read.
+    const customer = '(SELECT key FROM customers WHERE id = ?)';
     this.selectSince = this.reader.prepare(
-      'SELECT seq, body, stored_at, state FROM messages WHERE customer_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      `SELECT seq, body, stored_at, state FROM messages WHERE customer = ${customer} AND seq > ? ORDER BY seq LIMIT ?`,
     );
     this.selectBefore = this.reader.prepare(
-      'SELECT seq, body, stored_at, state FROM messages WHERE customer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      `SELECT seq, body, stored_at, state FROM messages WHERE customer = ${customer} AND seq < ? ORDER BY seq DESC LIMIT ?`,
     );
     this.selectCustomer = this.reader.prepare('SELECT last_seq, state FROM customers WHERE id = ?');
-    this.selectFirstSeq = this.reader.prepare('SELECT min(seq) AS first FROM messages WHERE customer_id = ?');
+    this.selectFirstSeq = this.reader.prepare(`SELECT min(seq) AS first FROM messages WHERE customer = ${customer}`);
     this.selectGrant = this.reader.prepare('SELECT grant_json FROM media_grants WHERE customer_id = ? AND media_id = ?');
-    // One lookup in the (customer_id, dedupe_key) unique index per message.
-    this.selectStored = this.reader.prepare('SELECT 1 AS found FROM messages WHERE customer_id = ? AND dedupe_key = ?');
+    // One lookup in the (customer, dedupe_key) unique index per message.
+    this.selectStored = this.reader.prepare(`SELECT 1 AS found FROM messages WHERE customer = ${customer} AND dedupe_key = ?`);
   }
 
   /** Opens (creating when needed) the database in dataDir; fails when the store cannot be opened. */

@@ -66,19 +66,17 @@ const WAL_LIMIT_BYTES = 64 * 2 ** 20;
 db.pragma(`wal_autocheckpoint = ${WAL_LIMIT_BYTES / (db.pragma('page_size', { simple: true }) as number)}`);
 db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
 
-const findByDedupeKey = db.prepare<[string, string], { seq: number; body: string; stored_at: number }>(
-  'SELECT seq, body, stored_at FROM messages WHERE customer_id = ? AND dedupe_key = ?',
+const findByDedupeKey = db.prepare<[number, string], { seq: number; body: string; stored_at: number }>(
+  'SELECT seq, body, stored_at FROM messages WHERE customer = ? AND dedupe_key = ?',
 );
-const readCustomer = db.prepare<[string], { last_seq: number; state: string | null }>(
-  'SELECT last_seq, state FROM customers WHERE id = ?',
+const readCustomer = db.prepare<[string], { key: number; last_seq: number; state: string | null }>(
+  'SELECT key, last_seq, state FROM customers WHERE id = ?',
 );
-const writeCustomer = db.prepare(
-  `INSERT INTO customers (id, last_seq, state) VALUES (?, ?, ?)
-   ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, state = excluded.state`,
-);
+const insertCustomer = db.prepare<[string], { key: number }>('INSERT INTO customers (id, last_seq) VALUES (?, 0) RETURNING key');
+const writeCustomer = db.prepare<[number, string, number]>('UPDATE customers SET last_seq = ?, state = ? WHERE key = ?');
 // Both unique indexes (seq, dedupe key) make a conflicting row a no-op; only then is anything read back.
 const insertMessage = db.prepare(
-  `INSERT INTO messages (customer_id, seq, dedupe_key, control_type, body, stored_at, state)
+  `INSERT INTO messages (customer, seq, dedupe_key, control_type, body, stored_at, state)
    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 );
 const purgeBatch = db.prepare(
@@ -99,7 +97,11 @@ function grant(customerId: string, item: MediaGrant, at: number): void {
 
 const heads = new Heads((customerId) => {
   const row = readCustomer.get(customerId);
-  return { lastSeq: row?.last_seq ?? 0, state: row?.state ? (JSON.parse(row.state) as ConversationState) : INITIAL_STATE };
+  return {
+    key: row?.key ?? 0,
+    lastSeq: row?.last_seq ?? 0,
+    state: row?.state ? (JSON.parse(row.state) as ConversationState) : INITIAL_STATE,
+  };
 });
 
 /**
@@ -115,7 +117,7 @@ const appendGroup = db.transaction((batches: AppendBatch[]): AppendResult[] => {
   const storedAt = Date.now();
   const staged = heads.stage();
   const results = batches.map((batch) => appendBatch(batch, staged, storedAt));
-  for (const [customerId, head] of staged.changed()) writeCustomer.run(customerId, head.lastSeq, JSON.stringify(head.state));
+  for (const [, head] of staged.changed()) writeCustomer.run(head.lastSeq, JSON.stringify(head.state), head.key);
   return results;
 }).immediate;
 
@@ -127,18 +129,20 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
     const customerId = batch.customers[i]!;
     for (let attempt = 0; ; attempt++) {
       const head = staged.get(customerId);
+      // A new customer: its row comes first, in this transaction (a rollback takes the key back with it).
+      if (head.key === 0) staged.keyed(customerId, insertCustomer.get(customerId)!.key);
       const seq = head.lastSeq + 1;
       const after = nextState(head.state, batch.stateInputs[i]!, seq);
       const changed = after !== head.state;
       const stateJson = changed ? JSON.stringify(after) : null;
-      const inserted = insertMessage.run(customerId, seq, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
+      const inserted = insertMessage.run(head.key, seq, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
       if (inserted.changes === 1) {
         staged.advance(customerId, seq, after);
         result.seqs[i] = seq;
         if (changed) result.states.push([i, after]);
         break;
       }
-      const existing = findByDedupeKey.get(customerId, batch.dedupeKeys[i]!);
+      const existing = findByDedupeKey.get(head.key, batch.dedupeKeys[i]!);
       if (existing) {
         result.seqs[i] = existing.seq;
         result.duplicates.push([i, existing.seq, existing.stored_at, existing.body]);
