@@ -27,7 +27,6 @@ export function customerToken(customerId: string, ttlSeconds = 600, secret = CUS
     .sign(new TextEncoder().encode(secret));
 }
 
-/** A port that was free a moment ago (for a peer that must know the gateway's URL before it starts). */
 /**
  * A port free now, for a server started later (a simulator must know its gateway's port before the gateway
  * listens). It is taken below the kernel's ephemeral range (32768 and up on Linux), so that no other listener on
