@@ -14,7 +14,7 @@ import pino from 'pino';
 import { AiccClient, AiccError } from '../src/aicc/aiccClient.js';
 import { AICC_PATHS } from '../src/aicc/api.js';
 import { normalizeDownLinkMsg, type RawDownLinkMsg } from '../src/aicc/downlink.js';
-import { AiccSessions } from '../src/conversation/sessions.js';
+import { AiccSessions } from '../src/aicc/sessions.js';
 import { downloadRequestOf } from '../src/delivery/mediaRoute.js';
 import type { AiccSessionRecord } from '../src/engine/types.js';
 import { withPollDefaults } from '../src/ingest/pollLoop.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { AgentHours } from '../src/conversation/agentHours.js';
+import { AgentHours } from '../src/uplink/agentHours.js';
 import { customerToken } from './support/gateway.js';
 import { customer, scriptedConversation, startRig, statusOf, type Rig } from './support/rig.js';
 import { waitFor } from './support/streams.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createRateLimiter } from '../src/http/rateLimit.js';
+import { createRateLimiter } from '../src/engine/limits.js';
 import { downLinkMsg, pushBody } from './support/fixtures.js';
 import { customerToken, startGateway, type InProcessGateway } from './support/gateway.js';
 import { connectWs, waitFor } from './support/streams.js';

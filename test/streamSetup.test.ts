@@ -11,7 +11,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { normalizeDownLinkMsg, type RawDownLinkMsg } from '../src/aicc/downlink.js';
 import { createCustomerTokens, type CustomerTokens } from '../src/delivery/identity.js';
-import { localLimits } from '../src/http/rateLimit.js';
+import { localLimits } from '../src/engine/limits.js';
 import { streamRoute } from '../src/delivery/streamRoute.js';
 import type { StreamSession } from '../src/delivery/streamSession.js';
 import { LocalEngine } from '../src/engine/local/index.js';

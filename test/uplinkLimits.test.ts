@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AiccClient } from '../src/aicc/aiccClient.js';
 import { loadConfig } from '../src/config.js';
-import { AiccSessions } from '../src/conversation/sessions.js';
+import { AiccSessions } from '../src/aicc/sessions.js';
 import { createLogger } from '../src/logger.js';
 import { Uplink } from '../src/uplink/uplink.js';
 import { customerToken } from './support/gateway.js';

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
-import type { RateLimiter } from '../http/rateLimit.js';
+import type { RateLimiter } from '../engine/limits.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 
 export interface CustomerRoutesOptions {

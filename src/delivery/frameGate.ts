@@ -3,7 +3,7 @@
 // at most MAX_IN_FLIGHT are handled at once and MAX_WAITING more wait their turn. Beyond either, the frame is
 // refused with an `error` frame and the connection stays.
 
-import type { RateLimiter } from '../http/rateLimit.js';
+import type { RateLimiter } from '../engine/limits.js';
 
 const MAX_IN_FLIGHT = 4;
 const MAX_WAITING = 32;

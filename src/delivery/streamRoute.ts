@@ -9,7 +9,7 @@ import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { originAllowed } from '../http/cors.js';
-import type { ConnectionCaps, RateLimiter } from '../http/rateLimit.js';
+import type { ConnectionCaps, RateLimiter } from '../engine/limits.js';
 import { FrameGate } from './frameGate.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 import { CLOSE, type AckFrame, type CloseFrame, type ServerFrame } from '../protocol/index.js';

@@ -4,8 +4,8 @@
 
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { localJobs, type Jobs } from '../conversation/jobs.js';
-import { localLimits, type Limits } from '../http/rateLimit.js';
+import { localJobs, type Jobs } from './jobs.js';
+import { localLimits, type Limits } from './limits.js';
 import { LocalEngine } from './local/index.js';
 import { RedisEngine } from './redis/index.js';
 import type { Engine } from './types.js';

@@ -8,8 +8,8 @@ import { Compile } from 'typebox/compile';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import { DownLinkMsgSchema, normalizeDownLinkMsg, type RawDownLinkMsg, type NormalizedMessage } from '../aicc/downlink.js';
 import type { Engine } from '../engine/types.js';
-import type { Jobs } from '../conversation/jobs.js';
-import type { AiccSessions } from '../conversation/sessions.js';
+import type { Jobs } from '../engine/jobs.js';
+import type { AiccSessions } from '../aicc/sessions.js';
 import { appendAndPublish } from './appendAndPublish.js';
 
 const checkDownLinkMsg = Compile(DownLinkMsgSchema);
@@ -24,7 +24,7 @@ export class PollLoops {
       engine: Engine;
       aicc: AiccClient;
       sessions: AiccSessions;
-      /** A conversation's loop is a job (conversation/jobs.ts): one node polls it; its last want is its activity. */
+      /** A conversation's loop is a job (engine/jobs.ts): one node polls it; its last want is its activity. */
       jobs: Jobs;
       idleMs: number;
       log: FastifyBaseLogger;

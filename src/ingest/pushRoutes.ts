@@ -11,7 +11,7 @@ import { PushBodySchema, normalizePush, type NormalizedMessage, type PushBody } 
 import type { AppendOutcome, Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
-import type { RateLimiter } from '../http/rateLimit.js';
+import type { RateLimiter } from '../engine/limits.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Door, Metrics } from '../observability/metrics.js';
 import { appendAndPublish } from './appendAndPublish.js';

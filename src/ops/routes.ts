@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, SUCCESS } from '../errors.js';
-import { createRateLimiter } from '../http/rateLimit.js';
+import { createRateLimiter } from '../engine/limits.js';
 import { createOpsAuth } from './auth.js';
 import { OPS_CSP, opsPage, signInPage } from './page.js';
 import { customerSnapshot, nodeId, nodeSnapshot, type OpsSources } from './snapshot.js';

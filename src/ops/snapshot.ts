@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import type { SettingInForce } from '../config.js';
 import type { ConversationSummary, Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
-import type { OpsAiccSession } from '../conversation/services.js';
+import type { OpsAiccSession } from '../aiccSide.js';
 import type { OpsJournal } from './journal.js';
 
 export interface OpsSources {

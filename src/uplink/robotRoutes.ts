@@ -10,7 +10,7 @@ import { FEEDBACK_CONTENT_MAX } from '../aicc/robot.js';
 import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
-import type { RateLimiter } from '../http/rateLimit.js';
+import type { RateLimiter } from '../engine/limits.js';
 import type { Uplink } from './uplink.js';
 
 export interface RobotRoutesOptions {

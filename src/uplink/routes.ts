@@ -5,11 +5,11 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { AiccClient } from '../aicc/aiccClient.js';
-import type { AgentHours } from '../conversation/agentHours.js';
+import type { AgentHours } from './agentHours.js';
 import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
 import { UPLOAD_TYPES, type MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
-import type { UplinkInput } from './messages.js';
+import type { UplinkInput } from '../conversation/entries.js';
 import type { Uplink } from './uplink.js';
 
 const ClientMessageId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
@@ -99,7 +99,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
     },
   );
 
-  // Whether agents are at work now, as AICC's latest answers said (conversation/agentHours.ts), so the widget can
+  // Whether agents are at work now, as AICC's latest answers said (uplink/agentHours.ts), so the widget can
   // tell the customer before they write; `available: null` when the gateway has not heard lately.
   typed.get('/v1/agents', async (request) => {
     await ready(request);

@@ -6,16 +6,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { AiccError, type AiccClient, type AiccSession, type SatisfactionAnswer } from '../aicc/aiccClient.js';
 import type { SatisfactionQuestion, SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
-import type { AgentHours } from '../conversation/agentHours.js';
+import type { AgentHours } from './agentHours.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
-import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from './messages.js';
+import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from '../conversation/entries.js';
 import { queryPhrases, rateRobotAnswer, type RobotRating } from '../aicc/robot.js';
 import type { Survey } from '../protocol/index.js';
 import { locationText } from './location.js';
-import { PerCustomerQueue } from './serial.js';
-import type { AiccSessions } from '../conversation/sessions.js';
+import { PerCustomerQueue } from '../aicc/serial.js';
+import type { AiccSessions } from '../aicc/sessions.js';
 
 export interface UplinkOptions {
   engine: Engine;

@@ -17,8 +17,8 @@ import { isStoredDuplicate, planAppend, type Head, type Plan, type PlannedOutcom
 import { appendScript, PURGE_SCRIPT } from './scripts.js';
 import { redisLimits } from './limits.js';
 import { redisJobs } from './jobs.js';
-import type { Jobs } from '../../conversation/jobs.js';
-import type { Limits } from '../../http/rateLimit.js';
+import type { Jobs } from '../jobs.js';
+import type { Limits } from '../limits.js';
 
 export interface RedisEngineOptions {
   url: string;

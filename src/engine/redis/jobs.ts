@@ -1,4 +1,4 @@
-// Jobs (conversation/jobs.ts) shared by the nodes on one Redis. Per kind, a sorted set holds the customers that
+// Jobs (engine/jobs.ts) shared by the nodes on one Redis. Per kind, a sorted set holds the customers that
 // need the job (scored by when it was last wanted) and one lease key per customer names the node running it,
 // with a short TTL that node renews every second. Every node, every second, renews its own leases and takes
 // the free ones, so a job whose node died runs again elsewhere within about LEASE_MS. All the keys share the
@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { JobKind, JobRunner, Jobs } from '../../conversation/jobs.js';
+import type { JobKind, JobRunner, Jobs } from '../jobs.js';
 import type { RedisConnection } from '../../redis/connection.js';
 
 /** How long a lease outlives its node's last renewal: the longest a job stands still when its node dies. */

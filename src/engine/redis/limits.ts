@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
-import type { ConnectionCaps, Limits, RateLimiter } from '../../http/rateLimit.js';
+import type { ConnectionCaps, Limits, RateLimiter } from '../limits.js';
 import type { RedisConnection } from '../../redis/connection.js';
 import { keys } from './keys.js';
 

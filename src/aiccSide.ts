@@ -5,16 +5,16 @@
 // Without AICC_BASE_URL there is no uplink and nothing to hear.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccClient } from '../aicc/aiccClient.js';
-import type { AiccSettings } from '../config.js';
-import type { AppendObserver } from '../engine/observe.js';
-import type { Engine } from '../engine/types.js';
-import { PollLoops } from '../ingest/pollLoop.js';
-import { Uplink, type UplinkOptions } from '../uplink/uplink.js';
-import type { Jobs } from './jobs.js';
-import { AgentHours } from './agentHours.js';
-import { QueueWatcher } from './queueWatcher.js';
-import { AiccSessions } from './sessions.js';
+import { AiccClient } from './aicc/aiccClient.js';
+import type { AiccSettings } from './config.js';
+import type { AppendObserver } from './engine/observe.js';
+import type { Engine } from './engine/types.js';
+import { PollLoops } from './ingest/pollLoop.js';
+import { Uplink, type UplinkOptions } from './uplink/uplink.js';
+import type { Jobs } from './engine/jobs.js';
+import { AgentHours } from './uplink/agentHours.js';
+import { QueueWatcher } from './ingest/queueWatcher.js';
+import { AiccSessions } from './aicc/sessions.js';
 
 /** What the operator page shows of a customer's AICC session: never the ccmessaging-token. */
 export interface OpsAiccSession {

@@ -6,10 +6,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { Engine } from '../engine/types.js';
 import type { QueueMessage } from '../protocol/index.js';
-import { ephemeral } from '../uplink/messages.js';
-import { QUEUE_CONTROL_TYPE } from './controlTypes.js';
-import type { Jobs } from './jobs.js';
-import type { AiccSessions } from './sessions.js';
+import { ephemeral } from '../conversation/entries.js';
+import { QUEUE_CONTROL_TYPE } from '../conversation/controlTypes.js';
+import type { Jobs } from '../engine/jobs.js';
+import type { AiccSessions } from '../aicc/sessions.js';
 
 export class QueueWatcher {
   private readonly watching = new Map<string, NodeJS.Timeout>();

@@ -4,7 +4,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors.js';
-import type { RateLimiter } from './rateLimit.js';
+import type { RateLimiter } from '../engine/limits.js';
 import { routedPath } from './routedPath.js';
 
 export function installClientLimits(

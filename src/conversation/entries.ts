@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { NormalizedMessage } from '../aicc/downlink.js';
-import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
+import { STATUS_CONTROL_TYPE } from './controlTypes.js';
 import type { DownLinkMsg, StatusMessage } from '../protocol/index.js';
 
 export type UplinkInput =

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { constantTimeEqual } from '../secrets/compare.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export const metricsRoute: FastifyPluginAsync<{ metrics: Metrics; token: string | undefined }> = async (app, { metrics, token }) => {
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
