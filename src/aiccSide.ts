@@ -1,6 +1,6 @@
 // Builds the customer-to-AICC side from the configuration: the AiccClient, the customers' AICC sessions, the
-// uplink, queue watching and (in poll mode) polling, the last two as jobs (./jobs.ts) that one node runs per
-// customer. They use the engine the composition root made, and
+// uplink and its plain calls, queue watching and (in poll mode) polling, the last two as jobs (engine/jobs.ts)
+// that one node runs per customer. They use the engine the composition root made, and
 // `onAppended` is what the root registers on it so they hear of every state change stored on this node.
 // Without AICC_BASE_URL there is no uplink and nothing to hear.
 
@@ -10,6 +10,7 @@ import type { AiccSettings } from './config.js';
 import type { AppendObserver } from './engine/observe.js';
 import type { Engine } from './engine/types.js';
 import { PollLoops } from './ingest/pollLoop.js';
+import { AiccCalls } from './uplink/calls.js';
 import { Uplink, type UplinkOptions } from './uplink/uplink.js';
 import type { Jobs } from './engine/jobs.js';
 import { AgentHours } from './uplink/agentHours.js';
@@ -24,9 +25,10 @@ export interface OpsAiccSession {
   connected: boolean;
 }
 
-export interface ConversationServices {
+export interface AiccSide {
   aicc: AiccClient | undefined;
   uplink: Uplink | undefined;
+  calls: AiccCalls | undefined;
   /** What AICC's answers said of the agents' working hours; absent without AICC. */
   agentHours: AgentHours | undefined;
   /** Starts and stops queue watching and polling as conversations change phase. */
@@ -36,7 +38,7 @@ export interface ConversationServices {
   close(): Promise<void>;
 }
 
-export function createConversationServices(options: {
+export function buildAiccSide(options: {
   settings: AiccSettings | undefined;
   engine: Engine;
   /** Where queue watching and polling run: on exactly one node per customer. */
@@ -44,10 +46,10 @@ export function createConversationServices(options: {
   log: FastifyBaseLogger;
   /** Told of each customer message's fate at AICC (metrics, the operator page). */
   onUplink?: UplinkOptions['onResult'];
-}): ConversationServices {
+}): AiccSide {
   const { settings, engine, jobs, log } = options;
   if (!settings) {
-    return { aicc: undefined, uplink: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
+    return { aicc: undefined, uplink: undefined, calls: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
   }
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
@@ -64,11 +66,13 @@ export function createConversationServices(options: {
   const uplink = new Uplink({
     engine, aicc, sessions, channelId: settings.channelId, log, agentHours, ...(options.onUplink ? { onResult: options.onUplink } : {}),
   });
+  const calls = new AiccCalls({ engine, aicc, sessions, log });
   const quietly = (what: string, customerId: string) => (err: Error) => log.warn({ customerId, err: { message: err.message } }, what);
 
   return {
     aicc,
     uplink,
+    calls,
     agentHours,
     onAppended(outcomes) {
       for (const { customerId, state, duplicate } of outcomes) {

@@ -21,7 +21,7 @@ import { answerClientError, answerFrameworkError, installAnswers } from './http/
 import { MediaCache } from './delivery/mediaCache.js';
 import { mediaRoute } from './delivery/mediaRoute.js';
 import { createMediaUrls } from './delivery/mediaUrls.js';
-import { createConversationServices } from './aiccSide.js';
+import { buildAiccSide } from './aiccSide.js';
 import { uplinkFrames } from './uplink/frames.js';
 import { uplinkRoutes } from './uplink/routes.js';
 import { robotRoutes } from './uplink/robotRoutes.js';
@@ -33,8 +33,10 @@ import { installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
 import { tokenRoute } from './ingest/tokenRoute.js';
-import { installClientLimits, installSecurityHeaders } from './http/clientLimits.js';
-import { createMetrics, type Metrics, type Transport } from './observability/metrics.js';
+import { installClientLimits } from './http/clientLimits.js';
+import { installSecurityHeaders } from './http/securityHeaders.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { TransportName } from './protocol/index.js';
 import { metricsRoute } from './ops/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
 import { OpsJournal } from './ops/journal.js';
@@ -85,7 +87,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       journal.recordStoreFailure(err);
     }),
   );
-  const conversation = createConversationServices({
+  const aiccSide = buildAiccSide({
     settings: config.aicc,
     engine,
     jobs,
@@ -97,8 +99,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       journal.recordUplinkFailure(failure);
     },
   });
-  engine.onAppended(conversation.onAppended);
-  const { uplink, aicc, agentHours } = conversation;
+  engine.onAppended(aiccSide.onAppended);
+  const { uplink, calls, aicc, agentHours } = aiccSide;
   const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
   const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
   const verifier = parts.pushVerifier ?? createAuthV2Verifier({ pushKeys: config.pushKeys });
@@ -177,7 +179,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     connectionCaps,
     allowedOrigins: config.allowedOrigins,
     metrics,
-    clientFrames: uplinkFrames(uplink),
+    clientFrames: uplinkFrames(uplink, calls),
     frameLimiter: clientLimiter,
   });
   await app.register(customerRoutes, {
@@ -185,13 +187,13 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     customerTokens,
     visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
-  await app.register(uplinkRoutes, { customerTokens, uplink, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(uplinkRoutes, { customerTokens, uplink, calls, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
   await app.register(robotRoutes, {
-    engine, customerTokens, uplink, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
+    engine, customerTokens, calls, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
   });
   await app.register(mediaRoute, {
     engine, customerTokens, cache: mediaCache,
-    download: uplink ? (customerId, fileId, fileType, mediaLibrary) => uplink.download(customerId, fileId, fileType, mediaLibrary) : undefined,
+    download: calls ? (customerId, fileId, fileType, mediaLibrary) => calls.download(customerId, fileId, fileType, mediaLibrary) : undefined,
     urls: createMediaUrls({ key: keys.mediaUrls, ttlSeconds: MEDIA_URL_TTL_SECONDS }),
     resourcePolicy: config.allowedOrigins.includes('*') ? 'cross-origin' : 'same-site',
   });
@@ -204,7 +206,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       journal,
       engine,
       connections: () => streams,
-      session: (customerId) => conversation.session(customerId),
+      session: (customerId) => aiccSide.session(customerId),
       settings: config.inForce,
       engineKind: config.redisUrl ? 'redis' : 'local',
     });
@@ -245,15 +247,15 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       }
       // The jobs running here stop and give up their leases, so other nodes take them at once.
       await jobs.close();
-      await conversation.close();
+      await aiccSide.close();
       connectionCaps.close();
       await engine.close();
     },
   };
 }
 
-function countByTransport(streams: ReadonlySet<StreamSession>): Record<Transport, number> {
-  const counts: Record<Transport, number> = { websocket: 0, sse: 0 };
+function countByTransport(streams: ReadonlySet<StreamSession>): Record<TransportName, number> {
+  const counts: Record<TransportName, number> = { websocket: 0, sse: 0 };
   for (const session of streams) counts[session.transportKind]++;
   return counts;
 }

@@ -43,7 +43,7 @@ const FRAME_FIELDS = {
   typing: ['type', 'message'],
   queue: ['type', 'position', 'estimateWaitSeconds'],
   ack: ['type', 'clientMessageId', 'seq', 'status', 'duplicate'],
-  error: ['type', 'clientMessageId', 'reason'],
+  error: ['type', 'clientMessageId', 'code', 'reason'],
   heartbeat: ['type', 'ts'],
   pong: ['type', 'ts'],
   close: ['type', 'code', 'reason'],

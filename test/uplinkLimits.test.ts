@@ -8,7 +8,7 @@ import { AiccClient } from '../src/aicc/aiccClient.js';
 import { loadConfig } from '../src/config.js';
 import { AiccSessions } from '../src/aicc/sessions.js';
 import { createLogger } from '../src/logger.js';
-import { Uplink } from '../src/uplink/uplink.js';
+import { AiccCalls } from '../src/uplink/calls.js';
 import { customerToken } from './support/gateway.js';
 import { startRig, type Rig } from './support/rig.js';
 import { connectWs, waitFor, type Frame } from './support/streams.js';
@@ -147,10 +147,10 @@ describe('per-customer memory that only grew', () => {
   it('typing throttles: at most 10,000 customers remembered, however many type', async () => {
     const engine = rig.gw.gateway.engine;
     const aicc = aiccClient();
-    const uplink = new Uplink({ engine, aicc, sessions: new AiccSessions(aicc, engine), channelId: 'c', log: createLogger('silent') });
+    const calls = new AiccCalls({ engine, aicc, sessions: new AiccSessions(aicc, engine), log: createLogger('silent') });
     try {
-      for (let i = 0; i < 25_000; i++) uplink.typing(`typist-${i}`);
-      assert.ok(uplink.typingTracked <= 10_000, `${uplink.typingTracked} remembered`);
+      for (let i = 0; i < 25_000; i++) calls.typing(`typist-${i}`);
+      assert.ok(calls.typingTracked <= 10_000, `${calls.typingTracked} remembered`);
     } finally {
       await aicc.close();
     }

@@ -1,6 +1,6 @@
 // Builds the chat widget into dist/widget: widget.js (one minified IIFE with the SDK inside), widget.css, and the
-// demo page (index.html, demo.css). `npm run build:widget` prints the sizes; `npm run build` calls it, and so
-// does the gateway when it runs from sources newer than the bundle (src/delivery/widgetBundle.ts).
+// demo page (index.html, demo.css). `npm run build:widget` prints the sizes; `npm run build` calls it; with
+// `--if-stale` (`npm run dev`, `npm test`) it builds only when a source is newer than the bundle.
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -104,6 +104,7 @@ function sizes(bytes: Uint8Array): BuiltFile {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv.includes('--if-stale') && !isStale()) process.exit(0);
   const built = await buildWidget();
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`${relative(process.cwd(), join(built.outdir, 'widget.js'))}: ${kib(built.js.bytes)} (${kib(built.js.gzipBytes)} gzipped)`);

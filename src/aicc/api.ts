@@ -3,6 +3,7 @@
 // simulator (playing AICC's part), so both speak one contract. Field names are AICC's, spelling included
 // (`satisfication`, `configMaxcWaitTime`).
 
+import type { ResultAnswer } from '../errors.js';
 import type { RawDownLinkMsg } from './downlink.js';
 
 export const AICC_PATHS = {
@@ -28,6 +29,9 @@ export const PUSH_PATHS = {
   pushMsg: '/apiaccess/ccmessaging/pushMsg',
   webhook: '/webhooks/v1/messages',
 } as const;
+
+/** Which of the two a push came through (a label of the push metrics). */
+export type Door = keyof typeof PUSH_PATHS;
 
 /** Headers: every call but tokenByAkSk carries `x-app-key` and `Authorization: Bearer <AccessToken>`; the
  *  per-customer calls also `ccmessaging-token`, which AICC may replace by returning a newer one in the answer's
@@ -60,11 +64,8 @@ export interface TokenByAkSkAnswer {
 /** The answer as an issuer gives it: every field present (ours in accessTokens.ts, the simulator's). */
 export type IssuedTokenAnswer = Required<TokenByAkSkAnswer> & { ApplyType: 'Bearer' };
 
-/** AICC's answer shape, which every answer of the gateway has too (success and failure alike). */
-export interface ResultAnswer {
-  resultCode: string;
-  resultDesc: string;
-}
+/** AICC's answer shape, which every answer of the gateway has too (success and failure alike): errors.ts. */
+export type { ResultAnswer } from '../errors.js';
 
 export interface ApplyTokenRequest {
   /** 1–32 characters, the enterprise's own customer id (our customerId). */

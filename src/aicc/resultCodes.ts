@@ -3,17 +3,12 @@
 // uploadFileStream; "401" is downloadFileStream's "objectKey is null!", not an HTTP status. Reading one global
 // table would drop a session over a bad parameter and send a leave message twice.
 
+import type { StatusErrorCode } from '../protocol/index.js';
 import { AICC_PATHS } from './api.js';
 
-export type AiccErrorCode =
-  | 'OUTSIDE_WORKING_HOURS' // send: resultCode 12
-  | 'FAILED' // resultCode 13, or HTTP 5xx: AICC did not do it; safe to try again
-  | 'TOKEN' // the customer's ccmessaging-token was refused (HTTP 401, or queryQueueInfo's 3): apply again
-  | 'PARAMETER' // AICC refused what we sent
-  | 'UNAUTHORIZED' // our API Fabric credentials were refused
-  | 'UNREACHABLE' // no connection: the request never reached AICC
-  | 'TIMEOUT' // no answer in time: AICC may or may not have done it
-  | 'UNEXPECTED';
+/** What went wrong with a call to AICC, by name: the same names a failed message's STATUS entry carries
+ *  (protocol/errors.ts, where each is explained). TOKEN is HTTP 401, or queryQueueInfo's resultCode 3. */
+export type AiccErrorCode = StatusErrorCode;
 
 export class AiccError extends Error {
   constructor(

@@ -6,14 +6,37 @@
 // call, so repeating it cannot double it. The new token carries on the same conversation (docs/aicc.md §5).
 
 import { AiccError, type AiccClient, type AiccSession } from './aiccClient.js';
-import type { AiccSessionRecord, Engine } from '../engine/types.js';
+import { PerCustomerQueue } from './serial.js';
 
-export type SessionStore = Pick<Engine, 'aiccSession' | 'setAiccSession'>;
+/**
+ * A customer's session at AICC, kept beside its log so that any node can speak for the customer: the
+ * ccmessaging-token from applyToken, whether the conversation is CONNECTed, and what was reported READ.
+ */
+export interface AiccSessionRecord {
+  userId: string;
+  /** The ccmessaging-token. */
+  token: string;
+  /** When applyToken issued it (ms since epoch). */
+  appliedAt: number;
+  connected: boolean;
+  /** Highest seq of the customer's log already reported to AICC as READ. */
+  readSeq: number;
+}
+
+/** Where sessions are kept: the engine (engine/types.ts), so every node sees the same one. */
+export interface SessionStore {
+  /** The customer's AICC session, if one is kept (for as long as the history: HISTORY_TTL). */
+  aiccSession(customerId: string): Promise<AiccSessionRecord | undefined>;
+  /** Keeps the customer's AICC session, or forgets it (undefined). */
+  setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void>;
+}
 
 export class AiccSessions {
   /** Calls to AICC under way on this node, so that one applyToken or CONNECT serves every caller meanwhile. */
   private readonly applying = new Map<string, Promise<AiccSessionRecord>>();
   private readonly connecting = new Map<string, Promise<AiccSessionRecord>>();
+  /** Every per-customer call goes through here, one at a time per customer (./serial.ts: token rotation). */
+  private readonly serial = new PerCustomerQueue();
 
   constructor(
     private readonly aicc: AiccClient,
@@ -22,9 +45,23 @@ export class AiccSessions {
     private readonly onActive: (customerId: string) => void = () => {},
   ) {}
 
-  /** Runs `fn` with the customer's session (applying for one first when the customer has none); a refused
-   *  ccmessaging-token is applied for again, and `fn` repeated, once. */
-  async call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
+  /** Runs `fn` with the customer's session (applying for one first when the customer has none), after the
+   *  customer's other calls on this node have settled; a refused ccmessaging-token is applied for again, and `fn`
+   *  repeated, once. */
+  call<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
+    return this.serial.run(customerId, () => this.callNow(customerId, fn, options));
+  }
+
+  /**
+   * A long poll (poll mode) opts out of the one-at-a-time rule by name: it is held open for up to AICC's poll
+   * timeout, and the customer's sends must not wait behind it. AICC does not rotate the token on a poll answer
+   * that carries messages only, and a token it did rotate is kept as on any other call.
+   */
+  longPoll<T>(customerId: string, fn: (session: AiccSession) => Promise<T>): Promise<T> {
+    return this.callNow(customerId, fn, { connect: false });
+  }
+
+  private async callNow<T>(customerId: string, fn: (session: AiccSession) => Promise<T>, options: { connect: boolean }): Promise<T> {
     for (let retried = false; ; retried = true) {
       let record = await this.record(customerId);
       try {

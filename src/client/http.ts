@@ -2,7 +2,7 @@
 // called with `Authorization: Bearer`. A 401 gets one more try with a fresh token when `getToken` can give one.
 
 import { describe, type TokenSource } from './token.js';
-import { GatewayClientError, type FetchFunction } from './types.js';
+import { GatewayClientError, type FetchFunction, type GatewayErrorCode } from './types.js';
 
 export type Query = Record<string, string | number | undefined>;
 
@@ -35,8 +35,7 @@ export async function getJson<T>(fetchFn: FetchFunction, url: URL, tokens: Token
   }
   const text = await res.text().catch(() => '');
   if (!res.ok) {
-    const code = res.status === 401 ? 'TOKEN_REFUSED' : 'HTTP';
-    throw new GatewayClientError(code, `${method} ${url.pathname} answered ${res.status}: ${resultDesc(text)}`, { status: res.status });
+    throw refusal(`${method} ${url.pathname}`, res.status, text);
   }
   if (res.status === 204 || text === '') return undefined as T;
   try {
@@ -69,13 +68,19 @@ async function request(fetchFn: FetchFunction, url: URL, token: string, body?: B
   }
 }
 
-/** The gateway's `resultDesc` when the body has one, else the start of the body. */
-function resultDesc(text: string): string {
+/** The error for a refused call: the gateway's words (`resultDesc`) and its error by name (`code`), when the body
+ *  has them (a proxy's own error page has neither: then the start of the body). */
+export function refusal(what: string, status: number, text: string): GatewayClientError {
+  let answer: { resultDesc?: unknown; code?: unknown } = {};
   try {
-    const desc = (JSON.parse(text) as { resultDesc?: unknown }).resultDesc;
-    if (typeof desc === 'string') return desc;
+    answer = (JSON.parse(text) as typeof answer | null) ?? {};
   } catch {
     // Not JSON: show what it is.
   }
-  return text.slice(0, 200);
+  const desc = typeof answer.resultDesc === 'string' ? answer.resultDesc : text.slice(0, 200);
+  const gatewayCode = typeof answer.code === 'string' ? (answer.code as GatewayErrorCode) : undefined;
+  return new GatewayClientError(status === 401 ? 'TOKEN_REFUSED' : 'HTTP', `${what} answered ${status}: ${desc}`, {
+    status,
+    ...(gatewayCode ? { gatewayCode } : {}),
+  });
 }

@@ -1,12 +1,12 @@
 // The SDK's public types. What the wire carries is the protocol's (src/protocol/), re-exported here for the SDK's
 // users; `export type` keeps the bundle free of anything but the SDK itself.
 
-import type { HelloFrame, MessageEntry, QueueFrame, SendMessage, StateFrame, TypingFrame } from '../protocol/index.js';
+import type { GatewayErrorCode, HelloFrame, TransportName, MessageEntry, QueueFrame, SendMessage, StateFrame, TypingFrame } from '../protocol/index.js';
 
 export type * from '../protocol/frames.js';
 export type * from '../protocol/messages.js';
-
-export type TransportName = 'websocket' | 'sse';
+export type * from '../protocol/errors.js';
+export type { TransportName } from '../protocol/index.js';
 
 /** The connection's life, centrifuge-style. `closed` is final until `connect()` is called again. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'closed';
@@ -59,12 +59,18 @@ export class GatewayClientError extends Error {
   readonly code: ClientErrorCode;
   /** The HTTP status, for `HTTP` and `TOKEN_REFUSED` errors from HTTP calls. */
   readonly status: number | undefined;
+  /**
+   * The gateway's error by name, when it answered one (`code` of its answer, docs/protocol.md "Errors"):
+   * AGENTS_UNAVAILABLE, CHANGED_RETRY, TOO_LONG, UNSUPPORTED_MEDIA_TYPE, … What to word an error by.
+   */
+  readonly gatewayCode: GatewayErrorCode | undefined;
 
-  constructor(code: ClientErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(code: ClientErrorCode, message: string, options: { status?: number; gatewayCode?: GatewayErrorCode; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayClientError';
     this.code = code;
     this.status = options.status;
+    this.gatewayCode = options.gatewayCode;
   }
 }
 

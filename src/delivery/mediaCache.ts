@@ -126,15 +126,3 @@ export function contentTypeOf(bytes: Buffer, fileType: string): string {
   if (bytes.length >= 12 && bytes.subarray(4, 8).toString('latin1') === 'ftyp') return 'video/mp4';
   return BY_EXTENSION[fileType.toLowerCase()] ?? 'application/octet-stream';
 }
-
-/** AICC's fileType for a MIME type a customer uploads (its upload list: jpg, png, bmp, mp3, aac, mp4, txt, csv). */
-export const UPLOAD_TYPES: Record<string, { fileType: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT' }> = {
-  'image/jpeg': { fileType: 'jpg', mediaType: 'IMAGE' },
-  'image/png': { fileType: 'png', mediaType: 'IMAGE' },
-  'image/bmp': { fileType: 'bmp', mediaType: 'IMAGE' },
-  'audio/mpeg': { fileType: 'mp3', mediaType: 'AUDIO' },
-  'audio/aac': { fileType: 'aac', mediaType: 'AUDIO' },
-  'video/mp4': { fileType: 'mp4', mediaType: 'VIDEO' },
-  'text/plain': { fileType: 'txt', mediaType: 'DOCUMENT' },
-  'text/csv': { fileType: 'csv', mediaType: 'DOCUMENT' },
-};

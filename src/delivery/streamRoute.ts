@@ -1,6 +1,7 @@
 // GET /v1/stream: a customer's real-time stream, as a WebSocket (an upgrade request) or as Server-Sent Events
 // (a plain GET asking for text/event-stream). Both carry the same frames (docs/protocol.md); StreamSession
-// does the delivery, this module only adapts the two transports to it.
+// does the delivery, ./transports.ts adapts the two connections to it, and this module admits the customer and
+// answers the frames they send.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
@@ -12,8 +13,9 @@ import { originAllowed } from '../http/cors.js';
 import type { ConnectionCaps, RateLimiter } from '../engine/limits.js';
 import { FrameGate } from './frameGate.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
-import { CLOSE, type AckFrame, type CloseFrame, type ServerFrame } from '../protocol/index.js';
-import { StreamSession, type Transport } from './streamSession.js';
+import { CLOSE, type AckFrame, type ServerFrame } from '../protocol/index.js';
+import { StreamSession } from './streamSession.js';
+import { sseTransport, webSocketTransport, type Transport } from './transports.js';
 
 const STREAM_PATH = '/v1/stream';
 
@@ -22,7 +24,6 @@ const WS_CLOSE_FOR: Partial<Record<GatewayError['code'], number>> = {
   FORBIDDEN: CLOSE.FORBIDDEN_ORIGIN,
   TOO_MANY_CONNECTIONS: CLOSE.TOO_MANY_CONNECTIONS,
 };
-const CLOSE_GRACE_MS = 5000;
 
 export interface StreamRouteOptions {
   engine: Engine;
@@ -197,71 +198,22 @@ async function onClientFrame(
     const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
     const refused = await gate.admit();
     if (refused) {
-      reply = { type: 'error', ...ref, reason: refused };
+      reply = { type: 'error', ...ref, code: 'RATE_LIMITED', reason: refused };
     } else {
       try {
         reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);
       } catch (err) {
-        reply = { type: 'error', ...ref, reason: err instanceof GatewayError ? err.message : 'the frame could not be handled' };
+        reply = err instanceof GatewayError
+          ? { type: 'error', ...ref, code: err.code, reason: err.message }
+          : { type: 'error', ...ref, code: 'INTERNAL', reason: 'the frame could not be handled' };
       } finally {
         gate.release();
       }
     }
   } else {
-    reply = { type: 'error', reason: `unknown frame type: ${String(frame.type).slice(0, 40)}` };
+    reply = { type: 'error', code: 'INVALID_PARAMETER', reason: `unknown frame type: ${String(frame.type).slice(0, 40)}` };
   }
   if (reply) transport.send(JSON.stringify(reply));
-}
-
-function webSocketTransport(socket: WebSocket): Transport {
-  return {
-    kind: 'websocket',
-    send: (json) => {
-      if (socket.readyState === socket.OPEN) socket.send(json);
-    },
-    bufferedBytes: () => socket.bufferedAmount,
-    close: (code, reason) => {
-      socket.close(code, reason);
-      // A client that does not read never answers the close either: free its buffer after a grace period.
-      const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
-      socket.once('close', () => clearTimeout(timer));
-    },
-  };
-}
-
-function sseTransport(reply: FastifyReply, extraHeaders: Record<string, string> = {}): Transport {
-  const res = reply.raw;
-  // Headers set on the reply so far (CORS, security) go out with the hijacked response too.
-  const headers = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string | number | string[]
-  >;
-  reply.hijack();
-  res.writeHead(200, {
-    ...headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    ...extraHeaders,
-  });
-  res.write('retry: 2000\n\n');
-  const write = (json: string, eventId?: number, event?: string) => {
-    if (res.writableEnded || res.destroyed) return;
-    const id = eventId === undefined ? '' : `id: ${eventId}\n`;
-    const name = event ? `event: ${event}\n` : '';
-    res.write(`${id}${name}data: ${json}\n\n`);
-  };
-  return {
-    kind: 'sse',
-    send: (json, eventId) => write(json, eventId),
-    bufferedBytes: () => res.writableLength,
-    close: (code, reason) => {
-      const frame: CloseFrame = { type: 'close', code, reason };
-      write(JSON.stringify(frame), undefined, 'close');
-      res.end();
-    },
-  };
 }
 
 /**

@@ -7,18 +7,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { QUEUE_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { serializeMessage } from '../engine/messageJson.js';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
-import type { Metrics, Transport as TransportKind } from '../observability/metrics.js';
-import { CLOSE, type DownLinkMsg, type QueueMessage, type ServerFrame } from '../protocol/index.js';
-
-/** What a session needs of its connection (WebSocket or SSE). */
-export interface Transport {
-  readonly kind: TransportKind;
-  /** Sends one frame, already encoded as JSON text; `eventId` is the seq of a message frame. */
-  send(json: string, eventId?: number): void;
-  /** Bytes written but not yet handed to the network. */
-  bufferedBytes(): number;
-  close(code: number, reason: string): void;
-}
+import type { Metrics } from '../observability/metrics.js';
+import { CLOSE, type DownLinkMsg, type QueueMessage, type ServerFrame, type TransportName } from '../protocol/index.js';
+import type { Transport } from './transports.js';
 
 export interface SessionOptions {
   engine: Engine;
@@ -102,7 +93,7 @@ export class StreamSession {
     return this.options.customerId;
   }
 
-  get transportKind(): TransportKind {
+  get transportKind(): TransportName {
     return this.transport.kind;
   }
 

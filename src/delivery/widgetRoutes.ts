@@ -1,12 +1,12 @@
 // Serves the chat widget: GET /widget.js and /widget.css (for any site that embeds the widget) and the demo page
 // at GET / (with its demo.css), under a strict Content-Security-Policy, from the bundle in dist/widget (built by
-// `npm run build`; rebuilt at registration when running from stale sources: widgetBundle.ts).
+// `npm run build`; a start without it stops with a message saying so: widgetBundle.ts).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ensureWidgetBundle, version, WIDGET_BUNDLE_DIR } from './widgetBundle.js';
+import { requireWidgetBundle, version, WIDGET_BUNDLE_DIR } from './widgetBundle.js';
 
 export interface WidgetRoutesOptions {
   /** Where the built files are (and are built to). Default dist/widget. */
@@ -43,8 +43,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app, options) => {
   const outdir = options.outdir ?? WIDGET_BUNDLE_DIR;
-  const built = await ensureWidgetBundle(outdir);
-  if (built) app.log.info({ outdir, ...built }, 'chat widget built');
+  requireWidgetBundle(outdir);
   const asset = (name: string, type: string, versioned: string, unversioned: string): Asset => {
     const body = readFileSync(join(outdir, name));
     return { body, gzip: gzipSync(body, { level: 9 }), etag: `"${version(body)}"`, type, versioned, unversioned };

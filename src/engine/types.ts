@@ -3,6 +3,9 @@
 // (SQLite, one process) and the Redis engine (many processes) implement this one contract.
 
 import type { NormalizedMessage } from '../aicc/downlink.js';
+import type { AiccSessionRecord, SessionStore } from '../aicc/sessions.js';
+
+export type { AiccSessionRecord };
 import type { ConversationState, DownLinkMsg } from '../protocol/index.js';
 
 /** One message in a customer's log. `seq` starts at 1 and grows by one with no gaps, per customer. */
@@ -38,21 +41,6 @@ export interface ConversationSummary {
   firstSeq: number;
 }
 
-/**
- * A customer's session at AICC, kept beside its log so that any node can speak for the customer: the
- * ccmessaging-token from applyToken, whether the conversation is CONNECTed, and what was reported READ.
- */
-export interface AiccSessionRecord {
-  userId: string;
-  /** The ccmessaging-token. */
-  token: string;
-  /** When applyToken issued it (ms since epoch). */
-  appliedAt: number;
-  connected: boolean;
-  /** Highest seq of the customer's log already reported to AICC as READ. */
-  readSeq: number;
-}
-
 /** One customer's right to fetch one media id (GET /v1/media/:id), and what fetching it needs. */
 export interface MediaGrant {
   mediaId: string;
@@ -66,7 +54,8 @@ export interface MediaGrant {
   contentType?: string;
 }
 
-export interface Engine {
+/** The customer's log: durable, ordered, de-duplicated, purged after HISTORY_TTL. */
+export interface CustomerLog {
   /**
    * Stores the messages of one push atomically and durably (per the configured durability), then publishes the
    * new entries to the customers' listeners, then resolves. Ephemeral messages must not be passed here.
@@ -79,15 +68,25 @@ export interface Engine {
    * What lets an old retry of a stored push through the replay window (docs/aicc.md §1).
    */
   allStored(messages: readonly NormalizedMessage[]): Promise<boolean>;
-  /** Delivers ephemeral messages (typing) to the customers' listeners, storing nothing. */
-  publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void>;
-  /** Listens for one customer's new entries and ephemeral messages; returns the way to stop listening. */
-  subscribe(customerId: string, listener: EngineListener): () => void;
   /** Entries of one customer with seq > afterSeq, oldest first, at most `limit` of them. */
   readSince(customerId: string, afterSeq: number, limit: number): Promise<LogEntry[]>;
   /** The newest entries with seq < beforeSeq, at most `limit`, returned oldest first. */
   readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]>;
   conversation(customerId: string): Promise<ConversationSummary>;
+  /** Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused. */
+  purgeOlderThan(cutoffMs: number, limit: number): Promise<number>;
+}
+
+/** Who hears of a customer's entries: every listener of the customer, on every node. */
+export interface Fanout {
+  /** Delivers ephemeral messages (typing) to the customers' listeners, storing nothing. */
+  publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void>;
+  /** Listens for one customer's new entries and ephemeral messages; returns the way to stop listening. */
+  subscribe(customerId: string, listener: EngineListener): () => void;
+}
+
+/** Which media each customer may fetch. */
+export interface MediaGrants {
   /**
    * Records that the customer may fetch these media (uploads). `append` records the grants of AICC's media
    * messages itself (engine/mediaGrants.ts), retried pushes included. Grants live as long as the history.
@@ -95,12 +94,10 @@ export interface Engine {
   grantMedia(customerId: string, grants: readonly MediaGrant[]): Promise<void>;
   /** The customer's grant for one media id, if they have one: one indexed read, however long the log. */
   mediaGrant(customerId: string, mediaId: string): Promise<MediaGrant | undefined>;
-  /** Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused. */
-  purgeOlderThan(cutoffMs: number, limit: number): Promise<number>;
-  /** The customer's AICC session, if one is kept (for as long as the history: HISTORY_TTL). */
-  aiccSession(customerId: string): Promise<AiccSessionRecord | undefined>;
-  /** Keeps the customer's AICC session, or forgets it (undefined). */
-  setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void>;
+}
+
+/** One engine does it all, so one store holds a customer's log, grants and AICC session together. */
+export interface Engine extends CustomerLog, Fanout, MediaGrants, SessionStore {
   /** Resolves when the store can take writes; rejects otherwise. */
   ping(): Promise<void>;
   /** Finishes the writes under way, then releases the store. */

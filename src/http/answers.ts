@@ -1,12 +1,13 @@
 // Turns anything thrown in a route, or refused by Fastify itself, into the documented answer:
-// `{"resultCode": "...", "resultDesc": "..."}` with the matching HTTP status. No stack reaches a caller.
+// `{"resultCode": "...", "resultDesc": "...", "code": "..."}` with the matching HTTP status, `code` naming the
+// error (src/errors.ts) so that clients word it by what it is. No stack reaches a caller.
 
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
 import { noteForLog } from './requestLog.js';
-import type { ResultAnswer } from '../aicc/api.js';
 import { ERROR_CODES, GatewayError, type ErrorCode } from '../errors.js';
+import type { ErrorAnswer } from '../protocol/index.js';
 
 /** Fastify's own refusals, mapped to ours. */
 const FASTIFY_CODES: Record<string, { code: ErrorCode; desc?: string }> = {
@@ -30,7 +31,7 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
 /** Fastify's `clientErrorHandler` option: a request Node's HTTP parser could not read (the socket is then closed). */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-  const body = JSON.stringify({ resultCode: ERROR_CODES.INVALID_PARAMETER.resultCode, resultDesc: 'the request could not be read' });
+  const body = JSON.stringify(make('INVALID_PARAMETER', 'the request could not be read').answer);
   socket.end(
     `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`,
@@ -56,13 +57,17 @@ export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
   });
 }
 
-function answerFor(error: unknown): { status: number; answer: ResultAnswer; code: ErrorCode } {
+type Answered = { status: number; answer: ErrorAnswer; code: ErrorCode };
+
+function answerFor(error: unknown): Answered {
   if (error instanceof GatewayError) {
-    return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message }, code: error.code };
+    return { status: error.statusCode, answer: { resultCode: error.resultCode, resultDesc: error.message, code: error.code }, code: error.code };
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return make('INVALID_PARAMETER', fastifyError.message);
+    // A text over its limit is named as such: the customer can shorten it, which "invalid" does not say.
+    const tooLong = fastifyError.validation[0]?.keyword === 'maxLength';
+    return make(tooLong ? 'TOO_LONG' : 'INVALID_PARAMETER', fastifyError.message);
   }
   const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (known) return make(known.code, known.desc ?? fastifyError.message);
@@ -70,15 +75,11 @@ function answerFor(error: unknown): { status: number; answer: ResultAnswer; code
   if (status === 503) return make('SHUTTING_DOWN', 'the gateway is shutting down; try again');
   if (status >= 400 && status < 500) {
     // Other client errors (a malformed JSON body, a poisoned key): keep Fastify's status, our shape.
-    return {
-      status,
-      answer: { resultCode: ERROR_CODES.INVALID_PARAMETER.resultCode, resultDesc: fastifyError.message },
-      code: 'INVALID_PARAMETER',
-    };
+    return { status, answer: make('INVALID_PARAMETER', fastifyError.message).answer, code: 'INVALID_PARAMETER' };
   }
   return make('INTERNAL', 'internal error');
 }
 
-function make(code: ErrorCode, resultDesc: string): { status: number; answer: ResultAnswer; code: ErrorCode } {
-  return { status: ERROR_CODES[code].status, answer: { resultCode: ERROR_CODES[code].resultCode, resultDesc }, code };
+function make(code: ErrorCode, resultDesc: string): Answered {
+  return { status: ERROR_CODES[code].status, answer: { resultCode: ERROR_CODES[code].resultCode, resultDesc, code }, code };
 }

@@ -25,14 +25,3 @@ export function installClientLimits(
     throw new GatewayError('RATE_LIMITED', 'too many requests from this address; try again after Retry-After');
   });
 }
-
-/** Headers every answer carries; pages we serve add their own Content-Security-Policy. */
-export function installSecurityHeaders(app: FastifyInstance, options: { tls: boolean }): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
-    if (options.tls) reply.header('strict-transport-security', 'max-age=31536000');
-    return payload;
-  });
-}

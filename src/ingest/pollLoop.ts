@@ -66,7 +66,7 @@ export class PollLoops {
       let received: RawDownLinkMsg[];
       const started = Date.now();
       try {
-        received = await sessions.call(customerId, (session) => aicc.poll(session), { connect: false });
+        received = await sessions.longPoll(customerId, (session) => aicc.poll(session));
         failures = 0;
       } catch (err) {
         const delay = ERROR_BACKOFF_MS[Math.min(failures++, ERROR_BACKOFF_MS.length - 1)]!;

@@ -6,14 +6,14 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AccessTokens } from '../aicc/accessTokens.js';
 import type { PushSignatureVerifier } from '../aicc/authV2.js';
-import { PUSH_PATHS } from '../aicc/api.js';
+import { PUSH_PATHS, type Door } from '../aicc/api.js';
 import { PushBodySchema, normalizePush, type NormalizedMessage, type PushBody } from '../aicc/downlink.js';
 import type { AppendOutcome, Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
 import type { RateLimiter } from '../engine/limits.js';
 import { noteForLog } from '../http/requestLog.js';
-import type { Door, Metrics } from '../observability/metrics.js';
+import type { Metrics } from '../observability/metrics.js';
 import { appendAndPublish } from './appendAndPublish.js';
 import { checkReplayWindow, type PushTime } from './replayWindow.js';
 

@@ -2,9 +2,10 @@
 // Labels carry kinds and reasons, never a customer id or a token.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PUSH_PATHS, type Door } from '../aicc/api.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import type { TransportName } from '../protocol/index.js';
 
-export type Transport = 'websocket' | 'sse';
 
 export interface Metrics {
   registry: Registry;
@@ -24,11 +25,10 @@ export interface Metrics {
   lastPush: Gauge;
 }
 
-export type Door = 'pushMsg' | 'webhook';
-const DOORS: readonly Door[] = ['pushMsg', 'webhook'];
+const DOORS = Object.keys(PUSH_PATHS) as Door[];
 
 export interface MetricsOptions {
-  connectedClients: () => Record<Transport, number>;
+  connectedClients: () => Record<TransportName, number>;
   /** Resolves when the store can take writes (the readiness gauge asks it at each scrape). */
   ping: () => Promise<void>;
 }

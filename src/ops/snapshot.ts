@@ -7,13 +7,14 @@ import type { SettingInForce } from '../config.js';
 import type { ConversationSummary, Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import type { OpsAiccSession } from '../aiccSide.js';
+import type { TransportName } from '../protocol/index.js';
 import type { OpsJournal } from './journal.js';
 
 export interface OpsSources {
   journal: OpsJournal;
   engine: Engine;
   /** The customer connections open on this node. */
-  connections: () => Iterable<{ customerId: string; transportKind: 'websocket' | 'sse' }>;
+  connections: () => Iterable<{ customerId: string; transportKind: TransportName }>;
   /** The customer's AICC session as the engine keeps it, if any (no token). */
   session: (customerId: string) => Promise<OpsAiccSession | undefined>;
   settings: readonly SettingInForce[];

@@ -1,5 +1,6 @@
 // The frames of the customer stream (GET /v1/stream, docs/protocol.md), both ways. Types only.
 
+import type { GatewayErrorCode } from './errors.js';
 import type { ConversationState, DownLinkMsg, MessageEntry } from './messages.js';
 
 export interface HelloFrame {
@@ -48,6 +49,8 @@ export interface AckFrame extends SendAnswer {
 export interface ErrorFrame {
   type: 'error';
   clientMessageId?: string;
+  /** The gateway's error by name (INVALID_PARAMETER, RATE_LIMITED, AGENTS_UNAVAILABLE, …: docs/protocol.md). */
+  code: GatewayErrorCode;
   reason: string;
 }
 

@@ -2,6 +2,8 @@
 // messages (STATUS, QUEUE), and the conversation state derived from them. Types only: the server, the SDK and
 // the widget all import these, and the browser bundle must carry no server code.
 
+import type { StatusErrorCode } from './errors.js';
+
 /** Where a LOCATE message points: parsed from its `content` ("latitude/longitude/description"). */
 export interface Location {
   latitude: number;
@@ -38,8 +40,8 @@ export interface StatusMessage extends DownLinkMsg {
   /** The seq of the customer's message this status is about. */
   refSeq: number;
   status: 'sent' | 'failed';
-  /** When failed: the gateway's error code (a `GatewayError` code), for clients to word in their language. */
-  errorCode?: string;
+  /** When failed: why, by name, for clients to word in their language. */
+  errorCode?: StatusErrorCode;
   /** When failed: the reason in English, for logs and operators. */
   reason?: string;
   /** When AICC refused the message: its resultCode ('12': outside working hours). */

@@ -8,15 +8,17 @@
 import { Compile } from 'typebox/compile';
 import type { ClientFrameHandler } from '../delivery/streamRoute.js';
 import { GatewayError } from '../errors.js';
-import type { AckFrame } from '../protocol/index.js';
+import { CLIENT_MESSAGE_ID_PATTERN, type AckFrame } from '../protocol/index.js';
 import { inputOf, SendBody } from './routes.js';
+import type { AiccCalls } from './calls.js';
 import type { Uplink } from './uplink.js';
 
 const checkSend = Compile(SendBody);
+const CLIENT_MESSAGE_ID = new RegExp(CLIENT_MESSAGE_ID_PATTERN);
 
-export function uplinkFrames(uplink: Uplink | undefined): ClientFrameHandler {
+export function uplinkFrames(uplink: Uplink | undefined, calls: AiccCalls | undefined): ClientFrameHandler {
   return async (customerId, frame) => {
-    if (!uplink) throw new GatewayError('UPLINK_DISABLED', 'sending to the contact center is not configured');
+    if (!uplink || !calls) throw new GatewayError('UPLINK_DISABLED', 'sending to the contact center is not configured');
     switch (frame.type) {
       case 'send': {
         const { type: _type, ...body } = frame;
@@ -26,17 +28,17 @@ export function uplinkFrames(uplink: Uplink | undefined): ClientFrameHandler {
       }
       case 'transfer': {
         const id = frame.clientMessageId;
-        if (typeof id !== 'string' || !/^[A-Za-z0-9._:-]{1,64}$/.test(id)) {
+        if (typeof id !== 'string' || !CLIENT_MESSAGE_ID.test(id)) {
           throw new GatewayError('INVALID_PARAMETER', 'a transfer frame needs a clientMessageId');
         }
         return { type: 'ack', clientMessageId: id, ...(await uplink.transfer(customerId, id)) } satisfies AckFrame;
       }
       case 'typing':
-        uplink.typing(customerId);
+        calls.typing(customerId);
         return undefined;
       case 'read':
         if (!Number.isInteger(frame.seq) || (frame.seq as number) < 1) throw new GatewayError('INVALID_PARAMETER', 'a read frame needs seq');
-        await uplink.read(customerId, frame.seq as number);
+        await calls.read(customerId, frame.seq as number);
         return undefined;
       default:
         throw new GatewayError('INVALID_PARAMETER', `unknown frame type: ${frame.type.slice(0, 40)}`);

@@ -1,6 +1,6 @@
 // The customer's side of the robot (docs/protocol.md, "The robot"): rating one of its answers, and the phrases it
 // suggests while the customer types. Both are AICC calls the uplink makes for the customer with their own AICC
-// session, one call at a time per customer (src/aicc/robot.ts, uplink.ts); AICC's refusals become the gateway's
+// session, one call at a time per customer (src/aicc/robot.ts, calls.ts); AICC's refusals become the gateway's
 // answers, as every uplink call's do.
 
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -11,13 +11,13 @@ import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import type { RateLimiter } from '../engine/limits.js';
-import type { Uplink } from './uplink.js';
+import type { AiccCalls } from './calls.js';
 
 export interface RobotRoutesOptions {
   engine: Pick<Engine, 'conversation' | 'readBefore'>;
   customerTokens: CustomerTokens;
-  /** Absent when AICC_BASE_URL is unset: the routes then answer 503, saying so. */
-  uplink: Uplink | undefined;
+  /** Absent when AICC_BASE_URL is unset: the routes then answer 503. */
+  calls: AiccCalls | undefined;
   /** Suggestion lookups, counted per customer (on top of the per-address limit of every /v1/ route). */
   suggestionLimiter: RateLimiter;
 }
@@ -44,8 +44,8 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const ready = async (request: FastifyRequest) => {
     const { customerId } = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-    if (!options.uplink) throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
-    return { customerId, uplink: options.uplink };
+    if (!options.calls) throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
+    return { customerId, calls: options.calls };
   };
 
   typed.post(
@@ -58,7 +58,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       },
     },
     async (request) => {
-      const { customerId, uplink } = await ready(request);
+      const { customerId, calls } = await ready(request);
       const { interIdx, satisfied } = request.body;
       const comment = request.body.comment?.trim() ?? '';
       if (!satisfied && !comment) {
@@ -68,7 +68,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       if (!(await isRobotAnswer(options.engine, customerId, interIdx))) {
         throw new GatewayError('INVALID_PARAMETER', "interIdx: not a robot answer in this customer's conversation");
       }
-      await uplink.rateRobotAnswer(customerId, { interIdx, satisfied, ...(comment ? { comment } : {}) });
+      await calls.rateRobotAnswer(customerId, { interIdx, satisfied, ...(comment ? { comment } : {}) });
       request.log.info({ customerId, interIdx, satisfied }, 'robot answer rated');
       return { resultCode: SUCCESS.resultCode, resultDesc: 'thank you' };
     },
@@ -84,7 +84,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       },
     },
     async (request, reply) => {
-      const { customerId, uplink } = await ready(request);
+      const { customerId, calls } = await ready(request);
       // A read: when the shared counter cannot be reached, it goes through (as the per-address limit does).
       const { allowed, retryAfterSeconds } = await options.suggestionLimiter
         .take(customerId)
@@ -97,7 +97,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       const { state } = await options.engine.conversation(customerId);
       const text = request.query.q.trim();
       if (state.phase !== 'bot' || !text) return { suggestions: [] };
-      return { suggestions: await uplink.suggest(customerId, text, aiccLocale(request.query.locale)) };
+      return { suggestions: await calls.suggest(customerId, text, aiccLocale(request.query.locale)) };
     },
   );
 };

@@ -7,12 +7,14 @@ import { Type, type Static } from 'typebox';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { AgentHours } from './agentHours.js';
 import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
-import { UPLOAD_TYPES, type MediaCache } from '../delivery/mediaCache.js';
+import type { MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
+import { CLIENT_MESSAGE_ID_PATTERN, UPLOAD_TYPES } from '../protocol/index.js';
 import type { UplinkInput } from '../conversation/entries.js';
+import type { AiccCalls } from './calls.js';
 import type { Uplink } from './uplink.js';
 
-const ClientMessageId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+const ClientMessageId = Type.String({ pattern: CLIENT_MESSAGE_ID_PATTERN });
 
 export const SendBody = Type.Union([
   Type.Object({ clientMessageId: ClientMessageId, kind: Type.Literal('text'), text: Type.String({ minLength: 1, maxLength: 1000 }) }),
@@ -39,6 +41,8 @@ export interface UplinkRoutesOptions {
   customerTokens: CustomerTokens;
   /** Absent when AICC_BASE_URL is unset: every route then answers 503, saying so. */
   uplink: Uplink | undefined;
+  /** The plain calls (typing, read, surveys, uploads, leaving a message); absent with the uplink. */
+  calls: AiccCalls | undefined;
   aicc: AiccClient | undefined;
   agentHours?: AgentHours | undefined;
   cache: MediaCache;
@@ -49,10 +53,10 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   const ready = async (request: FastifyRequest) => {
     const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-    if (!options.uplink || !options.aicc) {
+    if (!options.uplink || !options.calls || !options.aicc) {
       throw new GatewayError('UPLINK_DISABLED', 'sending to the contact center is not configured (AICC_BASE_URL)');
     }
-    return { customerId: identity.customerId, uplink: options.uplink, aicc: options.aicc };
+    return { customerId: identity.customerId, uplink: options.uplink, calls: options.calls, aicc: options.aicc };
   };
 
   typed.post('/v1/messages', { schema: { body: SendBody } }, async (request, reply) => {
@@ -71,14 +75,14 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
   );
 
   typed.post('/v1/typing', async (request, reply) => {
-    const { customerId, uplink } = await ready(request);
-    uplink.typing(customerId);
+    const { customerId, calls } = await ready(request);
+    calls.typing(customerId);
     return reply.status(204).send();
   });
 
   typed.post('/v1/read', { schema: { body: Type.Object({ seq: Type.Integer({ minimum: 1 }) }) } }, async (request, reply) => {
-    const { customerId, uplink } = await ready(request);
-    await uplink.read(customerId, request.body.seq);
+    const { customerId, calls } = await ready(request);
+    await calls.read(customerId, request.body.seq);
     return reply.status(204).send();
   });
 
@@ -93,8 +97,8 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const { customerId, uplink } = await ready(request);
-      await uplink.leaveMessage(customerId, request.body.phone ?? '', request.body.message);
+      const { customerId, calls } = await ready(request);
+      await calls.leaveMessage(customerId, request.body.phone ?? '', request.body.message);
       return { resultCode: '0', resultDesc: 'message left' };
     },
   );
@@ -107,8 +111,8 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
   });
 
   typed.get('/v1/survey', async (request) => {
-    const { customerId, uplink } = await ready(request);
-    return uplink.surveyMode(customerId, (request.query as { language?: string }).language);
+    const { customerId, calls } = await ready(request);
+    return calls.surveyMode(customerId, (request.query as { language?: string }).language);
   });
 
   typed.post(
@@ -126,9 +130,9 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const { customerId, uplink } = await ready(request);
+      const { customerId, calls } = await ready(request);
       const { evaluation, comment, npsScore, resolved } = request.body;
-      await uplink.saveSurvey(customerId, {
+      await calls.saveSurvey(customerId, {
         evaluation,
         comment: comment ?? '',
         ...(npsScore !== undefined ? { npsScore } : {}),
@@ -144,20 +148,20 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       done(null, body),
     );
     uploads.post('/v1/uploads', { bodyLimit: options.uploadMaxBytes }, async (request, reply) => {
-      const { uplink, customerId } = await ready(request);
+      const { customerId, calls } = await ready(request);
       const mime = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const kind = UPLOAD_TYPES[mime];
       const bytes = request.body as Buffer;
       if (!kind || !Buffer.isBuffer(bytes)) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `uploads must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
       if (bytes.length === 0) throw new GatewayError('INVALID_PARAMETER', 'the upload is empty');
       const name = String((request.query as { name?: unknown }).name ?? `upload.${kind.fileType}`).slice(0, 200);
-      const objectKey = await uplink.upload(customerId, kind.fileType, bytes).catch((err: Error) => {
+      const objectKey = await calls.upload(customerId, kind.fileType, bytes).catch((err: Error) => {
         request.log.warn({ err: { message: err.message } }, 'upload to AICC failed');
         throw new GatewayError('UPSTREAM_FAILED', 'the file could not be uploaded to the contact center');
       });
       // The customer sees their own file from the cache, without a download from AICC.
       options.cache.put(objectKey, bytes, mime);
-      await uplink.uploaded(customerId, { objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name });
+      await calls.uploaded(customerId, { objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name });
       return reply.status(201).send({ objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name, size: bytes.length });
     });
   });

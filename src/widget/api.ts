@@ -2,7 +2,7 @@
 // fetches. The conversation goes through one SDK client (history, the stream, send, upload, transfer, typing,
 // read); the two visitor calls, which the SDK has no business making, are here too.
 
-import { endpoint } from '../client/http.js';
+import { endpoint, refusal } from '../client/http.js';
 import { GatewayClient, GatewayClientError } from '../client/index.js';
 
 /** An anonymous visitor's identity, as POST /v1/visitors and /v1/visitors/refresh answer it. */
@@ -36,6 +36,6 @@ async function postVisitor(gateway: string, path: string, token: string | undefi
   } catch (error) {
     throw new GatewayClientError('HTTP', `POST ${path} failed`, { cause: error });
   }
-  if (!res.ok) throw new GatewayClientError(res.status === 401 ? 'TOKEN_REFUSED' : 'HTTP', `POST ${path} answered ${res.status}`, { status: res.status });
+  if (!res.ok) throw refusal(`POST ${path}`, res.status, await res.text().catch(() => ''));
   return (await res.json()) as Visitor;
 }

@@ -3,7 +3,7 @@
 // here too, from their codes (the SDK's, and the gateway's in STATUS entries), never from the English text the
 // gateway or the SDK put in them.
 
-import type { GatewayClientError } from '../client/index.js';
+import type { GatewayClientError, GatewayErrorCode } from '../client/index.js';
 
 export type Lang = 'en' | 'zh-CN';
 
@@ -89,6 +89,11 @@ const en = {
     unavailable: 'This is not available right now.',
     refused: 'The chat service refused the request.',
     other: 'Something went wrong. Try again.',
+    agentsAway: 'No agent is working now. You can leave a message.',
+    changedRetry: 'This message was already sent with other words. Write it again as a new message.',
+    tooLong: 'The message is too long. Shorten it and send it again.',
+    unsupportedFile: 'This kind of file cannot be sent. Send a picture (JPG, PNG, BMP), a recording (MP3, AAC), a video (MP4) or a text file (TXT, CSV).',
+    upstream: 'The contact center could not take this right now. Try again later.',
   },
   attachmentKinds: { IMAGE: 'an image', AUDIO: 'a recording', VIDEO: 'a video', DOCUMENT: 'a file', LOCATE: 'a location' } as Record<string, string>,
 };
@@ -175,6 +180,11 @@ const zh: Strings = {
     unavailable: '此功能暂不可用。',
     refused: '聊天服务拒绝了此请求。',
     other: '出错了，请重试。',
+    agentsAway: '当前没有客服在线，您可以留言。',
+    changedRetry: '这条消息已用其他内容发送过，请作为新消息重新输入。',
+    tooLong: '消息太长，请缩短后再发送。',
+    unsupportedFile: '不支持此类文件。可发送图片（JPG、PNG、BMP）、语音（MP3、AAC）、视频（MP4）或文本文件（TXT、CSV）。',
+    upstream: '客服中心暂时无法处理，请稍后再试。',
   },
   attachmentKinds: { IMAGE: '一张图片', AUDIO: '一段语音', VIDEO: '一段视频', DOCUMENT: '一个文件', LOCATE: '一个位置' },
 };
@@ -200,10 +210,29 @@ export function notSentText(t: Strings, errorCode: string | undefined): string |
   return t.notSentBecause[errorCode] ?? t.notSentBecause.UNEXPECTED;
 }
 
-/** The words for an error of the SDK's (a rejected send, upload, transfer), from its code and HTTP status. */
+/** The words for each error the gateway names (its answer's `code`) that the customer can act on. */
+const WORDS_FOR_CODE: Partial<Record<GatewayErrorCode, keyof Strings['requestFailed']>> = {
+  AGENTS_UNAVAILABLE: 'agentsAway',
+  CHANGED_RETRY: 'changedRetry',
+  TOO_LONG: 'tooLong',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupportedFile',
+  PAYLOAD_TOO_LARGE: 'tooLarge',
+  RATE_LIMITED: 'tooMany',
+  TOO_MANY_CONNECTIONS: 'tooMany',
+  UNAUTHORIZED: 'token',
+  UPLINK_DISABLED: 'unavailable',
+  SHUTTING_DOWN: 'unavailable',
+  UPSTREAM_FAILED: 'upstream',
+  INVALID_PARAMETER: 'refused',
+};
+
+/** The words for an error of the SDK's (a rejected send, upload, transfer): by the gateway's error code, else (an
+ *  answer without one, such as a proxy's) by the SDK's code and the HTTP status. */
 export function errorText(t: Strings, error: unknown): string {
-  const { code, status } = (error ?? {}) as Partial<Pick<GatewayClientError, 'code' | 'status'>>;
+  const { code, status, gatewayCode } = (error ?? {}) as Partial<Pick<GatewayClientError, 'code' | 'status' | 'gatewayCode'>>;
   const words = t.requestFailed;
+  const named = gatewayCode ? WORDS_FOR_CODE[gatewayCode] : undefined;
+  if (named) return words[named];
   if (code === 'TOKEN_REFUSED' || code === 'TOKEN_REFRESH_FAILED') return words.token;
   if (code !== 'HTTP') return words.other;
   if (status === undefined) return words.network;

@@ -2,6 +2,7 @@
 // typing indicator, suggestions, the composer) and the image viewer. It knows nothing of the gateway: the chat
 // controller (chat.ts) tells it what to show and hears what the customer does through `PanelActions`.
 
+import { UPLOAD_TYPES } from '../protocol/index.js';
 import { h, icon } from './dom.js';
 import type { Strings } from './i18n.js';
 import { Typeahead } from './typeahead.js';
@@ -75,7 +76,7 @@ export class Panel {
     this.#endedBar = h('div', { class: 'ended-bar', hidden: true }, restart);
     this.#input = h('textarea', { rows: '1', class: 'input', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '1000', enterkeyhint: 'send' });
     this.#typeahead = new Typeahead(this.#input, t, (text) => actions.suggest(text), () => this.#grow());
-    const file = h('input', { type: 'file', class: 'file', hidden: true, accept: 'image/jpeg,image/png,image/bmp,audio/mpeg,audio/aac,video/mp4,text/plain,text/csv', tabindex: '-1' });
+    const file = h('input', { type: 'file', class: 'file', hidden: true, accept: Object.keys(UPLOAD_TYPES).join(','), tabindex: '-1' });
     const attach = h('button', { type: 'button', class: 'icon-btn attach', title: t.attach, 'aria-label': t.attach }, icon('attach'));
     const locate = h('button', { type: 'button', class: 'icon-btn locate', title: t.location, 'aria-label': t.location }, icon('pin'));
     const send = h('button', { type: 'submit', class: 'send', title: t.send, 'aria-label': t.send }, icon('send'));

@@ -98,7 +98,7 @@ export class Session {
   }
 }
 
-/** A clientMessageId: unique, and within the uplink's pattern (^[A-Za-z0-9._:-]{1,64}$). */
+/** A clientMessageId: unique, and within the protocol's CLIENT_MESSAGE_ID_PATTERN. */
 export function newClientMessageId(): string {
   const random = typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   return `w-${random}`;

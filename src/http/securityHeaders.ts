@@ -1,0 +1,15 @@
+// The security headers of every answer; the pages the gateway serves (the demo page, /ops) add their own
+// Content-Security-Policy.
+
+import type { FastifyInstance } from 'fastify';
+
+/** Headers every answer carries; pages we serve add their own Content-Security-Policy. */
+export function installSecurityHeaders(app: FastifyInstance, options: { tls: boolean }): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
+    if (options.tls) reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+}
