@@ -118,7 +118,7 @@ describe('the operator page', () => {
     assert.equal(script.body.resultCode, '3');
     const wrong = await gw.request('GET', '/ops/api/state', undefined, { authorization: 'Bearer not-the-token' });
     assert.equal(wrong.status, 401);
-    assert.deepEqual(Object.keys(wrong.body).sort(), ['resultCode', 'resultDesc']);
+    assert.deepEqual(Object.keys(wrong.body).sort(), ['code', 'resultCode', 'resultDesc']);
 
     const browser = await fetch(`${gw.url}/ops`, { headers: { accept: 'text/html' } });
     assert.equal(browser.status, 401);
