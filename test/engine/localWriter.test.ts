@@ -143,7 +143,7 @@ describe('local engine: a file written by an older gateway', () => {
     PRAGMA user_version = 1;
   `;
 
-  it('moves schema 1 to schema 2 keeping every message, seq, dedupe key, state and grant', async () => {
+  it('moves schema 1 to schema 3 keeping every message, seq, dedupe key, state and grant', async () => {
     const dir = tempDir();
     const agentState = { phase: 'agent', canSend: true, seq: 2, agentNickname: 'Lily' };
     const old = [
@@ -189,7 +189,7 @@ describe('local engine: a file written by an older gateway', () => {
 
       const after = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
       try {
-        assert.equal(after.pragma('user_version', { simple: true }), 2);
+        assert.equal(after.pragma('user_version', { simple: true }), 3);
         const tables = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[];
         assert.deepEqual(tables.map((t) => t.name), ['customers', 'media_grants', 'messages']);
         assert.equal((after.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, old.length + 3);
@@ -205,13 +205,13 @@ describe('local engine: a file written by an older gateway', () => {
   it('refuses a file from a newer gateway and leaves it as it was', async () => {
     const dir = tempDir();
     const file = new Database(join(dir, 'gateway.sqlite'));
-    file.pragma('user_version = 3');
+    file.pragma('user_version = 4');
     file.close();
     try {
-      await assert.rejects(open(dir), /newer gateway \(schema 3/);
+      await assert.rejects(open(dir), /newer gateway \(schema 4/);
       const after = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
       try {
-        assert.equal(after.pragma('user_version', { simple: true }), 3);
+        assert.equal(after.pragma('user_version', { simple: true }), 4);
         assert.equal((after.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n, 0);
       } finally {
         after.close();

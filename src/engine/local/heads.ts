@@ -1,9 +1,11 @@
 // Each customer's head (its key in the file, last seq and conversation state) as the writer thread last
-// committed it. The writer is the only one that writes the file, so after the first read of a customer its head
+// committed it. A head is read from the file when its customer is first written to (never all at start: a store
+// of millions of messages opens at once), and the writer is the only one that writes the file, so from then on it
 // is known without asking SQLite again. A transaction works on a staged copy: its heads become the known ones
 // only once it committed, and are dropped when it rolled back. Bounded: the customers written longest ago are
 // forgotten first (and read again from the file when they come back).
 
+import { INITIAL_STATE } from '../../conversation/state.js';
 import type { ConversationState } from '../../protocol/index.js';
 
 export interface Head {
@@ -14,6 +16,28 @@ export interface Head {
 }
 
 export const DEFAULT_HEADS_CAPACITY = 100_000;
+
+/** A row of QUERIES.head (queries.ts). */
+export interface HeadRow {
+  key: number;
+  floor_seq: number;
+  floor_state: string | null;
+  newest_seq: number | null;
+  state_seq: number | null;
+  state: string | null;
+}
+
+/** The newer of the customer's newest message and its floor (database.ts). */
+export function headOf(row: HeadRow | undefined): Head {
+  if (!row) return { key: 0, lastSeq: 0, state: INITIAL_STATE };
+  const fromMessage = row.state_seq !== null && row.state_seq >= row.floor_seq;
+  const state = fromMessage ? row.state : row.floor_state;
+  return {
+    key: row.key,
+    lastSeq: Math.max(row.floor_seq, row.newest_seq ?? 0),
+    state: state ? (JSON.parse(state) as ConversationState) : INITIAL_STATE,
+  };
+}
 
 export class Heads {
   private readonly known = new Map<string, Head>();

@@ -11,10 +11,13 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
-import { INITIAL_STATE, stateInputOf } from '../../conversation/state.js';
+import { stateInputOf } from '../../conversation/state.js';
 import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { mediaGrantOf } from '../mediaGrants.js';
 import { openDatabase } from './database.js';
+import { dedupeTimeOf } from './dedupeTime.js';
+import { headOf, type HeadRow } from './heads.js';
+import { QUERIES } from './queries.js';
 import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
 import { serializeMessage } from '../messageJson.js';
@@ -57,10 +60,10 @@ export class LocalEngine implements Engine {
   private readonly sessions: LocalSessions;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;
   private readonly selectBefore: Database.Statement<[string, number, number], Row>;
-  private readonly selectCustomer: Database.Statement<[string], { last_seq: number; state: string | null }>;
+  private readonly selectHead: Database.Statement<[string], HeadRow>;
   private readonly selectFirstSeq: Database.Statement<[string], { first: number | null }>;
   private readonly selectGrant: Database.Statement<[string, string], { grant_json: string }>;
-  private readonly selectStored: Database.Statement<[string, string], { found: number }>;
+  private readonly selectStored: Database.Statement<[number, string, string], { found: number }>;
 
   private constructor(
     private readonly options: LocalEngineOptions,
@@ -68,19 +71,12 @@ export class LocalEngine implements Engine {
   ) {
     this.reader = openDatabase(path, options);
     this.sessions = new LocalSessions(options.dataDir, options.busyTimeoutMs);
-    // Messages name their customer by its key (database.ts): the subquery finds it once, then the index is read.
-    const customer = '(SELECT key FROM customers WHERE id = ?)';
-    this.selectSince = this.reader.prepare(
-      `SELECT seq, body, stored_at, state FROM messages WHERE customer = ${customer} AND seq > ? ORDER BY seq LIMIT ?`,
-    );
-    this.selectBefore = this.reader.prepare(
-      `SELECT seq, body, stored_at, state FROM messages WHERE customer = ${customer} AND seq < ? ORDER BY seq DESC LIMIT ?`,
-    );
-    this.selectCustomer = this.reader.prepare('SELECT last_seq, state FROM customers WHERE id = ?');
-    this.selectFirstSeq = this.reader.prepare(`SELECT min(seq) AS first FROM messages WHERE customer = ${customer}`);
-    this.selectGrant = this.reader.prepare('SELECT grant_json FROM media_grants WHERE customer_id = ? AND media_id = ?');
-    // One lookup in the (customer, dedupe_key) unique index per message.
-    this.selectStored = this.reader.prepare(`SELECT 1 AS found FROM messages WHERE customer = ${customer} AND dedupe_key = ?`);
+    this.selectSince = this.reader.prepare(QUERIES.readSince);
+    this.selectBefore = this.reader.prepare(QUERIES.readBefore);
+    this.selectHead = this.reader.prepare(QUERIES.head);
+    this.selectFirstSeq = this.reader.prepare(QUERIES.firstSeq);
+    this.selectGrant = this.reader.prepare(QUERIES.mediaGrant);
+    this.selectStored = this.reader.prepare(QUERIES.isStored);
   }
 
   /** Opens (creating when needed) the database in dataDir; fails when the store cannot be opened. */
@@ -112,7 +108,9 @@ export class LocalEngine implements Engine {
   async allStored(messages: readonly NormalizedMessage[]): Promise<boolean> {
     try {
       // Stops at the first message not stored: a new push (the usual case) costs one lookup.
-      return messages.every((msg) => !msg.ephemeral && this.selectStored.get(msg.customerId, msg.dedupeKey) !== undefined);
+      return messages.every(
+        (msg) => !msg.ephemeral && this.selectStored.get(dedupeTimeOf(msg), msg.customerId, msg.dedupeKey) !== undefined,
+      );
     } catch (err) {
       throw storeError(err);
     }
@@ -138,12 +136,13 @@ export class LocalEngine implements Engine {
 
   async conversation(customerId: string): Promise<ConversationSummary> {
     try {
-      const customer = this.selectCustomer.get(customerId);
+      const row = this.selectHead.get(customerId);
+      const head = headOf(row);
       return {
         customerId,
-        state: customer?.state ? JSON.parse(customer.state) : INITIAL_STATE,
-        lastSeq: customer?.last_seq ?? 0,
-        firstSeq: customer ? this.selectFirstSeq.get(customerId)?.first ?? 0 : 0,
+        state: head.state,
+        lastSeq: head.lastSeq,
+        firstSeq: row ? this.selectFirstSeq.get(customerId)?.first ?? 0 : 0,
       };
     } catch (err) {
       throw storeError(err);
@@ -316,11 +315,12 @@ function startWriter(data: WriterData): Promise<Worker> {
 
 /** The pushes as the writer takes them: flat arrays of strings, each message serialized once. */
 function batchOf(pushes: Pending[]): AppendBatch {
-  const batch: AppendBatch = { customers: [], dedupeKeys: [], controlTypes: [], bodies: [], stateInputs: [], grants: [] };
+  const batch: AppendBatch = { customers: [], dedupeKeys: [], dedupeTimes: [], controlTypes: [], bodies: [], stateInputs: [], grants: [] };
   for (const { messages } of pushes) {
     for (const msg of messages) {
       batch.customers.push(msg.customerId);
       batch.dedupeKeys.push(msg.dedupeKey);
+      batch.dedupeTimes.push(dedupeTimeOf(msg));
       batch.controlTypes.push(msg.message.controlType);
       batch.bodies.push(serializeMessage(msg.message));
       batch.stateInputs.push(stateInputOf(msg.message));

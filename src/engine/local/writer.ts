@@ -3,11 +3,12 @@
 // It also keeps each customer's conversation state, advanced in the transaction that stores the message.
 
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { INITIAL_STATE, nextState, type StateInput } from '../../conversation/state.js';
+import { nextState, type StateInput } from '../../conversation/state.js';
 import type { ConversationState } from '../../protocol/index.js';
 import type { MediaGrant } from '../types.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
-import { Heads, type StagedHeads } from './heads.js';
+import { Heads, headOf, type HeadRow, type StagedHeads } from './heads.js';
+import { QUERIES } from './queries.js';
 
 /**
  * The messages of a batch of pushes, in order, as parallel flat arrays of strings (cheap to copy between threads,
@@ -16,6 +17,8 @@ import { Heads, type StagedHeads } from './heads.js';
 export interface AppendBatch {
   customers: string[];
   dedupeKeys: string[];
+  /** The time leading each dedupe key in its index (dedupeTime.ts). */
+  dedupeTimes: number[];
   controlTypes: string[];
   /** Each message as JSON, serialized once on the main thread (and reused there for the stream frames). */
   bodies: string[];
@@ -54,10 +57,10 @@ export interface WriterData extends DatabaseOptions {
 const port = parentPort!;
 const { path, ...options } = workerData as WriterData;
 const db = openDatabase(path, options);
-migrate(db);
-// Every message adds to three indexes whose pages are spread over the file: keep more of them in memory than
-// SQLite's 2 MB default, so an insert rarely has to read a page back (about a fifth more rows/s measured).
+// A message adds to the (customer, seq) index, whose pages are spread over the file: keep more of them in memory
+// than SQLite's 2 MB default, so an insert rarely has to read a page back (about a fifth more rows/s measured).
 db.pragma('cache_size = -32768');
+migrate(db);
 // SQLite copies the WAL back into the file (a checkpoint, with its own fsync) on the commit that takes the WAL past
 // this many pages. Its default, 1,000 pages (4 MB), checkpoints every few commits under load, and each one copies
 // index pages the next commits change again; at 16,000 pages (64 MB) a page changed by many commits is copied
@@ -66,43 +69,30 @@ const WAL_LIMIT_BYTES = 64 * 2 ** 20;
 db.pragma(`wal_autocheckpoint = ${WAL_LIMIT_BYTES / (db.pragma('page_size', { simple: true }) as number)}`);
 db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
 
-const findByDedupeKey = db.prepare<[number, string], { seq: number; body: string; stored_at: number }>(
-  'SELECT seq, body, stored_at FROM messages WHERE customer = ? AND dedupe_key = ?',
-);
-const readCustomer = db.prepare<[string], { key: number; last_seq: number; state: string | null }>(
-  'SELECT key, last_seq, state FROM customers WHERE id = ?',
-);
+const findByDedupeKey = db.prepare<[number, number, string], { seq: number; body: string; stored_at: number }>(QUERIES.duplicate);
+const readHead = db.prepare<[string], HeadRow>(QUERIES.head);
 const insertCustomer = db.prepare<[string], { key: number }>('INSERT INTO customers (id, last_seq) VALUES (?, 0) RETURNING key');
-const writeCustomer = db.prepare<[number, string, number]>('UPDATE customers SET last_seq = ?, state = ? WHERE key = ?');
 // Both unique indexes (seq, dedupe key) make a conflicting row a no-op; only then is anything read back.
 const insertMessage = db.prepare(
-  `INSERT INTO messages (customer, seq, dedupe_key, control_type, body, stored_at, state)
-   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  `INSERT INTO messages (customer, seq, ts, dedupe_key, control_type, body, stored_at, state)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 );
-const purgeBatch = db.prepare(
-  'DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE stored_at < ? ORDER BY stored_at LIMIT ?)',
-);
+const oldestMessages = db.prepare<[number, number], { id: number; customer: number; seq: number }>(QUERIES.oldest);
+const stateAsOf = db.prepare<[number, number], { seq: number; state: string }>(QUERIES.stateAsOf);
+const raiseFloor = db.prepare<[number, string | null, number, number]>(QUERIES.raiseFloor);
+const deleteMessage = db.prepare<[number]>(QUERIES.deleteMessage);
 const insertGrant = db.prepare(
   `INSERT INTO media_grants (customer_id, media_id, grant_json, granted_at) VALUES (?, ?, ?, ?)
    ON CONFLICT (customer_id, media_id) DO UPDATE SET granted_at = excluded.granted_at`,
 );
-const purgeGrants = db.prepare(
-  'DELETE FROM media_grants WHERE rowid IN (SELECT rowid FROM media_grants WHERE granted_at < ? ORDER BY granted_at LIMIT ?)',
-);
+const purgeGrants = db.prepare(QUERIES.purgeGrants);
 const selectOne = db.prepare('SELECT 1');
 
 function grant(customerId: string, item: MediaGrant, at: number): void {
   insertGrant.run(customerId, item.mediaId, JSON.stringify(item), at);
 }
 
-const heads = new Heads((customerId) => {
-  const row = readCustomer.get(customerId);
-  return {
-    key: row?.key ?? 0,
-    lastSeq: row?.last_seq ?? 0,
-    state: row?.state ? (JSON.parse(row.state) as ConversationState) : INITIAL_STATE,
-  };
-});
+const heads = new Heads((customerId) => headOf(readHead.get(customerId)));
 
 /**
  * Bounds one transaction, so one commit never holds the lock (and the pushes waiting on it) for long. A batch
@@ -116,9 +106,8 @@ const MAX_MESSAGES_PER_COMMIT = 4096;
 const appendGroup = db.transaction((batches: AppendBatch[]): AppendResult[] => {
   const storedAt = Date.now();
   const staged = heads.stage();
-  const results = batches.map((batch) => appendBatch(batch, staged, storedAt));
-  for (const [, head] of staged.changed()) writeCustomer.run(head.lastSeq, JSON.stringify(head.state), head.key);
-  return results;
+  // The customers' rows are not written: a head is read back from the messages themselves (heads.ts).
+  return batches.map((batch) => appendBatch(batch, staged, storedAt));
 }).immediate;
 
 function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number): AppendResult {
@@ -135,14 +124,15 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
       const after = nextState(head.state, batch.stateInputs[i]!, seq);
       const changed = after !== head.state;
       const stateJson = changed ? JSON.stringify(after) : null;
-      const inserted = insertMessage.run(head.key, seq, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
+      const ts = batch.dedupeTimes[i]!;
+      const inserted = insertMessage.run(head.key, seq, ts, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
       if (inserted.changes === 1) {
         staged.advance(customerId, seq, after);
         result.seqs[i] = seq;
         if (changed) result.states.push([i, after]);
         break;
       }
-      const existing = findByDedupeKey.get(head.key, batch.dedupeKeys[i]!);
+      const existing = findByDedupeKey.get(ts, head.key, batch.dedupeKeys[i]!);
       if (existing) {
         result.seqs[i] = existing.seq;
         result.duplicates.push([i, existing.seq, existing.stored_at, existing.body]);
@@ -155,6 +145,20 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
   }
   return result;
 }
+
+/**
+ * Deletes up to `limit` of the messages stored before the cutoff, oldest first. A customer's head is read from its
+ * newest message, so before a customer's messages go its floor is raised to the newest seq deleted (and the state
+ * as of that seq): a customer whose every message expired carries on from there, and never reuses a seq.
+ */
+const purge = db.transaction((cutoffMs: number, limit: number): number => {
+  const rows = oldestMessages.all(cutoffMs, limit);
+  const newestGone = new Map<number, number>();
+  for (const { customer, seq } of rows) newestGone.set(customer, Math.max(seq, newestGone.get(customer) ?? 0));
+  for (const [customer, seq] of newestGone) raiseFloor.run(seq, stateAsOf.get(customer, seq)?.state ?? null, customer, seq);
+  for (const { id } of rows) deleteMessage.run(id);
+  return rows.length;
+});
 
 type AppendRequest = Extract<WriterRequest, { type: 'append' }>;
 
@@ -205,7 +209,7 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
     switch (request.type) {
       case 'purge':
         purgeGrants.run(request.cutoffMs, request.limit);
-        reply({ id: request.id, ok: true, result: purgeBatch.run(request.cutoffMs, request.limit).changes });
+        reply({ id: request.id, ok: true, result: purge(request.cutoffMs, request.limit) });
         break;
       case 'grant': {
         const at = Date.now();

@@ -1,0 +1,34 @@
+// Every query the local engine reads messages with, in one place, so that a test can check with EXPLAIN QUERY
+// PLAN that each one walks an index rather than the table (test/engine/localSchema3.test.ts).
+
+// Messages name their customer by its key (database.ts): the subquery finds it once, then the index is read.
+const CUSTOMER = '(SELECT key FROM customers WHERE id = ?)';
+
+export const QUERIES = {
+  readSince: `SELECT seq, body, stored_at, state FROM messages WHERE customer = ${CUSTOMER} AND seq > ? ORDER BY seq LIMIT ?`,
+  readBefore: `SELECT seq, body, stored_at, state FROM messages WHERE customer = ${CUSTOMER} AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  /**
+   * A customer's head as the file holds it: its newest message (and the newest one that changed its state), or
+   * the floor its row keeps when retention deleted those (database.ts); heads.ts takes the newer. Each part is one
+   * step down an index.
+   */
+  head: `
+    SELECT c.key, c.last_seq AS floor_seq, c.state AS floor_state,
+      (SELECT max(seq) FROM messages WHERE customer = c.key) AS newest_seq,
+      (SELECT max(seq) FROM messages WHERE customer = c.key AND state IS NOT NULL) AS state_seq,
+      (SELECT state FROM messages WHERE customer = c.key AND state IS NOT NULL ORDER BY seq DESC LIMIT 1) AS state
+    FROM customers c WHERE c.id = ?`,
+  firstSeq: `SELECT min(seq) AS first FROM messages WHERE customer = ${CUSTOMER}`,
+  /** allStored: one lookup in the (ts, customer, dedupe_key) unique index per message. */
+  isStored: `SELECT 1 AS found FROM messages WHERE ts = ? AND customer = ${CUSTOMER} AND dedupe_key = ?`,
+  /** The writer, when an insert met the dedupe index: the message first stored under that key. */
+  duplicate: 'SELECT seq, body, stored_at FROM messages WHERE ts = ? AND customer = ? AND dedupe_key = ?',
+  /** Retention: the oldest messages, with what their customers' floors need. */
+  oldest: 'SELECT id, customer, seq FROM messages WHERE stored_at < ? ORDER BY stored_at LIMIT ?',
+  stateAsOf: 'SELECT seq, state FROM messages WHERE customer = ? AND seq <= ? AND state IS NOT NULL ORDER BY seq DESC LIMIT 1',
+  raiseFloor: 'UPDATE customers SET last_seq = ?, state = coalesce(?, state) WHERE key = ? AND last_seq < ?',
+  deleteMessage: 'DELETE FROM messages WHERE id = ?',
+  mediaGrant: 'SELECT grant_json FROM media_grants WHERE customer_id = ? AND media_id = ?',
+  purgeGrants:
+    'DELETE FROM media_grants WHERE rowid IN (SELECT rowid FROM media_grants WHERE granted_at < ? ORDER BY granted_at LIMIT ?)',
+} as const;
