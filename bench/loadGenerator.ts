@@ -1,5 +1,5 @@
 // The pushMsg load generator, run as its own process so that it never shares an event loop with the server it
-// measures. Every body is built before the clock starts, each with messageCodes used nowhere else (a reused
+// measures. Every body is built before the clock starts, each message with words used nowhere else (a reused
 // body is a cheap duplicate for the gateway and would inflate its figure); a pooled undici client keeps
 // `connections` requests in flight, one per connection (closed loop). The same bodies go to the bare route and
 // to the gateway, so the bare route's figure is this generator's own ceiling.
@@ -16,7 +16,7 @@ export interface GeneratorOptions {
   durationSeconds: number;
   /** Bodies built up front (warm-up included); the run ends early, and says so, when they run out. */
   maxBodies: number;
-  /** Makes this run's messageCodes unique across runs against the same store. */
+  /** Makes this run's messages unique across runs against the same store. */
   tag: string;
   customers: number;
 }
@@ -40,7 +40,10 @@ export interface GeneratorResult {
 const PATH = '/apiaccess/ccmessaging/pushMsg';
 const SUCCESS = '"resultCode":"0"';
 
-/** One push body as bytes; built by concatenation, since JSON.stringify of millions of messages takes seconds. */
+/**
+ * One push body as bytes; built by concatenation, since JSON.stringify of millions of messages takes seconds.
+ * As AICC sends them, messageCode null (docs/aicc.md): the gateway knows each message by a hash of it.
+ */
 export function buildBodies(options: Pick<GeneratorOptions, 'messagesPerPush' | 'maxBodies' | 'tag' | 'customers'>): Buffer[] {
   const now = Date.now();
   const bodies: Buffer[] = new Array(options.maxBodies);
@@ -53,8 +56,8 @@ export function buildBodies(options: Pick<GeneratorOptions, 'messagesPerPush' | 
         (m === 0 ? '' : ',') +
         '{"channel":"WEB","from":"202105284494222653","to":"bench-customer-' + (sequence % options.customers) +
         '","controlType":"CHAT","sourceType":"AGENT","mediaType":"TEXT","senderNickname":"Agent Smith","timestamp":' + now +
-        ',"content":"Thank you for waiting. Let me check the status of your order for you right away.","messageCode":"' +
-        options.tag + '-' + sequence + '"}';
+        ',"content":"Thank you for waiting. Let me check the status of your order ' + options.tag + '-' + sequence +
+        ' for you right away.","messageCode":null}';
     }
     bodies[b] = Buffer.from('{"messages":[' + messages + '],"timestamp":' + now + '}');
   }

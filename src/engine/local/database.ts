@@ -10,7 +10,7 @@ export interface DatabaseOptions {
   busyTimeoutMs: number;
 }
 
-const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 3;
 
 const TABLES = `
   -- key: the customer's number in the message indexes, where a small integer takes a fraction of the room of
