@@ -16,7 +16,7 @@ import { LocalEngine } from '../../src/engine/local/index.js';
 import { QUERIES } from '../../src/engine/local/queries.js';
 import { serializeMessage } from '../../src/engine/messageJson.js';
 import { createLogger } from '../../src/logger.js';
-import { customerMessage, statusEntry } from '../../src/uplink/messages.js';
+import { customerMessage, statusEntry } from '../../src/conversation/entries.js';
 import { downLinkMsg, type Msg } from '../support/fixtures.js';
 import { tempDir } from '../support/gateway.js';
 import { waitFor } from '../support/streams.js';
