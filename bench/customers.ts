@@ -1,8 +1,8 @@
 // The customers of the delivery benchmark, run as their own process: one WebSocket per customer, each frame
 // read as a browser would (JSON), and for every message of the current step the time from its send time
-// (carried in its content by the pusher) to its receipt here. Driven by its parent over the IPC channel:
+// (carried in its content by the pusher, after the step's tag: `${tag}-${k} ${sent}`) to its receipt here. Driven by its parent over the IPC channel:
 //   { type: 'connect', urls: string[] } -> { type: 'connected' }
-//   { type: 'step', tag }              -> counts only messages whose messageCode starts with `${tag}-`
+//   { type: 'step', tag }              -> counts only messages whose content starts with `${tag}-`
 //   { type: 'count' }                  -> { type: 'count', received }
 //   { type: 'report' }                 -> { type: 'report', received, p50Ms, p99Ms, maxMs }
 //   { type: 'close' }                  -> exits
@@ -21,9 +21,10 @@ let prefix = '\u0000';
 let latencies: number[] = [];
 
 function onFrame(data: WebSocket.RawData): void {
-  const frame = JSON.parse(data.toString()) as { type: string; message?: { content?: string; messageCode?: string } };
-  if (frame.type !== 'message' || !frame.message?.messageCode?.startsWith(prefix)) return;
-  latencies.push(performance.timeOrigin + performance.now() - Number(frame.message.content));
+  const frame = JSON.parse(data.toString()) as { type: string; message?: { content?: string } };
+  const content = frame.message?.content;
+  if (frame.type !== 'message' || !content?.startsWith(prefix)) return;
+  latencies.push(performance.timeOrigin + performance.now() - Number(content.slice(content.indexOf(' ') + 1)));
 }
 
 /** In groups of 50: a burst of 1,000 handshakes would measure the handshakes. */

@@ -125,7 +125,7 @@ async function step(target: Target, pool: Pool, customers: Customers, run: strin
     const due = Math.min(pushes, Math.floor((performance.now() - start) / interval) + 1);
     for (; sent < due; sent++) {
       const now = performance.timeOrigin + performance.now();
-      const body = bodies[sent]!.replaceAll('"__SENT__"', `"${now.toFixed(3)}"`).replaceAll('__MS__', String(Math.floor(now)));
+      const body = bodies[sent]!.replaceAll('__SENT__', now.toFixed(3)).replaceAll('__MS__', String(Math.floor(now)));
       answers.push(
         pool.request({ path: PATH, method: 'POST', headers, body }).then(
           async (res) => {
@@ -169,8 +169,8 @@ function buildBodies(run: string, tag: string, pushes: number): string[] {
       messages +=
         (m === 0 ? '' : ',') +
         '{"channel":"WEB","from":"bench","to":"' + run + '-c' + (k % CUSTOMERS) +
-        '","controlType":"CHAT","sourceType":"AGENT","mediaType":"TEXT","timestamp":__MS__,"content":"__SENT__","messageCode":"' +
-        tag + '-' + k + '"}';
+        '","controlType":"CHAT","sourceType":"AGENT","mediaType":"TEXT","timestamp":__MS__,"content":"' + tag + '-' + k +
+        ' __SENT__","messageCode":null}';
     }
     bodies[p] = '{"messages":[' + messages + '],"timestamp":__MS__}';
   }
