@@ -1,11 +1,10 @@
 // The local store's schema 3: the dedupe index is led by the message's time, and a customer's head is read from
 // its newest message (its row keeps only a floor, raised by retention). These tests show that what counts as a
 // duplicate did not change, that heads survive a restart and a purge, that a schema 2 file is carried over whole
-// (or, when the move is interrupted, left as it was), and that every query still walks an index.
+// (test/system/schemaMoveKill.test.ts kills the move half-way), and that every query still walks an index.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -14,11 +13,11 @@ import { migrate } from '../../src/engine/local/database.js';
 import { dedupeTimeOf } from '../../src/engine/local/dedupeTime.js';
 import { LocalEngine } from '../../src/engine/local/index.js';
 import { QUERIES } from '../../src/engine/local/queries.js';
-import { serializeMessage } from '../../src/engine/messageJson.js';
 import { createLogger } from '../../src/logger.js';
 import { customerMessage, statusEntry } from '../../src/conversation/entries.js';
 import { downLinkMsg, type Msg } from '../support/fixtures.js';
 import { tempDir } from '../support/gateway.js';
+import { schema2File } from '../support/localSchema2.js';
 import { waitFor } from '../support/streams.js';
 
 const log = createLogger('silent');
@@ -124,50 +123,6 @@ describe('local store, schema 3: heads', () => {
 });
 
 describe('local store, schema 3: a schema 2 file', () => {
-  // The tables and indexes exactly as schema 2 created them.
-  const SCHEMA_2 = `
-    CREATE TABLE customers (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, last_seq INTEGER NOT NULL, state TEXT);
-    CREATE TABLE messages (
-      id INTEGER PRIMARY KEY, customer INTEGER NOT NULL, seq INTEGER NOT NULL, dedupe_key TEXT NOT NULL,
-      control_type TEXT NOT NULL, body TEXT NOT NULL, stored_at INTEGER NOT NULL, state TEXT
-    );
-    CREATE UNIQUE INDEX messages_by_customer_seq ON messages (customer, seq);
-    CREATE UNIQUE INDEX messages_by_dedupe_key ON messages (customer, dedupe_key);
-    CREATE INDEX messages_by_stored_at ON messages (stored_at);
-    CREATE TABLE media_grants (
-      customer_id TEXT NOT NULL, media_id TEXT NOT NULL, grant_json TEXT NOT NULL, granted_at INTEGER NOT NULL,
-      PRIMARY KEY (customer_id, media_id)
-    );
-    CREATE INDEX media_grants_by_granted_at ON media_grants (granted_at);
-    PRAGMA user_version = 2;
-  `;
-
-  /** A schema 2 file as its writer left it: every customer's row holds its head. */
-  function schema2File(dir: string, rows: { customer: string; msg: NormalizedMessage; state?: object }[]): void {
-    const db = new Database(file(dir));
-    db.pragma('journal_mode = WAL');
-    db.exec(SCHEMA_2);
-    const keyOf = db.prepare<[string], { key: number }>('SELECT key FROM customers WHERE id = ?');
-    const addCustomer = db.prepare('INSERT INTO customers (id, last_seq, state) VALUES (?, 0, NULL)');
-    const setHead = db.prepare('UPDATE customers SET last_seq = ?, state = coalesce(?, state) WHERE key = ?');
-    const insert = db.prepare(
-      'INSERT INTO messages (customer, seq, dedupe_key, control_type, body, stored_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    db.transaction(() => {
-      const seqs = new Map<string, number>();
-      rows.forEach((row, i) => {
-        if (!keyOf.get(row.customer)) addCustomer.run(row.customer);
-        const key = keyOf.get(row.customer)!.key;
-        const seq = (seqs.get(row.customer) ?? 0) + 1;
-        seqs.set(row.customer, seq);
-        const state = row.state ? JSON.stringify(row.state) : null;
-        insert.run(key, seq, row.msg.dedupeKey, row.msg.message.controlType, serializeMessage(row.msg.message), 1000 + i, state);
-        setHead.run(seq, state, key);
-      });
-    })();
-    db.close();
-  }
-
   it('moves to schema 3 keeping every message, seq, state and dedupe key, so a retry of an old message is still caught', async () => {
     const dir = tempDir();
     const agent = { phase: 'agent', canSend: true, seq: 2, agentNickname: 'Lily' };
@@ -206,51 +161,6 @@ describe('local store, schema 3: a schema 2 file', () => {
     }
   });
 
-  it('leaves the schema 2 file as it was when the move is killed half-way, and moves it on the next start', async () => {
-    const dir = tempDir();
-    const count = 200_000;
-    const rows = Array.from({ length: count }, (_, i) => ({
-      customer: `c${i % 500}`,
-      msg: normalizeDownLinkMsg(downLinkMsg({ to: `c${i % 500}`, content: `message ${i}`, timestamp: 1_700_000_000_000 + i }) as RawDownLinkMsg, 0),
-    }));
-    schema2File(dir, rows);
-    try {
-      // A gateway starting on the file, killed (-9) while its move to schema 3 has written part of its transaction.
-      const engineModule = new URL('../../src/engine/local/index.ts', import.meta.url).href;
-      const loggerModule = new URL('../../src/logger.ts', import.meta.url).href;
-      const script = `const { LocalEngine } = await import(${JSON.stringify(engineModule)});
-        const { createLogger } = await import(${JSON.stringify(loggerModule)});
-        await LocalEngine.open({ dataDir: ${JSON.stringify(dir)}, durability: 'full', busyTimeoutMs: 5000, log: createLogger('silent') });`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { stdio: 'ignore' });
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      let over = false;
-      void exited.then(() => (over = true));
-      const wal = `${file(dir)}-wal`;
-      await waitFor(() => over || (existsSync(wal) && statSync(wal).size > 8 * 2 ** 20), 'the move to write its transaction', 120_000);
-      assert.equal(over, false, 'the gateway was still moving the file when it was killed');
-      child.kill('SIGKILL');
-      await exited;
-
-      const db = new Database(file(dir));
-      try {
-        assert.equal(db.pragma('user_version', { simple: true }), 2, 'killed before its commit');
-        const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-        assert.deepEqual(tables.map((t) => t.name), ['customers', 'media_grants', 'messages']);
-        assert.equal((db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, count);
-        assert.equal(db.prepare("SELECT 1 FROM pragma_table_info('messages') WHERE name = 'ts'").get(), undefined);
-      } finally {
-        db.close();
-      }
-
-      await withEngine(dir, async (engine) => {
-        assert.equal((await engine.conversation('c7')).lastSeq, count / 500);
-        assert.equal(await engine.allStored([rows[7]!.msg, rows[count - 1]!.msg]), true);
-        assert.deepEqual(seqsOf(await engine.append([rows[7]!.msg, msg({ to: 'c7' })])), [[1, true], [count / 500 + 1, false]]);
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 });
 
 describe('local store, schema 3: query plans', () => {
