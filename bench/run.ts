@@ -1,15 +1,17 @@
 // `npm run bench`: every benchmark, each beside its baseline measured in the same run; prints one JSON document.
 // BENCH_DURATION (seconds per throughput measurement, default 5) trades precision for time;
-// BENCH_ONLY=throughput,delivery,redis runs only the parts named; BENCH_CPU_PROF=<dir> profiles the gateway.
+// BENCH_ONLY=throughput,delivery,redis,capacity,storm runs only the parts named; BENCH_CPU_PROF=<dir> profiles the
+// gateway; BENCH_STORM_CUSTOMERS (default 10,000) sizes the reconnect storm.
 
 import { cpus, totalmem } from 'node:os';
 import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
 import { measureRedisNodes } from './redisNodes.js';
 import { measureCapacity } from './capacity.js';
+import { measureStorm } from './storm.js';
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 5);
-const only = new Set((process.env.BENCH_ONLY ?? 'throughput,delivery,redis,capacity').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'throughput,delivery,redis,capacity,storm').split(','));
 const started = Date.now();
 
 const report: Record<string, unknown> = {
@@ -21,6 +23,13 @@ if (only.has('throughput')) report.pushMsgThroughput = await measurePushThroughp
 if (only.has('delivery')) report.delivery = await measureDelivery({ stepSeconds: Math.min(3, durationSeconds) });
 if (only.has('redis')) report.redisNodes = await measureRedisNodes({ durationSeconds });
 if (only.has('capacity')) report.capacity = await measureCapacity({ durationSeconds });
+if (only.has('storm')) {
+  const profileDir = process.env.BENCH_CPU_PROF;
+  report.storm = await measureStorm({
+    customers: Number(process.env.BENCH_STORM_CUSTOMERS ?? 10_000),
+    ...(profileDir ? { profileDir: `${profileDir}/storm` } : {}),
+  });
+}
 report.goals = goalsOf(report);
 report.benchSeconds = Math.round((Date.now() - started) / 1000);
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -31,6 +40,7 @@ function goalsOf(r: Record<string, unknown>) {
   const delivery = r.delivery as Awaited<ReturnType<typeof measureDelivery>> | undefined;
   // Judged on the store that has lived (bench/prefilledStore.ts), not on a fresh one.
   const ratio = (perPush: number) => throughput?.results.find((x) => x.messagesPerPush === perPush)?.prefilledRatioToBare.throughput;
+  const storm = r.storm as Awaited<ReturnType<typeof measureStorm>> | undefined;
   const goals: Record<string, { value: number | undefined; target: string; met: boolean }> = {};
   if (throughput) {
     goals.ingest1PerPush = { value: ratio(1), target: '>= 0.5 x bare route', met: (ratio(1) ?? 0) >= 0.5 };
@@ -44,6 +54,14 @@ function goalsOf(r: Record<string, unknown>) {
     goals.pushToBrowserRatio = { value: ratioToBare, target: '>= 0.5 x bare forwarder', met: ratioToBare >= 0.5 };
     const bytes = delivery.memoryPerIdleConnection.gatewayBytes;
     goals.idleConnectionMemory = { value: bytes, target: '<= 2,560 bytes', met: bytes <= 2560 };
+  }
+  if (storm) {
+    for (const [name, restart] of Object.entries(storm.restarts)) {
+      goals[`stormBack_${name}`] = { value: restart.backP99Ms, target: 'p99 <= 3,000 ms after the node answers, none never back', met: restart.backP99Ms <= 3000 && restart.neverBack === 0 };
+    }
+    const { lost, duplicated, reordered } = storm.messages;
+    goals.stormMessages = { value: lost + duplicated + reordered, target: '0 lost, duplicated or reordered', met: lost + duplicated + reordered === 0 };
+    goals.stormMemoryPerCustomer = { value: storm.memoryPerCustomerKB, target: '<= 12 KB', met: storm.memoryPerCustomerKB <= 12 };
   }
   return goals;
 }

@@ -15,7 +15,7 @@ import websocket from '@fastify/websocket';
 import { createCustomerTokens } from './delivery/identity.js';
 import { customerRoutes } from './delivery/customerRoutes.js';
 import { startRetention, type Retention } from './delivery/retention.js';
-import { streamRoute } from './delivery/streamRoute.js';
+import { closeGoingAway, streamRoute } from './delivery/streamRoute.js';
 import type { StreamSession } from './delivery/streamSession.js';
 import { answerClientError, answerFrameworkError, installAnswers } from './http/answers.js';
 import { MediaCache } from './delivery/mediaCache.js';
@@ -166,6 +166,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     // "Going away" (1001), which tells clients to reconnect (to another node) and resume; the plugin's own
     // default closes without a code.
     preClose: async () => {
+      // Open streams first, each with its reconnect advice; then the sockets still setting up, without one.
+      closeGoingAway(streams, config.reconnectWindowMs);
       for (const client of app.websocketServer.clients) client.close(1001, 'the gateway is shutting down');
     },
   });
@@ -181,6 +183,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     metrics,
     clientFrames: uplinkFrames(uplink, calls),
     frameLimiter: clientLimiter,
+    reconnectWindowMs: config.reconnectWindowMs,
+    acceptQueue: config.streamAcceptQueue,
   });
   await app.register(customerRoutes, {
     engine,

@@ -1,11 +1,11 @@
 // The client's state machine: one connection at a time (WebSocket or SSE), resumed after `lastSeq` whenever it
 // ends, until the user closes it. Every end of a connection goes through `#ended`, the one place that decides
-// what comes next (with the pure `afterClose` and `backoffDelay`).
+// what comes next (with the pure `afterClose` and `nextDelay`).
 
 import { Emitter } from './emitter.js';
 import { TransportChoice } from './fallback.js';
 import { endpoint, getJson, type Body, type Query } from './http.js';
-import { afterClose, backoffDelay, CLOSE } from './reconnect.js';
+import { afterClose, CLOSE, nextDelay, type EndCause, type ReconnectPolicy, type RetryState } from './reconnect.js';
 import { openSse } from './sse.js';
 import { describe, TokenSource } from './token.js';
 import type { Transport } from './transport.js';
@@ -50,6 +50,8 @@ interface Attempt {
   kind: TransportName;
   /** While SSE stands in for WebSocket: when to try WebSocket again. */
   retryTimer?: ReturnType<typeof setTimeout>;
+  /** The gateway's `reconnect` frame: it is about to close on purpose, come back after this many ms. */
+  advisedMs?: number;
 }
 
 export interface HistoryQuery {
@@ -70,8 +72,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
   #stateSeq = -1;
   #attempt: Attempt | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Steps of backoff taken since the last stable connection. */
-  #backoffStep = 0;
+  /** The backoff step and the steady retries after a close on purpose (see reconnect.ts, nextDelay). */
+  #retry: RetryState = { step: 0, advisedAt: undefined };
   /** The lastSeq at which a gap was last seen: seen twice, it is accepted rather than chased forever. */
   #gapAt: number | undefined;
   /** Token refusals (4001) in a row: a second one waits before trying again. */
@@ -80,7 +82,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
   readonly #url: string;
   readonly #WebSocket: WebSocketConstructor | undefined;
   readonly #fetch: FetchFunction | undefined;
-  readonly #bounds: { minMs: number; maxMs: number };
+  readonly #policy: ReconnectPolicy;
   readonly #stableAfterMs: number;
   readonly #connectTimeoutMs: number;
 
@@ -94,7 +96,13 @@ export class GatewayClient extends Emitter<ClientEvents> {
     const globals = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchFunction };
     this.#WebSocket = options.WebSocket ?? globals.WebSocket;
     this.#fetch = options.fetch ?? globals.fetch?.bind(globalThis);
-    this.#bounds = { minMs: options.minReconnectDelayMs ?? 300, maxMs: options.maxReconnectDelayMs ?? 20_000 };
+    this.#policy = {
+      minMs: options.minReconnectDelayMs ?? 300,
+      visibleMinMs: options.minReconnectDelayMs ?? VISIBLE_MIN_RECONNECT_DELAY_MS,
+      maxMs: options.maxReconnectDelayMs ?? 20_000,
+      steadyMs: options.steadyReconnectDelayMs ?? 500,
+      steadyForMs: options.steadyReconnectForMs ?? 15_000,
+    };
     this.#stableAfterMs = options.stableAfterMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     if (preferred === 'websocket' && !this.#WebSocket) {
@@ -130,7 +138,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
   connect(since?: number): void {
     if (this.#state === 'connecting' || this.#state === 'connected') return;
     if (since !== undefined && since > this.#lastSeq) this.#lastSeq = since;
-    if (this.#state === 'closed') this.#backoffStep = 0;
+    if (this.#state === 'closed') this.#retry = { step: 0, advisedAt: undefined };
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     void this.#open();
@@ -293,11 +301,11 @@ export class GatewayClient extends Emitter<ClientEvents> {
   #ended(attempt: Attempt, code: number, reason: string, failure?: GatewayClientError): void {
     if (this.#attempt !== attempt) return;
     this.#drop();
-    if (attempt.hello && Date.now() - attempt.connectedAt >= this.#stableAfterMs) this.#backoffStep = 0;
+    if (attempt.hello && Date.now() - attempt.connectedAt >= this.#stableAfterMs) this.#retry.step = 0;
     const switched = !attempt.hello && !failure && code !== CLOSE.TOKEN_REFUSED ? this.#transports.failedBeforeHello() : undefined;
     if (switched) {
       // A new transport: its first attempt starts the backoff afresh.
-      this.#backoffStep = 0;
+      this.#retry.step = 0;
       this.emit('transport', { transport: switched.to, reason: switched.reason });
       if (this.#attempt !== undefined || this.#state === 'closed') return; // a listener closed or reconnected
     }
@@ -319,10 +327,12 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (next.kind === 'refresh-token') {
       if (attempt.token !== undefined) this.#tokens.refused(attempt.token);
       this.#refusals += 1;
-      if (this.#refusals > 1) delay = this.#backoff();
+      if (this.#refusals > 1) delay = this.#delay({ kind: 'failed' });
+    } else if (next.delay === 'advised') {
+      delay = this.#delay({ kind: 'advised', afterMs: attempt.advisedMs });
     } else if (next.delay === 'backoff' || this.#lastSeq === attempt.since) {
       // 'now' (a slow consumer) only while each connection gets further than the one before.
-      delay = this.#backoff();
+      delay = this.#delay({ kind: 'failed' });
     }
     // State and timer first: a listener below may call close() or connect().
     this.#state = 'disconnected';
@@ -330,12 +340,14 @@ export class GatewayClient extends Emitter<ClientEvents> {
       this.#retryTimer = undefined;
       void this.#open();
     }, delay);
-    this.emit('disconnected', { code, reason, willReconnect: true });
+    this.emit('disconnected', { code, reason, willReconnect: true, reconnectInMs: delay });
     if (failure) this.emit('error', failure);
   }
 
-  #backoff(): number {
-    return backoffDelay(this.#backoffStep++, this.#bounds);
+  #delay(cause: EndCause): number {
+    const next = nextDelay(this.#retry, cause, Date.now(), pageVisible(), this.#policy);
+    this.#retry = next.state;
+    return next.delayMs;
   }
 
   /** Forgets the current attempt and closes its transport, without calling back. */
@@ -374,6 +386,9 @@ export class GatewayClient extends Emitter<ClientEvents> {
         return this.emit('typing', { message: frame.message });
       case 'queue':
         return this.emit('queue', { position: frame.position, estimateWaitSeconds: frame.estimateWaitSeconds });
+      case 'reconnect':
+        if (typeof frame.afterMs === 'number') attempt.advisedMs = frame.afterMs;
+        return;
       default:
         // heartbeat and pong only feed the watchdog; unknown types are for newer clients.
         return;
@@ -385,6 +400,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
     attempt.hello = hello;
     attempt.connectedAt = Date.now();
     this.#refusals = 0;
+    this.#retry.advisedAt = undefined;
     this.#watch(attempt, hello.heartbeatMs);
     if (hello.lastSeq < this.#lastSeq) {
       // Sequence numbers are never reused, so the gateway lost its store: follow its numbering from here.
@@ -435,6 +451,17 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (!(heartbeatMs > 0)) return;
     attempt.watchdog = setTimeout(() => this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat for two intervals'), 2 * heartbeatMs);
   }
+}
+
+/**
+ * The failure backoff's floor while the page is visible (someone is waiting for the chat to come back); 300 ms
+ * (`minMs`) while it is hidden. README, "Reconnect storms and restarts", has the measurement behind it.
+ */
+const VISIBLE_MIN_RECONNECT_DELAY_MS = 100;
+
+/** Whether a person may be looking: a page not hidden, or no page at all (Node). */
+function pageVisible(): boolean {
+  return (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState !== 'hidden';
 }
 
 /** A clientMessageId: random, 1–64 characters of [A-Za-z0-9._:-] as the gateway requires. */

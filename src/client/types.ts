@@ -26,6 +26,8 @@ export interface DisconnectedEvent {
   code: number;
   reason: string;
   willReconnect: boolean;
+  /** When it will reconnect: in this many ms (the gateway's advice after a close on purpose, else the backoff). */
+  reconnectInMs?: number;
 }
 
 /** The events that carry a frame: the frame without its `type`. */
@@ -134,9 +136,21 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Default `globalThis.fetch`. */
   fetch?: FetchFunction;
-  /** Reconnect delays: exponential with full jitter between these bounds. Default 300 ms and 20 s. */
+  /**
+   * Reconnect delays after a failure (a crash, a broken network): exponential with full jitter between these
+   * bounds. Default 20 s at most, and at least 100 ms while the page is visible, 300 ms while it is hidden; a
+   * value given here is the floor in both cases.
+   */
   minReconnectDelayMs?: number;
   maxReconnectDelayMs?: number;
+  /**
+   * After the gateway closed the stream on purpose (1001 going away, 1013 try again later): the client comes back
+   * when the gateway's `reconnect` frame said, then, while the connection fails (the node restarting, a proxy
+   * with no node up yet), tries again every ~`steadyReconnectDelayMs` (default 500 ms, jittered) for
+   * `steadyReconnectForMs` (default 15 s) before backing off exponentially.
+   */
+  steadyReconnectDelayMs?: number;
+  steadyReconnectForMs?: number;
   /** A connection that lasted this long resets the backoff. Default 10 s. */
   stableAfterMs?: number;
   /** How long to wait for `hello` before trying again. Default 10 s. */

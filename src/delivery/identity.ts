@@ -48,6 +48,14 @@ export interface CustomerTokenOptions {
 export function createCustomerTokens(options: CustomerTokenOptions): CustomerTokens {
   const customerKey = options.customerSecret ? new TextEncoder().encode(options.customerSecret) : undefined;
   const refuse = (why: string) => new GatewayError('UNAUTHORIZED', why);
+  // Imported once: given the raw bytes, jose imports a WebCrypto key on every verify, which was a third of a
+  // stream's set-up in a reconnect storm (bench/storm.ts under --cpu-prof).
+  const verifyKeys = new Map<Uint8Array, Promise<CryptoKey>>();
+  const verifyKey = (secret: Uint8Array): Promise<CryptoKey> => {
+    let key = verifyKeys.get(secret);
+    if (!key) verifyKeys.set(secret, (key = crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])));
+    return key;
+  };
 
   async function sign(visitorId: string): Promise<VisitorToken> {
     const nowMs = Date.now();
@@ -79,7 +87,7 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
       if (!key) throw refuse('customer tokens are not enabled on this gateway (CUSTOMER_TOKEN_SECRET)');
       let payload;
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, await verifyKey(key), {
           algorithms: ['HS256'],
           requiredClaims: ['exp', 'sub'],
           ...(expected !== undefined ? { audience: expected } : {}),

@@ -41,6 +41,13 @@ export interface StreamRouteOptions {
   clientFrames?: ClientFrameHandler;
   /** The limiter the client's HTTP requests count against (CLIENT_RATE_LIMIT); its frames count against it too. */
   frameLimiter?: RateLimiter;
+  /** A stream closed on purpose (shutting down) tells its client to come back within this window (RECONNECT_WINDOW_MS). */
+  reconnectWindowMs: number;
+  /**
+   * Streams that may be setting up at once (token, store read, hello: STREAM_ACCEPT_QUEUE); more are refused
+   * with 1013 and a reconnect frame, so a reconnect storm waits its turn at the clients rather than in the node.
+   */
+  acceptQueue: number;
 }
 
 /**
@@ -51,12 +58,17 @@ export type ClientFrameHandler = (customerId: string, frame: { type: string } & 
 
 export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, options) => {
   const { sessions } = options;
+  /** Streams between their request and their hello. */
+  let settingUp = 0;
+  const busy = () => settingUp >= options.acceptQueue;
+  /** A refused stream comes back after a delay drawn from at least a second: the queue needs time to drain. */
+  const busyAdvice = () => BUSY_FLOOR_MS + reconnectAdvice(Math.max(options.reconnectWindowMs, 1000));
 
   // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
-    for (const session of sessions) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
+    closeGoingAway(sessions, options.reconnectWindowMs);
   });
 
   /**
@@ -100,6 +112,45 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     }
   }
 
+  /** Runs a stream's set-up as one place of the accept queue. */
+  async function queued<T>(setUp: () => Promise<T>): Promise<T> {
+    settingUp++;
+    try {
+      return await setUp();
+    } finally {
+      settingUp--;
+    }
+  }
+
+  /** Checks the WebSocket's origin and token, takes a connection place, and starts its session (to the hello). */
+  async function startWebSocket(socket: WebSocket, request: FastifyRequest): Promise<{ transport: Transport; customerId: string } | undefined> {
+    let identity: CustomerIdentity;
+    let since: number;
+    let release: () => void;
+    try {
+      if (!originAllowed(request.headers.origin, request.headers.host, options.allowedOrigins)) {
+        throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
+      }
+      identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+      since = sinceOf(request.query, undefined);
+      release = await admit(identity.customerId);
+    } catch (err) {
+      // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
+      const code = err instanceof GatewayError ? WS_CLOSE_FOR[err.code] ?? CLOSE.UNREADABLE : CLOSE.INTERNAL;
+      socket.close(code, (err as Error).message.slice(0, 120));
+      return undefined;
+    }
+    if (socket.readyState !== socket.OPEN) {
+      release();
+      return undefined;
+    }
+    const transport = webSocketTransport(socket);
+    const session = begin(transport, request, identity, since, release);
+    socket.once('close', () => session.close());
+    await start(session, request);
+    return { transport, customerId: identity.customerId };
+  }
+
   app.route({
     method: 'GET',
     url: STREAM_PATH,
@@ -118,22 +169,25 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       });
       const wantsSse = String(request.headers.accept ?? '').includes('text/event-stream');
       if (draining) {
-        if (wantsSse) return drainAnswer(reply);
+        if (wantsSse) return drainAnswer(reply, reconnectAdvice(options.reconnectWindowMs));
         throw new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down; try again');
       }
       if (!wantsSse) {
         throw new GatewayError('INVALID_PARAMETER', 'ask for a WebSocket upgrade, or for Accept: text/event-stream');
       }
-      const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-      if (gone) return reply.hijack();
-      const since = sinceOf(request.query, request.headers['last-event-id']);
-      const release = await admit(identity.customerId);
-      if (gone) {
-        release();
-        return reply.hijack();
-      }
-      session = begin(sseTransport(reply), request, identity, since, release);
-      await start(session, request);
+      if (busy()) return refuseBusy(sseTransport(reply), busyAdvice());
+      await queued(async () => {
+        const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+        if (gone) return void reply.hijack();
+        const since = sinceOf(request.query, request.headers['last-event-id']);
+        const release = await admit(identity.customerId);
+        if (gone) {
+          release();
+          return void reply.hijack();
+        }
+        session = begin(sseTransport(reply), request, identity, since, release);
+        await start(session, request);
+      });
     },
     wsHandler: async (socket: WebSocket, request) => {
       // Listen at once (ws drops frames nobody listens for): what the client sends while its token is checked
@@ -141,33 +195,12 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       const early: [string, boolean][] = [];
       let handle = (text: string, isBinary: boolean) => void early.push([text, isBinary]);
       socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
-      let identity: CustomerIdentity;
-      let since: number;
-      let release: () => void;
-      try {
-        if (!originAllowed(request.headers.origin, request.headers.host, options.allowedOrigins)) {
-          throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
-        }
-        identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-        since = sinceOf(request.query, undefined);
-        release = await admit(identity.customerId);
-      } catch (err) {
-        // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
-        const code = err instanceof GatewayError ? WS_CLOSE_FOR[err.code] ?? CLOSE.UNREADABLE : CLOSE.INTERNAL;
-        socket.close(code, (err as Error).message.slice(0, 120));
-        return;
-      }
-      if (socket.readyState !== socket.OPEN) {
-        release();
-        return;
-      }
-      const transport = webSocketTransport(socket);
-      const session = begin(transport, request, identity, since, release);
-      socket.once('close', () => session.close());
-      await start(session, request);
+      if (busy()) return refuseBusy(webSocketTransport(socket), busyAdvice());
+      const started = await queued(() => startWebSocket(socket, request));
+      if (!started) return;
+      const { transport, customerId } = started;
       const gate = new FrameGate(options.frameLimiter, request.ip);
-      handle = (text, isBinary) =>
-        void onClientFrame(socket, transport, text, isBinary, identity.customerId, options.clientFrames, gate);
+      handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, customerId, options.clientFrames, gate);
       for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
     },
   });
@@ -217,13 +250,33 @@ async function onClientFrame(
 }
 
 /**
+ * Closes every session "going away", each with its own reconnect advice drawn from the window, so that the
+ * customers of a node that shuts down come back spread over it rather than in one burst.
+ */
+export function closeGoingAway(sessions: Iterable<StreamSession>, windowMs: number): void {
+  for (const session of [...sessions]) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down', reconnectAdvice(windowMs));
+}
+
+const BUSY_FLOOR_MS = 250;
+
+/** Too many streams are setting up: this one is told to come back later (1013 and when), before any work. */
+function refuseBusy(transport: Transport, reconnectAfterMs: number): void {
+  transport.close(CLOSE.TRY_AGAIN_LATER, 'too many new streams at once; come back later', reconnectAfterMs);
+}
+
+/** A delay drawn uniformly from [0, windowMs]: one client's share of the window. */
+function reconnectAdvice(windowMs: number): number {
+  return Math.round(Math.random() * windowMs);
+}
+
+/**
  * A stream request that reaches a draining gateway (on a kept-alive connection) gets what an open stream got:
  * an empty 200 stream with the `close` frame "going away", and `Connection: close`. An EventSource then
  * reconnects after `retry` on a new connection, to a node that serves; any error status would make it give up.
  */
-function drainAnswer(reply: FastifyReply): void {
+function drainAnswer(reply: FastifyReply, reconnectAfterMs: number): void {
   const transport = sseTransport(reply, { connection: 'close' });
-  transport.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
+  transport.close(CLOSE.GOING_AWAY, 'the gateway is shutting down', reconnectAfterMs);
 }
 
 /** `since` from the query, or from Last-Event-ID (an EventSource resuming); the larger wins. */

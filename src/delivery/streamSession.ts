@@ -72,16 +72,21 @@ export class StreamSession {
     const untilExpiry = Math.min(this.options.tokenExpiresAtMs - Date.now(), MAX_TIMER_MS);
     this.timers.push(setTimeout(() => this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired'), untilExpiry));
     this.catchingUp = false;
-    await this.catchUp();
+    // Nothing stored after the client's position, and nothing came meanwhile: no store read. Most customers of a
+    // reconnect storm are in this case; each read saved is one less on the node while it takes them all back.
+    if (summary.lastSeq > resumedFrom || this.behind) await this.catchUp();
   }
 
-  /** Ends the session; the transport is closed with `code` unless it is already gone. */
-  close(code?: number, reason = ''): void {
+  /**
+   * Ends the session; the transport is closed with `code` unless it is already gone. `reconnectAfterMs`: the
+   * gateway closes on purpose and tells the client when to come back (a `reconnect` frame, and `retry:` on SSE).
+   */
+  close(code?: number, reason = '', reconnectAfterMs?: number): void {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
     for (const timer of this.timers) clearTimeout(timer);
-    if (code !== undefined) this.transport.close(code, reason);
+    if (code !== undefined) this.transport.close(code, reason, reconnectAfterMs);
     this.options.onClosed?.();
   }
 

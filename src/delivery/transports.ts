@@ -3,7 +3,7 @@
 
 import type { FastifyReply } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { CloseFrame, TransportName } from '../protocol/index.js';
+import type { CloseFrame, ReconnectFrame, TransportName } from '../protocol/index.js';
 
 /** What a session needs of its connection (WebSocket or SSE). */
 export interface Transport {
@@ -12,7 +12,13 @@ export interface Transport {
   send(json: string, eventId?: number): void;
   /** Bytes written but not yet handed to the network. */
   bufferedBytes(): number;
-  close(code: number, reason: string): void;
+  /** Ends the connection with `code`; `reconnectAfterMs`: a close on purpose, sent with a `reconnect` frame first. */
+  close(code: number, reason: string, reconnectAfterMs?: number): void;
+}
+
+function reconnectFrame(afterMs: number): string {
+  const frame: ReconnectFrame = { type: 'reconnect', afterMs };
+  return JSON.stringify(frame);
 }
 
 /** How long a closed WebSocket's client has to answer the close before its socket is dropped. */
@@ -25,7 +31,8 @@ export function webSocketTransport(socket: WebSocket): Transport {
       if (socket.readyState === socket.OPEN) socket.send(json);
     },
     bufferedBytes: () => socket.bufferedAmount,
-    close: (code, reason) => {
+    close: (code, reason, reconnectAfterMs) => {
+      if (reconnectAfterMs !== undefined && socket.readyState === socket.OPEN) socket.send(reconnectFrame(reconnectAfterMs));
       socket.close(code, reason);
       // A client that does not read never answers the close either: free its buffer after a grace period.
       const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
@@ -61,7 +68,12 @@ export function sseTransport(reply: FastifyReply, extraHeaders: Record<string, s
     kind: 'sse',
     send: (json, eventId) => write(json, eventId),
     bufferedBytes: () => res.writableLength,
-    close: (code, reason) => {
+    close: (code, reason, reconnectAfterMs) => {
+      if (reconnectAfterMs !== undefined && !res.writableEnded && !res.destroyed) {
+        // `retry:` is what a plain EventSource follows; the frame is what the SDK reads.
+        res.write(`retry: ${reconnectAfterMs}\n\n`);
+        write(reconnectFrame(reconnectAfterMs));
+      }
       const frame: CloseFrame = { type: 'close', code, reason };
       write(JSON.stringify(frame), undefined, 'close');
       res.end();

@@ -7,7 +7,6 @@ import type { Config } from '../config.js';
 import { localJobs, type Jobs } from './jobs.js';
 import { localLimits, type Limits } from './limits.js';
 import { LocalEngine } from './local/index.js';
-import { RedisEngine } from './redis/index.js';
 import type { Engine } from './types.js';
 
 export interface OpenedEngine {
@@ -18,6 +17,8 @@ export interface OpenedEngine {
 
 export async function openEngine(config: Config, log: Logger): Promise<OpenedEngine> {
   if (config.redisUrl) {
+    // Loaded only when used: ioredis and what it brings cost a node on SQLite a fifth of its start time.
+    const { RedisEngine } = await import('./redis/index.js');
     const engine = await RedisEngine.open({ url: config.redisUrl, historyTtlMs: config.historyTtlMs, log });
     return { engine, limits: engine.limits(), jobs: engine.jobs() };
   }

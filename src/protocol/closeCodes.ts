@@ -13,6 +13,8 @@ export const CLOSE = {
   ABNORMAL: 1006,
   /** The store could not be read, or the stream could not start. */
   INTERNAL: 1011,
+  /** The gateway is taking too many new streams at once: come back when its `reconnect` frame says. */
+  TRY_AGAIN_LATER: 1013,
   /** The token is missing, invalid or expired. */
   TOKEN_REFUSED: 4001,
   /** The page's Origin is not in ALLOWED_ORIGINS. */
@@ -28,19 +30,23 @@ export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 /**
  * What a close asks of the client:
  * - `resume`: reconnect after a backoff and resume from the last seq;
+ * - `resume-advised`: the gateway closed on purpose and is fine (a deploy, a burst of reconnects): reconnect when
+ *   its `reconnect` frame said (else within a short window), retry at a steady short interval for a bounded
+ *   time, then back off;
  * - `resume-now`: reconnect at once and resume (the client fell behind, nothing is wrong with the gateway);
  * - `refresh-token`: get a new token, then reconnect and resume (stop when there is no way to get one);
  * - `stop`: do not reconnect, retrying would be refused the same way.
  */
-export type CloseGroup = 'resume' | 'resume-now' | 'refresh-token' | 'stop';
+export type CloseGroup = 'resume' | 'resume-advised' | 'resume-now' | 'refresh-token' | 'stop';
 
 /** The group of every code in CLOSE. */
 export const CLOSE_GROUP: { readonly [code in CloseCode]: CloseGroup } = {
   [CLOSE.NORMAL]: 'resume',
-  [CLOSE.GOING_AWAY]: 'resume',
+  [CLOSE.GOING_AWAY]: 'resume-advised',
   [CLOSE.UNREADABLE]: 'stop',
   [CLOSE.ABNORMAL]: 'resume',
   [CLOSE.INTERNAL]: 'resume',
+  [CLOSE.TRY_AGAIN_LATER]: 'resume-advised',
   [CLOSE.TOKEN_REFUSED]: 'refresh-token',
   [CLOSE.FORBIDDEN_ORIGIN]: 'stop',
   [CLOSE.TOO_SLOW]: 'resume-now',

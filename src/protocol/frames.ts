@@ -64,6 +64,16 @@ export interface PongFrame {
   ts: number;
 }
 
+/**
+ * Sent just before the gateway closes a stream on purpose (1001 going away, 1013 try again later): come back
+ * after `afterMs`, a delay the gateway drew for this connection from a short window, so that its customers do
+ * not all return in the same instant. On SSE the same delay goes out as `retry:` too, for a plain EventSource.
+ */
+export interface ReconnectFrame {
+  type: 'reconnect';
+  afterMs: number;
+}
+
 /** Ends an SSE stream (`event: close`); a WebSocket gets a close frame with the same code instead. */
 export interface CloseFrame {
   type: 'close';
@@ -81,6 +91,7 @@ export type ServerFrame =
   | ErrorFrame
   | HeartbeatFrame
   | PongFrame
+  | ReconnectFrame
   | CloseFrame;
 
 /** What the customer sends: as a `send` frame, or the body of POST /v1/messages (without `type`). */

@@ -4,11 +4,11 @@
 import type { Config } from '../config.js';
 import { deriveSigningKeys } from './keys.js';
 import { localSecretStore } from './local.js';
-import { redisSecretStore } from './redis.js';
 import type { SecretStore, SigningKeys } from './types.js';
 
 export async function openSigningKeys(config: Config): Promise<SigningKeys> {
   if (config.tokenSecret) return deriveSigningKeys(config.tokenSecret);
-  const store: SecretStore = config.redisUrl ? redisSecretStore(config.redisUrl) : localSecretStore(config.dataDir);
+  // The Redis store is loaded only when used (ioredis slows every start; see engine/open.ts).
+  const store: SecretStore = config.redisUrl ? (await import('./redis.js')).redisSecretStore(config.redisUrl) : localSecretStore(config.dataDir);
   return deriveSigningKeys(await store.read());
 }

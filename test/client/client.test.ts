@@ -552,7 +552,8 @@ describe('the pure parts', () => {
   it('follows each close code as the protocol says', () => {
     const cases: [code: number, canRefresh: boolean, next: ReturnType<typeof afterClose>][] = [
       [1000, false, { kind: 'reconnect', delay: 'backoff' }],
-      [1001, false, { kind: 'reconnect', delay: 'backoff' }],
+      [1001, false, { kind: 'reconnect', delay: 'advised' }],
+      [1013, false, { kind: 'reconnect', delay: 'advised' }],
       [1006, true, { kind: 'reconnect', delay: 'backoff' }],
       [1011, false, { kind: 'reconnect', delay: 'backoff' }],
       [1003, true, { kind: 'stop', error: 'PROTOCOL' }],

@@ -46,11 +46,12 @@ const FRAME_FIELDS = {
   error: ['type', 'clientMessageId', 'code', 'reason'],
   heartbeat: ['type', 'ts'],
   pong: ['type', 'ts'],
+  reconnect: ['type', 'afterMs'],
   close: ['type', 'code', 'reason'],
 } as const;
 type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 const fieldsMatch: { [T in ServerFrame['type']]: Equals<(typeof FRAME_FIELDS)[T][number], keyof FrameOf<T>> } = {
-  hello: true, message: true, state: true, typing: true, queue: true, ack: true, error: true, heartbeat: true, pong: true, close: true,
+  hello: true, message: true, state: true, typing: true, queue: true, ack: true, error: true, heartbeat: true, pong: true, reconnect: true, close: true,
 };
 const OPTIONAL_FIELDS: Partial<Record<ServerFrame['type'], readonly string[]>> = { error: ['clientMessageId'] };
 
@@ -115,7 +116,8 @@ describe('close codes', () => {
   it('tells the SDK what to do for every code in the table, by its group', () => {
     const cases: [code: number, canRefresh: boolean, next: ReturnType<typeof afterClose>][] = [
       [CLOSE.NORMAL, false, { kind: 'reconnect', delay: 'backoff' }],
-      [CLOSE.GOING_AWAY, false, { kind: 'reconnect', delay: 'backoff' }],
+      [CLOSE.GOING_AWAY, false, { kind: 'reconnect', delay: 'advised' }],
+      [CLOSE.TRY_AGAIN_LATER, false, { kind: 'reconnect', delay: 'advised' }],
       [CLOSE.UNREADABLE, true, { kind: 'stop', error: 'PROTOCOL' }],
       [CLOSE.ABNORMAL, true, { kind: 'reconnect', delay: 'backoff' }],
       [CLOSE.INTERNAL, false, { kind: 'reconnect', delay: 'backoff' }],

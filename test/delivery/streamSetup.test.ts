@@ -107,7 +107,7 @@ before(async () => {
   installAnswers(app);
   await app.register(websocket);
   await app.register(streamRoute, {
-    engine: gated, sessions, customerTokens, heartbeatMs: 25_000, bufferBytes: 1024 * 1024, slowConsumerMs: 10_000,
+    engine: gated, sessions, customerTokens, heartbeatMs: 25_000, bufferBytes: 1024 * 1024, slowConsumerMs: 10_000, reconnectWindowMs: 1000, acceptQueue: 1000,
     connectionCaps: localLimits.connections(1), allowedOrigins: ['*'],
   });
   app.server.on('connection', (socket: Socket) => (lastSocket = socket));

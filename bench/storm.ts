@@ -1,0 +1,227 @@
+// The reconnect storm: N customers on the SDK (bench/sdkCustomers.ts, in their own processes) connected to one
+// gateway node on SQLite, which is killed (kill -9) and started again on the same port and file, then stopped
+// with SIGTERM (a deploy: drain, exit) and started again. For each restart: how long after the node answers
+// again (its "gateway listening" line) each customer is back (its hello), those never back, and the accept rate;
+// over both, messages lost, duplicated or reordered (one pushed to every customer before, and one at the moment
+// the node answers after each restart), the node's start time (exec until it listens) and its memory per
+// connected customer. BENCH_STORM_CUSTOMERS (default 10,000) sets N.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CustomerProcesses, SDK } from './customerProcesses.js';
+import type { ClientOptions } from '../src/client/index.js';
+import type { CustomerReport } from './sdkCustomers.js';
+import { accessToken, customerToken, gatewayEnv, round } from './support.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const NEVER_BACK_AFTER_MS = 60_000;
+
+export interface StormOptions {
+  customers: number;
+  /** Customers per process (the fd limit is per process). */
+  perProcess?: number;
+  /** Where the customers load the SDK from (SDK.dist: the compiled one). */
+  sdk?: string;
+  /** `dist`: node dist/main.js, as deployed; `source`: src/main.ts under tsx (tests, no build needed). */
+  gateway?: 'dist' | 'source';
+  /** A V8 CPU profile of each gateway process goes here (BENCH_CPU_PROF). */
+  profileDir?: string;
+  env?: Record<string, string>;
+  /** SDK options other than the defaults. */
+  clientOptions?: Partial<ClientOptions>;
+  /** Which restarts to measure (default both). */
+  restarts?: ('kill9' | 'sigterm')[];
+}
+
+export interface RestartResult {
+  /** From exec until the node logged that it listens. */
+  startMs: number;
+  /** Time back after the node answers again, over the customers that came back. */
+  backP50Ms: number;
+  backP99Ms: number;
+  backMaxMs: number;
+  neverBack: number;
+  /** Customers back per second, from the node answering until the last one was back. */
+  connectsPerSecond: number;
+  /** The most customers back within one second. */
+  peakConnectsPerSecond: number;
+}
+
+export async function measureStorm(options: StormOptions) {
+  const n = options.customers;
+  const dataDir = mkdtempSync(join(tmpdir(), 'aicc-storm-'));
+  const port = await freeLocalPort();
+  const env = gatewayEnv(dataDir, { PORT: String(port), ...options.env });
+  let gateway = await startGateway(env, options);
+  const url = `http://127.0.0.1:${port}`;
+  const ids = Array.from({ length: n }, (_, i) => `storm-${i}`);
+  const rssBefore = rssOf(gateway.child);
+  const customers = await CustomerProcesses.start({
+    url,
+    sdk: options.sdk ?? SDK.dist,
+    customers: await Promise.all(ids.map(async (id) => ({ id, token: await customerToken(id) }))),
+    perProcess: options.perProcess ?? 5000,
+    ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+  });
+  try {
+    await pushToAll(url, ids, 'before');
+    await until(async () => (await customers.status()).received >= n, 'the first message everywhere', 120_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const memoryPerCustomerKB = round((rssOf(gateway.child) - rssBefore) / n / 1024, 1);
+
+    const restarts: Record<string, RestartResult> = {};
+    const which = options.restarts ?? ['kill9', 'sigterm'];
+    for (const [name, signal] of ([['kill9', 'SIGKILL'], ['sigterm', 'SIGTERM']] as const).filter(([name]) => which.includes(name))) {
+      const stoppedAt = Date.now();
+      gateway.child.kill(signal);
+      await gateway.exited;
+      gateway = await startGateway(env, options);
+      const answeredAt = gateway.listeningAt;
+      await pushToAll(url, ids, name);
+      await until(async () => (await customers.status()).connected === n, `every customer back after ${name}`, NEVER_BACK_AFTER_MS).catch(() => undefined);
+      restarts[name] = { startMs: gateway.startMs, ...backTimes(await customers.report(), stoppedAt, answeredAt) };
+    }
+    await until(async () => (await customers.status()).received >= (1 + which.length) * n, 'every message', 60_000).catch(() => undefined);
+    const messages = checkMessages(await customers.report(), ['before', ...which]);
+    return { customers: n, processes: Math.ceil(n / (options.perProcess ?? 5000)), memoryPerCustomerKB, restarts, messages };
+  } finally {
+    customers.close();
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+  }
+}
+
+function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs'> {
+  const back: number[] = [];
+  let neverBack = 0;
+  for (const r of reports) {
+    const at = r.connectedAt.find((t) => t > stoppedAt);
+    if (at === undefined) neverBack++;
+    else back.push(Math.max(0, at - answeredAt));
+  }
+  back.sort((a, b) => a - b);
+  const pick = (q: number) => back[Math.min(back.length - 1, Math.floor(q * back.length))] ?? Number.NaN;
+  const perSecond = new Map<number, number>();
+  for (const ms of back) perSecond.set(Math.floor(ms / 1000), (perSecond.get(Math.floor(ms / 1000)) ?? 0) + 1);
+  const last = pick(1);
+  return {
+    backP50Ms: pick(0.5),
+    backP99Ms: pick(0.99),
+    backMaxMs: last,
+    neverBack,
+    connectsPerSecond: Math.round(back.length / Math.max(last / 1000, 0.001)),
+    peakConnectsPerSecond: Math.max(0, ...perSecond.values()),
+  };
+}
+
+/** Each customer should have `expected`, each once, in that order. */
+export function checkMessages(reports: CustomerReport[], expected: string[]) {
+  let lost = 0;
+  let duplicated = 0;
+  let reordered = 0;
+  for (const r of reports) {
+    const seen = r.contents.filter((c) => expected.includes(c));
+    lost += expected.filter((c) => !seen.includes(c)).length;
+    duplicated += seen.length - new Set(seen).size;
+    const order = [...new Set(seen)];
+    if (order.some((c, i) => i > 0 && expected.indexOf(c) < expected.indexOf(order[i - 1]!))) reordered++;
+    if (r.violations.length > 0) reordered++;
+  }
+  return { lost, duplicated, reordered };
+}
+
+interface StormGateway {
+  child: ChildProcess;
+  exited: Promise<void>;
+  listeningAt: number;
+  startMs: number;
+}
+
+function startGateway(env: Record<string, string>, options: StormOptions): Promise<StormGateway> {
+  const profiling = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const entry = options.gateway === 'source' ? ['--import', 'tsx', join(ROOT, 'src/main.ts')] : [join(ROOT, 'dist/main.js')];
+  const execAt = Date.now();
+  const child = spawn(process.execPath, [...profiling, ...entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.includes('"gateway listening"')) return;
+      const listeningAt = Date.now();
+      // From here on its log is drained unread: parsing 10,000 "stream opened" lines would take this process's CPU.
+      lines.close();
+      child.stdout!.resume();
+      resolve({ child, exited, listeningAt, startMs: listeningAt - execAt });
+    });
+    void exited.then(() => reject(new Error('the gateway exited before listening')));
+  });
+}
+
+/** Pushes one message to every customer, 100 customers a push, 4 pushes at a time. */
+async function pushToAll(url: string, ids: string[], content: string): Promise<void> {
+  const token = await accessToken(url);
+  const batches: string[][] = [];
+  for (let i = 0; i < ids.length; i += 100) batches.push(ids.slice(i, i + 100));
+  const lane = async () => {
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      const body = { messages: batch.map((to, k) => message(to, content, k)), timestamp: Date.now() };
+      for (;;) {
+        const res = await fetch(`${url}/apiaccess/ccmessaging/pushMsg`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-app-key': 'bench', authorization: `Bearer ${token}` },
+          body: JSON.stringify(body),
+        }).catch(() => undefined);
+        if (res && ((await res.json()) as { resultCode?: string }).resultCode === '0') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  };
+  await Promise.all([lane(), lane(), lane(), lane()]);
+}
+
+function message(to: string, content: string, k: number) {
+  return {
+    from: '202105284494222653', to, controlType: 'CHAT', sourceType: 'AGENT', mediaType: 'TEXT', content,
+    messageCode: `${content}-${to}-${k}`, channel: 'WEB', timestamp: Date.now(),
+  };
+}
+
+function rssOf(child: ChildProcess): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) * 1024;
+}
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function freeLocalPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // BENCH_STORM_MIN_RECONNECT_MS: the SDK's backoff floor, to compare floors; BENCH_STORM_RESTARTS=kill9 (or sigterm).
+  const customers = Number(process.env.BENCH_STORM_CUSTOMERS ?? 10_000);
+  const floor = process.env.BENCH_STORM_MIN_RECONNECT_MS;
+  const restarts = process.env.BENCH_STORM_RESTARTS?.split(',') as ('kill9' | 'sigterm')[] | undefined;
+  const result = await measureStorm({
+    customers,
+    ...(process.env.BENCH_CPU_PROF ? { profileDir: join(process.env.BENCH_CPU_PROF, 'storm') } : {}),
+    ...(floor ? { clientOptions: { minReconnectDelayMs: Number(floor) } } : {}),
+    ...(restarts ? { restarts } : {}),
+  });
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}
