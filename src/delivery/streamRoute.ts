@@ -13,7 +13,7 @@ import { originAllowed } from '../http/cors.js';
 import type { ConnectionCaps, RateLimiter } from '../engine/limits.js';
 import { FrameGate } from './frameGate.js';
 import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
-import { CLOSE, type AckFrame, type ServerFrame } from '../protocol/index.js';
+import { CLOSE, type AckFrame, type ErrorFrame, type ServerFrame } from '../protocol/index.js';
 import { StreamSession } from './streamSession.js';
 import { sseTransport, webSocketTransport, type Transport } from './transports.js';
 
@@ -200,7 +200,13 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       if (!started) return;
       const { transport, customerId } = started;
       const gate = new FrameGate(options.frameLimiter, request.ip);
-      handle = (text, isBinary) => void onClientFrame(socket, transport, text, isBinary, customerId, options.clientFrames, gate);
+      // Every frame is answered here, whatever fails below it: a rejection left to the process would end it.
+      handle = (text, isBinary) => {
+        onClientFrame(socket, transport, text, isBinary, customerId, options.clientFrames, gate).catch((err: unknown) => {
+          request.log.error({ err, customerId }, 'a client frame could not be answered');
+          transport.send(JSON.stringify({ type: 'error', code: 'INTERNAL', reason: 'the frame could not be handled' } satisfies ServerFrame));
+        });
+      };
       for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
     },
   });
@@ -229,9 +235,19 @@ async function onClientFrame(
     reply = { type: 'pong', ts: Date.now() };
   } else if (handler) {
     const ref = typeof frame.clientMessageId === 'string' ? { clientMessageId: frame.clientMessageId } : {};
-    const refused = await gate.admit();
+    // A frame is a write: when the shared limit cannot be counted (Redis away, stalled, full) it is refused, as
+    // the same request over HTTP is (500 "13"), and the connection stays.
+    let refused: ErrorFrame | undefined;
+    try {
+      const why = await gate.admit();
+      if (why) refused = { type: 'error', ...ref, code: 'RATE_LIMITED', reason: why };
+    } catch (err) {
+      refused = err instanceof GatewayError
+        ? { type: 'error', ...ref, code: err.code, reason: err.message }
+        : { type: 'error', ...ref, code: 'STORE_UNAVAILABLE', reason: 'the limits could not be counted; try again' };
+    }
     if (refused) {
-      reply = { type: 'error', ...ref, code: 'RATE_LIMITED', reason: refused };
+      reply = refused;
     } else {
       try {
         reply = await handler(customerId, frame as { type: string } & Record<string, unknown>);

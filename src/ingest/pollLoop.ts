@@ -35,9 +35,13 @@ export class PollLoops {
     if (this.running.has(customerId)) return;
     const control = { stop: false };
     this.running.set(customerId, control);
-    void this.loop(customerId, control).finally(() => {
-      if (this.running.get(customerId) === control) this.running.delete(customerId);
-    });
+    this.loop(customerId, control)
+      // A failure the loop does not expect (a malformed answer, a bug) ends this conversation's polling, not the
+      // process; its next activity starts it again.
+      .catch((err: unknown) => this.options.log.error({ err, customerId }, 'poll loop ended by an unexpected failure'))
+      .finally(() => {
+        if (this.running.get(customerId) === control) this.running.delete(customerId);
+      });
   }
 
   /** The conversation ended: the loop stops after the poll under way. */
