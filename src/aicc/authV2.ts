@@ -37,6 +37,11 @@ export interface PushSignatureVerifier {
    * wrong) or UNSIGNED_PUSH (a header with nothing to check, which must never pass as verified).
    */
   verify(request: SignedRequest): VerifiedSignature;
+  /**
+   * Optional: from the headers alone, before the body is read, refuses what can never verify (no header, a wrong
+   * shape, an unknown access key) by throwing as `verify` does, and returns who claims to sign and when.
+   */
+  screen?(headers: SignedRequest['headers']): VerifiedSignature;
 }
 
 /** An auth-v2 header taken apart. */
@@ -127,13 +132,23 @@ export function signAuthV2(options: SignOptions): string {
 
 /** The verifier of our five-part scheme, with the push keys of AICC_PUSH_KEYS. */
 export function createAuthV2Verifier(options: { pushKeys: ReadonlyMap<string, string> }): PushSignatureVerifier {
+  const signed = (headers: SignedRequest['headers']): AuthV2Header & { signature: string } => {
+    const value = single(headers.authorization);
+    if (!value) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
+    const header = parseAuthV2Header(value);
+    if (!header) throw new GatewayError('UNAUTHORIZED', SHAPE_MESSAGE);
+    if (header.signature === undefined) throw new GatewayError('UNSIGNED_PUSH', UNSIGNED_MESSAGE);
+    return header as AuthV2Header & { signature: string };
+  };
   return {
+    screen(headers) {
+      const header = signed(headers);
+      // Access keys are not secret (every push names its own); push keys are, and only verify() uses them.
+      if (!options.pushKeys.has(header.accessKey)) throw new GatewayError('UNAUTHORIZED', 'the push signature was not accepted');
+      return { accessKey: header.accessKey, signedAtMs: Number(header.timestamp) };
+    },
     verify(request) {
-      const value = single(request.headers.authorization);
-      if (!value) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
-      const header = parseAuthV2Header(value);
-      if (!header) throw new GatewayError('UNAUTHORIZED', SHAPE_MESSAGE);
-      if (header.signature === undefined) throw new GatewayError('UNSIGNED_PUSH', UNSIGNED_MESSAGE);
+      const header = signed(request.headers);
       const pushKey = options.pushKeys.get(header.accessKey);
       const canonical = canonicalString({
         accessKey: header.accessKey,

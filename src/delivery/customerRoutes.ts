@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { RateLimiter } from '../engine/limits.js';
-import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
+import { identifyBeforeBody, tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 
 export interface CustomerRoutesOptions {
   engine: Engine;
@@ -33,7 +33,9 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (
       return reply.status(201).send(visitor);
     });
 
-    app.post('/v1/visitors/refresh', async (request) => customerTokens.refreshVisitor(await identify(request)));
+    // The token is checked before any body is read.
+    const visitor = identifyBeforeBody(customerTokens);
+    app.post('/v1/visitors/refresh', { onRequest: visitor.onRequest }, async (request) => customerTokens.refreshVisitor(visitor.of(request)));
   }
 
   app.get('/v1/messages', async (request) => {

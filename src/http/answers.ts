@@ -45,6 +45,9 @@ export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc, error: code });
     if (status === 503) reply.header('retry-after', '1');
+    // Refused before its body was read (the credentials are checked first): the connection is closed rather than
+    // the rest of the body read to keep it, as Fastify does for a body over its limit.
+    if (!request.raw.complete) reply.header('connection', 'close');
     return reply.status(status).send(answer);
   });
 

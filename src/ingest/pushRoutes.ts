@@ -137,6 +137,15 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
 
   typed.post(PUSH_PATHS.webhook, {
     schema: { body: PushBodySchema },
+    // What the headers alone can refuse is refused before the body is read: no or a malformed signature header,
+    // an unknown access key, a time further ahead than the window (an old time may still be AICC's retry of
+    // stored messages, which only the body tells).
+    onRequest: async (request) => {
+      const claimed = verifier.screen?.(request.headers);
+      if (claimed && timestampSkewMs > 0 && claimed.signedAtMs - now() > timestampSkewMs) {
+        throw new GatewayError('STALE_TIMESTAMP', 'the signature timestamp is ahead of the accepted window');
+      }
+    },
     // The signature covers the raw body, so it is checked once the body is read but before it is validated.
     preValidation: async (request, reply) => {
       const { accessKey, signedAtMs } = verifier.verify({

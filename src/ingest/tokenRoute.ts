@@ -9,6 +9,7 @@ import { AICC_PATHS } from '../aicc/api.js';
 import { GatewayError } from '../errors.js';
 
 const DEFAULT_TTL_SECONDS = 600;
+const TOKEN_BODY_LIMIT = 16 * 1024;
 
 const TokenRequest = Type.Object({
   app_key: Type.String({ minLength: 1, maxLength: 256 }),
@@ -21,7 +22,9 @@ export interface TokenRouteOptions {
 }
 
 export const tokenRoute: FastifyPluginAsync<TokenRouteOptions> = async (app, { tokens, ttlMaxSeconds }) => {
-  app.withTypeProvider<TypeBoxTypeProvider>().post(AICC_PATHS.tokenByAkSk, { schema: { body: TokenRequest } }, async (request) => {
+  // The credentials are in the body, so it is read before anything is known of the caller: a few KB suffice.
+  const route = { schema: { body: TokenRequest }, bodyLimit: TOKEN_BODY_LIMIT };
+  app.withTypeProvider<TypeBoxTypeProvider>().post(AICC_PATHS.tokenByAkSk, route, async (request) => {
     const ttl = requestedTtl(request.headers['x-token-expire'], ttlMaxSeconds);
     const issued = await tokens.issue(request.body.app_key, request.body.app_secret, ttl);
     request.log.info({ appKey: issued.AppKey, ttl }, 'access token issued');

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { FEEDBACK_CONTENT_MAX } from '../aicc/robot.js';
-import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
+import { identifyBeforeBody, type CustomerTokens } from '../delivery/identity.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import type { RateLimiter } from '../engine/limits.js';
@@ -42,8 +42,11 @@ const SuggestionsQuery = Type.Object({
 
 export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, options) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  // The token is checked before the body is read.
+  const customer = identifyBeforeBody(options.customerTokens);
+  app.addHook('onRequest', customer.onRequest);
   const ready = async (request: FastifyRequest) => {
-    const { customerId } = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+    const { customerId } = customer.of(request);
     if (!options.calls) throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
     return { customerId, calls: options.calls };
   };

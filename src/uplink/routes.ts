@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { AgentHours } from './agentHours.js';
-import { tokenOf, type CustomerTokens } from '../delivery/identity.js';
+import { identifyBeforeBody, type CustomerTokens } from '../delivery/identity.js';
 import type { MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
 import { CLIENT_MESSAGE_ID_PATTERN, UPLOAD_TYPES } from '../protocol/index.js';
@@ -51,13 +51,21 @@ export interface UplinkRoutesOptions {
 
 export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app, options) => {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const ready = async (request: FastifyRequest) => {
-    const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+  // Who is asking, and whether there is anywhere to send it, before a byte of the body is read (an upload is
+  // UPLOAD_MAX_BYTES).
+  const customer = identifyBeforeBody(options.customerTokens);
+  app.addHook('onRequest', async (request) => {
+    await customer.onRequest(request);
     if (!options.uplink || !options.calls || !options.aicc) {
       throw new GatewayError('UPLINK_DISABLED', 'sending to the contact center is not configured (AICC_BASE_URL)');
     }
-    return { customerId: identity.customerId, uplink: options.uplink, calls: options.calls, aicc: options.aicc };
-  };
+  });
+  const ready = async (request: FastifyRequest) => ({
+    customerId: customer.of(request).customerId,
+    uplink: options.uplink!,
+    calls: options.calls!,
+    aicc: options.aicc!,
+  });
 
   typed.post('/v1/messages', { schema: { body: SendBody } }, async (request, reply) => {
     const { customerId, uplink } = await ready(request);
