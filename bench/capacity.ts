@@ -35,7 +35,7 @@ export async function measureCapacity({ durationSeconds }: { durationSeconds: nu
     HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     // Lifted, but still counted in Redis: a limit check is part of what a push costs with several nodes.
-    PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000',
+    PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000', MAX_CONNECTIONS_PER_ADDRESS: '1000000',
   }, (line) => {
     const entry = parseJson(line);
     if (entry?.msg !== 'gateway listening') return false;

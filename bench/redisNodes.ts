@@ -32,7 +32,7 @@ export async function measureRedisNodes({ durationSeconds }: { durationSeconds: 
             HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
             CUSTOMER_TOKEN_SECRET: BENCH_CUSTOMER_SECRET, ...(setup.engine === 'redis' ? { REDIS_URL: redis.url } : {}),
             // The load comes from one address and one app key: the per-client limits would measure themselves.
-            PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000',
+            PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000', MAX_CONNECTIONS_PER_ADDRESS: '1000000',
           }),
         ),
       );

@@ -75,6 +75,7 @@ export function gatewayEnv(dataDir: string, extra: Record<string, string> = {}):
     HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: `${BENCH_APP.key}:${BENCH_APP.secret}`, LOG_LEVEL: 'info',
     // The benchmark is one client address sending far more than a person would: lift the per-address limits.
     PUSH_RATE_LIMIT: '10000000', CLIENT_RATE_LIMIT: '10000000', TOKEN_RATE_LIMIT: '10000000', MAX_CONNECTIONS_PER_CUSTOMER: '10000',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
     CUSTOMER_TOKEN_SECRET: BENCH_CUSTOMER_SECRET,
     ...extra,
   };

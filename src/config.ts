@@ -2,6 +2,7 @@
 // A wrong value stops the start with a ConfigError that names the variable and what is wrong with it.
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { MAX_CONTENT_LENGTH } from './limits.js';
 import { parseRedisUrl } from './redis/url.js';
@@ -58,8 +59,19 @@ export interface Config {
   streamBufferBytes: number;
   /** How long a connection may stay over its buffer before it is closed as a slow consumer (4008). */
   slowConsumerMs: number;
-  /** Trust X-Forwarded-For from a proxy in front (for client addresses: rate limits, logs). */
-  trustProxy: boolean;
+  /**
+   * Which peers are proxies whose X-Forwarded-For is believed (for client addresses: rate limits, logs): none
+   * (false), the nearest `n` hops, or the listed addresses and ranges. Fastify's `trustProxy` takes each form.
+   */
+  trustProxy: false | number | string[];
+  /** How long a connection may take to send a request's headers (Node's headersTimeout). */
+  headersTimeoutMs: number;
+  /** How long a connection may take to send a whole request, headers and body (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept between requests. */
+  keepAliveTimeoutMs: number;
+  /** Connections one client address may hold open at once, on all nodes together. */
+  maxConnectionsPerAddress: number;
   /** Origins whose pages may call the customer endpoints (CORS); "*" for any. */
   allowedOrigins: string[];
   /** How the gateway reaches AICC for the customer's side; undefined when AICC_BASE_URL is unset. */
@@ -165,7 +177,11 @@ export const SETTINGS = {
   CLIENT_RATE_LIMIT: { default: '50', help: 'customer requests per second per client address', group: 'limits' },
   TOKEN_RATE_LIMIT: { default: '60', help: 'tokenByAkSk calls per minute per client address', group: 'limits' },
   MESSAGE_MAX_CHARS: { default: String(MAX_CONTENT_LENGTH), help: 'longest content/simQuestions of a pushed message', group: 'limits' },
-  TRUST_PROXY: { default: 'off', help: 'on behind a reverse proxy: client addresses come from X-Forwarded-For', group: 'operations' },
+  TRUST_PROXY: { default: 'off', help: 'the proxies in front whose X-Forwarded-For is believed: a number of hops (on = 1), or their addresses/CIDR ranges, comma-separated', group: 'operations' },
+  HEADERS_TIMEOUT_MS: { default: '10000', help: 'a connection that has not sent a request\'s headers within this is answered 408 and closed', group: 'limits' },
+  REQUEST_TIMEOUT_MS: { default: '60000', help: 'a request (headers and body) not received within this is answered 408 and closed; above HEADERS_TIMEOUT_MS', group: 'limits' },
+  KEEP_ALIVE_TIMEOUT_MS: { default: '72000', help: 'an idle keep-alive connection is closed after this (keep it above the idle timeout of a proxy in front)', group: 'limits' },
+  MAX_CONNECTIONS_PER_ADDRESS: { default: '256', help: 'open connections per client address on all nodes together; more are closed at once (not counted for TRUST_PROXY peers)', group: 'limits' },
   TLS_CERT: { unset: 'plain HTTP', help: 'PEM certificate file: serve HTTPS/WSS directly (with TLS_KEY)', group: 'operations' },
   TLS_KEY: { unset: 'plain HTTP', help: 'PEM key file (with TLS_CERT)', group: 'operations' },
   METRICS_TOKEN: { unset: '/metrics is open', help: 'when set, GET /metrics requires Authorization: Bearer <METRICS_TOKEN>', secret: true, group: 'operations' },
@@ -246,7 +262,9 @@ function readAll(merged: Env): Config {
     streamAcceptQueue: integer(merged, 'STREAM_ACCEPT_QUEUE', 1, 1_000_000),
     streamBufferBytes: integer(merged, 'STREAM_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
     slowConsumerMs: integer(merged, 'SLOW_CONSUMER_MS', 10, 600_000),
-    trustProxy: oneOf(merged, 'TRUST_PROXY', ['on', 'off'] as const) === 'on',
+    trustProxy: trustedProxies(merged),
+    ...timeouts(merged),
+    maxConnectionsPerAddress: integer(merged, 'MAX_CONNECTIONS_PER_ADDRESS', 1, 1_000_000),
     allowedOrigins: origins(merged),
     aicc: aiccSettings(merged),
     uploadMaxBytes: integer(merged, 'UPLOAD_MAX_BYTES', 1024, 100 * 1024 * 1024),
@@ -334,6 +352,47 @@ function tlsFiles(env: Env): { cert: string; key: string } | undefined {
     }
   };
   return { cert: read('TLS_CERT', certPath), key: read('TLS_KEY', keyPath) };
+}
+
+/** Node refuses a headers timeout above the request timeout; one equal to it would never be the one to fire. */
+function timeouts(env: Env): Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 100, 600_000);
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 200, 3_600_000);
+  if (headersTimeoutMs >= requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must be below REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 100, 600_000) };
+}
+
+/** Names proxy-addr (Fastify's trustProxy) takes for well-known ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * off; a number of hops (on: 1, a single proxy in front); or the proxies' addresses and CIDR ranges. Never
+ * "every peer": the leftmost X-Forwarded-For entry is whatever the client wrote.
+ */
+function trustedProxies(env: Env): Config['trustProxy'] {
+  const raw = (env.TRUST_PROXY?.trim() || fallback('TRUST_PROXY')).toLowerCase();
+  if (raw === 'off') return false;
+  if (raw === 'on') return 1;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 16) throw new ConfigError(`TRUST_PROXY: a number of proxies must be between 1 and 16, got ${hops}`);
+    return hops;
+  }
+  const list = raw.split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of list) {
+    const [address, bits, ...rest] = item.split('/');
+    const version = isIP(address ?? '');
+    const maxBits = version === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (!PROXY_RANGE_NAMES.includes(item) && (version === 0 || !validBits || rest.length > 0)) {
+      throw new ConfigError(
+        `TRUST_PROXY: "${item}" is not off, on, a number of proxies, an address, a CIDR range or one of ${PROXY_RANGE_NAMES.join(', ')}`,
+      );
+    }
+  }
+  return list;
 }
 
 function origins(env: Env): string[] {

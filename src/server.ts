@@ -34,6 +34,8 @@ import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
 import { tokenRoute } from './ingest/tokenRoute.js';
 import { installClientLimits } from './http/clientLimits.js';
+import { trustedPeer, trustProxyOption } from './http/clientAddress.js';
+import { capConnectionsPerAddress, serverTimeouts } from './http/connections.js';
 import { installSecurityHeaders } from './http/securityHeaders.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { TransportName } from './protocol/index.js';
@@ -78,6 +80,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
   const streams = new Set<StreamSession>();
   const journal = new OpsJournal();
   const connectionCaps = limits.connections(config.maxConnectionsPerCustomer);
+  const addressCaps = limits.connections(config.maxConnectionsPerAddress, 'address');
+  const timeouts = serverTimeouts(config);
   const metrics = createMetrics({ connectedClients: () => countByTransport(streams), ping: () => store.ping() });
   // The one engine every route uses. The conversation's parts write through it and hear of every append; the
   // appends the store could not take are counted (metrics, the operator page).
@@ -129,9 +133,17 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     return503OnClosing: false,
     // Our own one line per request (http/requestLog.ts) replaces Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy,
-    ...(config.tls ? { https: config.tls } : {}),
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Node's timeouts are options of the server it creates (http, or https with the TLS files).
+    ...timeouts,
+    ...(config.tls ? { https: { ...config.tls, ...timeouts } } : { http: timeouts }),
   }) as unknown as FastifyInstance;
+  // First: a connection over its address's cap serves no request at all.
+  capConnectionsPerAddress(app, {
+    caps: addressCaps,
+    trustedPeer: trustedPeer(config.trustProxy),
+    onRefused: () => metrics.refusals.inc({ reason: 'TOO_MANY_CONNECTIONS' }),
+  });
   installAnswers(app, metrics);
   installRequestLog(app);
   installJsonBody(app);
@@ -253,6 +265,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       await jobs.close();
       await aiccSide.close();
       connectionCaps.close();
+      addressCaps.close();
       await engine.close();
     },
   };

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { RateLimiter } from '../engine/limits.js';
+import { clientAddress } from '../http/clientAddress.js';
 import { identifyBeforeBody, tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.js';
 
 export interface CustomerRoutesOptions {
@@ -23,7 +24,7 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (
 
   if (visitorLimiter) {
     app.post('/v1/visitors', async (request, reply) => {
-      const { allowed, retryAfterSeconds } = await visitorLimiter.take(request.ip);
+      const { allowed, retryAfterSeconds } = await visitorLimiter.take(clientAddress(request));
       if (!allowed) {
         reply.header('retry-after', String(retryAfterSeconds));
         throw new GatewayError('RATE_LIMITED', 'too many new visitors from this address; try again later');

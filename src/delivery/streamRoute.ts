@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
+import { clientAddress } from '../http/clientAddress.js';
 import { originAllowed } from '../http/cors.js';
 import type { ConnectionCaps, RateLimiter } from '../engine/limits.js';
 import { FrameGate } from './frameGate.js';
@@ -199,7 +200,7 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       const started = await queued(() => startWebSocket(socket, request));
       if (!started) return;
       const { transport, customerId } = started;
-      const gate = new FrameGate(options.frameLimiter, request.ip);
+      const gate = new FrameGate(options.frameLimiter, clientAddress(request));
       // Every frame is answered here, whatever fails below it: a rejection left to the process would end it.
       handle = (text, isBinary) => {
         onClientFrame(socket, transport, text, isBinary, customerId, options.clientFrames, gate).catch((err: unknown) => {

@@ -18,17 +18,21 @@ export interface RateLimiter {
 
 export interface ConnectionCaps {
   /**
-   * Takes a place for one more connection of the customer and resolves with the way to give it back, or with
-   * undefined when the customer holds as many as allowed. Rejects when the shared count cannot be reached.
+   * Takes a place for one more connection of the key (a customer, a client address) and resolves with the way to
+   * give it back, or with undefined when the key holds as many as allowed. Rejects when the shared count cannot
+   * be reached.
    */
-  acquire(customerId: string): Promise<(() => void) | undefined>;
+  acquire(key: string): Promise<(() => void) | undefined>;
   close(): void;
 }
+
+/** What a connection cap counts by: a customer's streams, or a client address's open connections. */
+export type ConnectionScope = 'customer' | 'address';
 
 export interface Limits {
   /** `limit` uses per `windowMs` for each key; `name` keeps one limit's keys apart from another's. */
   rate(name: string, options: { limit: number; windowMs: number }): RateLimiter;
-  connections(maxPerCustomer: number): ConnectionCaps;
+  connections(maxPerKey: number, scope?: ConnectionScope): ConnectionCaps;
 }
 
 /** Fixed windows; memory is bounded by the keys seen in the current window (the previous one is dropped whole). */
@@ -51,7 +55,7 @@ export function createRateLimiter(options: { limit: number; windowMs: number; no
   };
 }
 
-function localConnectionCaps(maxPerCustomer: number): ConnectionCaps {
+function localConnectionCaps(maxPerKey: number): ConnectionCaps {
   const open = new Map<string, number>();
   const add = (customerId: string, delta: number) => {
     const next = (open.get(customerId) ?? 0) + delta;
@@ -60,7 +64,7 @@ function localConnectionCaps(maxPerCustomer: number): ConnectionCaps {
   };
   return {
     async acquire(customerId) {
-      if ((open.get(customerId) ?? 0) >= maxPerCustomer) return undefined;
+      if ((open.get(customerId) ?? 0) >= maxPerKey) return undefined;
       add(customerId, 1);
       let released = false;
       return () => {

@@ -31,9 +31,12 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
 /** Fastify's `clientErrorHandler` option: a request Node's HTTP parser could not read (the socket is then closed). */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-  const body = JSON.stringify(make('INVALID_PARAMETER', 'the request could not be read').answer);
+  // HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS ran out before the request was complete (http/connections.ts).
+  const late = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = late ? '408 Request Timeout' : '400 Bad Request';
+  const body = JSON.stringify(make('INVALID_PARAMETER', late ? 'the request was not received in time' : 'the request could not be read').answer);
   socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`,
   );
 }

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors.js';
 import type { RateLimiter } from '../engine/limits.js';
+import { clientAddress } from './clientAddress.js';
 import { routedPath } from './routedPath.js';
 
 export function installClientLimits(
@@ -16,7 +17,7 @@ export function installClientLimits(
     const limiter = path.startsWith('/v1/') ? limits.customer : path === limits.tokenPath ? limits.token : undefined;
     if (!limiter || request.method === 'OPTIONS') return;
     const read = request.method === 'GET' || request.method === 'HEAD';
-    const { allowed, retryAfterSeconds } = await limiter.take(request.ip).catch((err) => {
+    const { allowed, retryAfterSeconds } = await limiter.take(clientAddress(request)).catch((err) => {
       if (read) return { allowed: true, retryAfterSeconds: 0 };
       throw err;
     });

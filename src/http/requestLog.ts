@@ -2,6 +2,7 @@
 // added with `noteForLog` (a push's counts, say). Fastify's own pair of lines per request is turned off.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clientAddress } from './clientAddress.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,7 +38,7 @@ export function installRequestLog(app: FastifyInstance): void {
       path: request.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      remoteAddress: request.ip,
+      remoteAddress: clientAddress(request),
       ...request.logNote,
     };
     lines.info(line, 'request completed');

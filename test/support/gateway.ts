@@ -59,6 +59,7 @@ export function baseEnv(dataDir: string, overrides: Record<string, string> = {})
     CUSTOMER_TOKEN_SECRET,
     // Tests send far more from one address than a person; the limits have tests of their own.
     CLIENT_RATE_LIMIT: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000000',
     TOKEN_RATE_LIMIT: '1000000',
     LOG_LEVEL: 'silent',
     ...overrides,

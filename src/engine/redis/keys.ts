@@ -19,6 +19,8 @@ export const keys = {
   channel: (customerId: string) => `aicc:{${tagOf(customerId)}}:live`,
   /** Sorted set: the customer's open connections on every node (member: a lease id; score: when it lapses). */
   connections: (customerId: string) => `aicc:{${tagOf(customerId)}}:conns`,
+  /** Sorted set: a client address's open connections on every node (MAX_CONNECTIONS_PER_ADDRESS), as `connections`. */
+  addressConnections: (address: string) => `aicc:conns:{${tagOf(`address:${address}`)}}`,
   /** Hash: a shared rate limit's token bucket for one key (an app key, a client address). */
   limit: (name: string, key: string) => `aicc:limit:{${tagOf(`${name}:${key}`)}}`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */

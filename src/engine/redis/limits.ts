@@ -1,12 +1,13 @@
 // Limits counted in Redis, so every node enforces the one configured limit: a token bucket per key (one Lua
-// script, one round trip, Redis's clock for every node) and, per customer, a sorted set of its open connections,
-// each a lease its node renews, so the connections of a node that died stop counting within LEASE_MS.
+// script, one round trip, Redis's clock for every node) and, per customer and per client address, a sorted set of
+// its open connections, each a lease its node renews, so the connections of a node that died stop counting within
+// LEASE_MS.
 // Counts are not worth a disk write: the scripts keep their writes out of the append-only file and replicas
 // (REPL_NONE), so a limit check costs no fsync; a restarted or promoted Redis starts the counts afresh.
 
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
-import type { ConnectionCaps, Limits, RateLimiter } from '../limits.js';
+import type { ConnectionCaps, ConnectionScope, Limits, RateLimiter } from '../limits.js';
 import type { RedisConnection } from '../../redis/connection.js';
 import { keys } from './keys.js';
 
@@ -76,30 +77,31 @@ export function redisLimits(redis: RedisConnection): Limits {
         return { allowed: waitMs === 0, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
       },
     }),
-    connections: (maxPerCustomer) => redisConnectionCaps(redis, scripted, maxPerCustomer),
+    connections: (maxPerKey, scope = 'customer') => redisConnectionCaps(redis, scripted, maxPerKey, scope),
   };
 }
 
-function redisConnectionCaps(redis: RedisConnection, scripted: Scripted, maxPerCustomer: number): ConnectionCaps {
-  /** This node's connections: member → customer. */
+function redisConnectionCaps(redis: RedisConnection, scripted: Scripted, maxPerKey: number, scope: ConnectionScope): ConnectionCaps {
+  const keyOf = scope === 'customer' ? keys.connections : keys.addressConnections;
+  /** This node's connections: member → its key (a customer, an address). */
   const held = new Map<string, string>();
   const renew = setInterval(() => {
     if (held.size === 0) return;
     const pipeline = redis.pipeline();
-    for (const [member, customerId] of held) (pipeline as unknown as Scripted).aiccRenew(keys.connections(customerId), member, LEASE_MS);
+    for (const [member, key] of held) (pipeline as unknown as Scripted).aiccRenew(keyOf(key), member, LEASE_MS);
     // Redis away: the leases may lapse, and the connections stop counting until it is back (fail open).
     pipeline.exec().catch(() => undefined);
   }, LEASE_MS / 3);
   renew.unref();
   return {
-    async acquire(customerId) {
+    async acquire(key) {
       const member = randomUUID();
-      const admitted = await unavailableOnError(() => scripted.aiccAdmit(keys.connections(customerId), maxPerCustomer, member, LEASE_MS));
+      const admitted = await unavailableOnError(() => scripted.aiccAdmit(keyOf(key), maxPerKey, member, LEASE_MS));
       if (admitted !== 1) return undefined;
-      held.set(member, customerId);
+      held.set(member, key);
       return () => {
         if (!held.delete(member)) return;
-        redis.zrem(keys.connections(customerId), member).catch(() => undefined); // else it lapses
+        redis.zrem(keyOf(key), member).catch(() => undefined); // else it lapses
       };
     },
     close: () => clearInterval(renew),
