@@ -58,10 +58,20 @@ export function readableLines(out: { write(text: string): unknown; isTTY?: boole
       const time = new Date(Number(entry.time)).toISOString().slice(11, 23);
       const fields = Object.entries(entry)
         .filter(([key]) => !QUIET.has(key))
-        .map(([key, value]) => `${paint('2', `${key}=`)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
+        .map(([key, value]) => `${paint('2', `${escaped(key)}=`)}${escaped(typeof value === 'string' ? value : JSON.stringify(value))}`);
       const err = entry.err as { message?: string; stack?: string } | undefined;
-      const stack = err ? `\n    ${(err.stack ?? err.message ?? '').split('\n').join('\n    ')}` : '';
-      out.write(`${paint('2', time)} ${paint(code, name)} ${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}\n`);
+      const stack = err ? `\n    ${String(err.stack ?? err.message ?? '').split('\n').map(escaped).join('\n    ')}` : '';
+      out.write(`${paint('2', time)} ${paint(code, name)} ${escaped(String(entry.msg ?? ''))}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}\n`);
     },
   };
+}
+
+/**
+ * Control characters (C0, DEL, C1) and the bidirectional overrides, as \u escapes: a value from a request (a
+ * body quoted in an error, a header) must not move the cursor, colour the terminal or start a line of its own.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function escaped(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -29,7 +29,7 @@ import { installCors } from './http/cors.js';
 import { healthRoutes } from './ops/healthRoutes.js';
 import { installDrain } from './http/drain.js';
 import { installJsonBody } from './http/jsonBody.js';
-import { installRequestLog } from './http/requestLog.js';
+import { acceptedRequestId, installRequestLog } from './http/requestLog.js';
 import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
 import { tokenRoute } from './ingest/tokenRoute.js';
@@ -121,8 +121,9 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     bodyLimit: config.bodyLimit,
     // Media ids (AICC resource ids, uploads' objectKeys) travel as a path parameter and may exceed Fastify's 100.
     routerOptions: { maxParamLength: PATH_PARAM_MAX_LENGTH },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // A caller's X-Request-Id is kept (it ties our line to theirs) only when short and plain; else one is made.
+    requestIdHeader: false,
+    genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     schemaErrorFormatter: describeValidationErrors,

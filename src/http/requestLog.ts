@@ -22,6 +22,14 @@ export interface LogNote {
   oldRetry?: boolean;
 }
 
+/** The request ids taken from callers: a log line, a metric's exemplar or an operator's search must stay plain. */
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The caller's X-Request-Id when it is 1 to 64 letters, digits or `._:-`; undefined otherwise (one is made). */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : undefined;
+}
+
 export function noteForLog(request: FastifyRequest, note: LogNote): void {
   request.logNote = { ...request.logNote, ...note };
 }
