@@ -60,7 +60,7 @@ export function buildAiccSide(options: {
   });
   const queueWatcher = new QueueWatcher({ engine, aicc, sessions, jobs, intervalMs: settings.queuePollMs, log });
   jobs.runWith('queue', queueWatcher);
-  const pollLoops = polling ? new PollLoops({ engine, aicc, sessions, jobs, idleMs: settings.pollIdleMs, log }) : undefined;
+  const pollLoops = polling ? new PollLoops({ engine, aicc, sessions, jobs, idleMs: settings.pollIdleMs, maxConcurrent: settings.pollMaxConcurrent, log }) : undefined;
   if (pollLoops) jobs.runWith('poll', pollLoops);
   const agentHours = new AgentHours();
   const uplink = new Uplink({

@@ -112,6 +112,8 @@ export interface AiccSettings {
   downlink: 'push' | 'poll';
   queuePollMs: number;
   pollIdleMs: number;
+  /** Long polls one node keeps open at once (poll mode); other conversations' polls wait their turn. */
+  pollMaxConcurrent: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -170,6 +172,7 @@ export const SETTINGS = {
   AICC_DOWNLINK: { default: 'push', help: 'poll: long-poll AICC for each active conversation (tenants without push)', group: 'aicc' },
   QUEUE_POLL_MS: { default: '3000', help: 'while a customer queues, how often the queue position is asked for', group: 'aicc' },
   POLL_IDLE_MS: { default: '600000', help: 'poll mode: a conversation idle this long stops being polled', group: 'aicc' },
+  POLL_MAX_CONCURRENT: { default: '256', help: 'poll mode: long polls one node holds open at once, on connections of their own; more conversations wait their turn', group: 'aicc' },
   UPLOAD_MAX_BYTES: { default: '10485760', help: 'largest file a customer may upload', group: 'limits' },
   MEDIA_CACHE_BYTES: { default: '536870912', help: 'disk the media cache (DATA_DIR/media) may use', group: 'limits' },
   MAX_CONNECTIONS_PER_CUSTOMER: { default: '10', help: 'streams per customer (close 4009 / 429 beyond)', group: 'limits' },
@@ -336,6 +339,7 @@ function aiccSettings(env: Env): AiccSettings | undefined {
     downlink: oneOf(env, 'AICC_DOWNLINK', ['push', 'poll'] as const),
     queuePollMs: integer(env, 'QUEUE_POLL_MS', 10, 600_000),
     pollIdleMs: integer(env, 'POLL_IDLE_MS', 1000, 86_400_000),
+    pollMaxConcurrent: integer(env, 'POLL_MAX_CONCURRENT', 1, 100_000),
   };
 }
 

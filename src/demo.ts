@@ -41,6 +41,7 @@ export async function runDemo(env: Record<string, string | undefined> = process.
       downlink: 'push',
       queuePollMs: 1500,
       pollIdleMs: 600_000,
+      pollMaxConcurrent: 256,
     },
   };
   const gateway = await buildServer(config, log);

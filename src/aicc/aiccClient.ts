@@ -48,7 +48,8 @@ export interface AiccSession {
 
 /** The settings from AICC_* (see config.ts), plus how often to try and where to log. */
 export interface AiccClientOptions
-  extends Pick<AiccSettings, 'baseUrl' | 'appKey' | 'appSecret' | 'channelId' | 'locale' | 'timeoutMs' | 'sendAsync'> {
+  extends Pick<AiccSettings, 'baseUrl' | 'appKey' | 'appSecret' | 'channelId' | 'locale' | 'timeoutMs' | 'sendAsync'>,
+    Partial<Pick<AiccSettings, 'pollMaxConcurrent'>> {
   /** Attempts for a call that is safe to repeat (including the first). */
   attempts?: number;
   log: FastifyBaseLogger;
@@ -56,6 +57,8 @@ export interface AiccClientOptions
 
 const TOKEN_TTL_SECONDS = 3600;
 const POLL_EXTRA_MS = 10_000;
+/** POLL_MAX_CONCURRENT's default, for a client built without it. */
+const DEFAULT_POLLS = 256;
 
 export type Call = {
   path: string;
@@ -65,6 +68,8 @@ export type Call = {
   session?: AiccSession;
   /** Whether the call may be repeated after a failure whose effect is unknown (reads are; sends are not). */
   idempotent: boolean;
+  /** A long poll: it goes on the polls' own connections, so it never holds one a call waits for. */
+  longPoll?: boolean;
   timeoutMs?: number;
   /** The answer's field that alone shows success when AICC sends no result code (applyToken, the file calls). */
   payload?: string;
@@ -72,12 +77,19 @@ export type Call = {
 
 export class AiccClient {
   private readonly dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  /**
+   * Long polls are held by AICC for seconds each, one per conversation: on the calls' connections a few dozen
+   * would take them all and every send would wait behind them. They get a pool of their own, as large as the
+   * polls PollLoops lets run at once (POLL_MAX_CONCURRENT), so no poll queues here either.
+   */
+  private readonly pollDispatcher: Agent;
   private accessToken: { value: string; renewAt: number } | undefined;
   private renewing: Promise<string> | undefined;
   private readonly attempts: number;
 
   constructor(readonly options: AiccClientOptions) {
     this.attempts = options.attempts ?? 3;
+    this.pollDispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.pollMaxConcurrent ?? DEFAULT_POLLS });
   }
 
   async applyToken(userId: string, userName = userId): Promise<AiccSession> {
@@ -120,6 +132,7 @@ export class AiccClient {
       query: { receiverId: session.userId, channel: 'WEB', isNeedRead: 'true' },
       session,
       idempotent: true,
+      longPoll: true,
       timeoutMs: this.options.timeoutMs + POLL_EXTRA_MS,
     });
     return answer.downlinkMessages ?? [];
@@ -219,7 +232,7 @@ export class AiccClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await Promise.all([this.dispatcher.close(), this.pollDispatcher.close()]);
   }
 
   /** One call, with the retries its kind allows: exponential backoff with jitter between attempts. */
@@ -256,7 +269,7 @@ export class AiccClient {
         method: call.method ?? 'POST',
         headers,
         body: call.method === 'GET' ? undefined : JSON.stringify(call.body ?? {}),
-        dispatcher: this.dispatcher,
+        dispatcher: call.longPoll ? this.pollDispatcher : this.dispatcher,
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });

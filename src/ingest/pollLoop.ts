@@ -18,6 +18,7 @@ const MIN_EMPTY_POLL_MS = 200;
 
 export class PollLoops {
   private readonly running = new Map<string, { stop: boolean }>();
+  private readonly slots: PollSlots;
 
   constructor(
     private readonly options: {
@@ -27,9 +28,13 @@ export class PollLoops {
       /** A conversation's loop is a job (engine/jobs.ts): one node polls it; its last want is its activity. */
       jobs: Jobs;
       idleMs: number;
+      /** Polls open at once (POLL_MAX_CONCURRENT); the AiccClient holds as many connections for them. */
+      maxConcurrent: number;
       log: FastifyBaseLogger;
     },
-  ) {}
+  ) {
+    this.slots = new PollSlots(options.maxConcurrent);
+  }
 
   start(customerId: string): void {
     if (this.running.has(customerId)) return;
@@ -69,7 +74,11 @@ export class PollLoops {
       }
       let received: RawDownLinkMsg[];
       const started = Date.now();
+      // Beyond POLL_MAX_CONCURRENT conversations, a poll waits for one under way to come back: its messages then
+      // arrive up to one poll later (AICC holds them for it), and the calls of every conversation go on meanwhile.
+      await this.slots.acquire();
       try {
+        if (control.stop) return;
         received = await sessions.longPoll(customerId, (session) => aicc.poll(session));
         failures = 0;
       } catch (err) {
@@ -77,6 +86,8 @@ export class PollLoops {
         log.warn({ customerId, err: { message: (err as Error).message }, retryInMs: delay }, 'poll failed');
         await sleep(delay);
         continue;
+      } finally {
+        this.slots.release();
       }
       if (received.length === 0) {
         // A long poll that comes back empty at once (a misconfigured AICC timeout) must not become a busy loop.
@@ -113,6 +124,29 @@ export class PollLoops {
         }
       }
     });
+  }
+}
+
+/** At most `max` holders at once; the others wait, first come first served. */
+class PollSlots {
+  private held = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.held < this.max) {
+      this.held++;
+      return;
+    }
+    // The slot is handed over by release(), so `held` never exceeds the bound.
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held--;
   }
 }
 
