@@ -70,6 +70,12 @@ async function start(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel, logDestination(config));
+  // A rejection nobody handled is a bug, and what it left half done is unknown: the process exits, as Node's
+  // default would, but says so in its own log first (a supervisor restarts it; what was stored is durable).
+  process.once('unhandledRejection', (reason) => {
+    log.fatal({ err: reason }, 'unhandled rejection (a bug): exiting');
+    process.exit(1);
+  });
   const gateway = await buildServer(config, log);
   const url = await gateway.app.listen({ host: config.host, port: config.port });
   const address = gateway.app.server.address();

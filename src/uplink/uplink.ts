@@ -117,6 +117,8 @@ export class Uplink {
           return this.record(statusEntry(customerId, seq, 'failed', failure));
         },
       )
+      // Nothing above should throw (record() catches); if a reporting hook does, it is logged, not left unhandled.
+      .catch((err: unknown) => this.options.log.error({ err, customerId, seq }, 'the outcome of a customer message could not be recorded'))
       .finally(() => this.inFlight.delete(key));
     return { seq, status: 'pending', duplicate };
   }
