@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { customerToken, startGateway, type InProcessGateway } from '../support/gateway.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { baseEnv, customerToken, startGateway, tempDir, type InProcessGateway } from '../support/gateway.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { connectSse, connectWs, waitFor } from '../support/streams.js';
 
@@ -33,6 +34,14 @@ function rawSocket(url: string, send?: string): RawSocket {
 }
 
 describe('timeouts', () => {
+  it('are refused at start when the headers timeout is not below the request timeout (Node\'s rule)', () => {
+    const load = (headers: string, request: string) =>
+      loadConfig(baseEnv(tempDir(), { HEADERS_TIMEOUT_MS: headers, REQUEST_TIMEOUT_MS: request }));
+    assert.throws(() => load('60000', '60000'), ConfigError);
+    assert.throws(() => load('90000', '60000'), /HEADERS_TIMEOUT_MS \(90000\) must be below REQUEST_TIMEOUT_MS/);
+    assert.equal(load('5000', '20000').headersTimeoutMs, 5000);
+  });
+
   let gw: InProcessGateway;
   before(async () => {
     gw = await startGateway(TIMEOUTS);
