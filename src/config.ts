@@ -35,6 +35,8 @@ export interface Config {
   durability: Durability;
   /** How long a write waits for a locked database before the push fails (and AICC retries). */
   storeBusyTimeoutMs: number;
+  /** After a failed append with none succeeding since, /readyz answers 503 for this long (0: ping only). */
+  readyzFailureWindowMs: number;
   /** Set: the Redis engine (several nodes acting as one); unset: the local SQLite engine. Checked at load. */
   redisUrl: string | undefined;
   /** HS256 secret with which the company's backend signs customer tokens; unset: only visitors. */
@@ -148,6 +150,7 @@ export const SETTINGS = {
   LOG_FORMAT: { default: 'auto', help: 'json, pretty (readable lines), or auto: pretty on a terminal unless NODE_ENV=production', group: 'gateway' },
   DURABILITY: { default: 'full', help: 'full: every commit is fsync\'d; relaxed: survives a crash of the gateway, not a power cut', group: 'gateway' },
   STORE_BUSY_TIMEOUT_MS: { default: '5000', help: 'how long a write waits for a locked database before the push fails with 500', group: 'gateway' },
+  READYZ_FAILURE_WINDOW_MS: { default: '30000', help: 'after a failed store write with none succeeding since, /readyz answers 503 for this long (a full disk, Redis at maxmemory) (0: only whether the store answers)', group: 'gateway' },
   REDIS_URL: { unset: 'SQLite in DATA_DIR', help: 'the Redis engine for several nodes: redis://, rediss://, redis-sentinel://, redis-cluster://', secret: true, group: 'gateway' },
   CUSTOMER_TOKEN_SECRET: { unset: 'only anonymous visitors', help: 'HS256 secret (32+ characters) with which your backend signs customer tokens', secret: true, group: 'customers' },
   CUSTOMER_TOKEN_AUDIENCE: { default: 'aicc-gateway', help: 'the audience (aud) a customer token that names one must name', group: 'customers' },
@@ -252,6 +255,7 @@ function readAll(merged: Env): Config {
     production: merged.NODE_ENV === 'production',
     durability: oneOf(merged, 'DURABILITY', ['full', 'relaxed'] as const),
     storeBusyTimeoutMs: integer(merged, 'STORE_BUSY_TIMEOUT_MS', 0, 600_000),
+    readyzFailureWindowMs: integer(merged, 'READYZ_FAILURE_WINDOW_MS', 0, 3_600_000),
     redisUrl: redisUrl(merged),
     customerTokenSecret: optionalSecret(merged, 'CUSTOMER_TOKEN_SECRET'),
     customerTokenAudience: text(merged, 'CUSTOMER_TOKEN_AUDIENCE'),

@@ -42,6 +42,7 @@ import type { TransportName } from './protocol/index.js';
 import { metricsRoute } from './ops/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
 import { OpsJournal } from './ops/journal.js';
+import { createReadiness } from './ops/readiness.js';
 import { opsRoutes } from './ops/routes.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
 import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS, SUGGESTIONS_PER_CUSTOMER } from './limits.js';
@@ -82,14 +83,26 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
   const connectionCaps = limits.connections(config.maxConnectionsPerCustomer);
   const addressCaps = limits.connections(config.maxConnectionsPerAddress, 'address');
   const timeouts = serverTimeouts(config);
-  const metrics = createMetrics({ connectedClients: () => countByTransport(streams), ping: () => store.ping() });
+  const readiness = createReadiness({ engine: store, failureWindowMs: config.readyzFailureWindowMs });
+  const metrics = createMetrics({
+    connectedClients: () => countByTransport(streams),
+    ping: async () => {
+      const reason = await readiness.notReadyReason();
+      if (reason !== undefined) throw new Error(reason);
+    },
+  });
   // The one engine every route uses. The conversation's parts write through it and hear of every append; the
-  // appends the store could not take are counted (metrics, the operator page).
+  // appends the store could not take are counted (metrics, the operator page) and take the node out (readiness).
   const engine = observeAppends(
-    observeAppendFailures(store, (err) => {
-      metrics.storeWriteFailures.inc();
-      journal.recordStoreFailure(err);
-    }),
+    observeAppendFailures(
+      store,
+      (err) => {
+        metrics.storeWriteFailures.inc();
+        journal.recordStoreFailure(err);
+        readiness.writeFailed();
+      },
+      () => readiness.writeSucceeded(),
+    ),
   );
   const aiccSide = buildAiccSide({
     settings: config.aicc,
@@ -145,7 +158,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     trustedPeer: trustedPeer(config.trustProxy),
     onRefused: () => metrics.refusals.inc({ reason: 'TOO_MANY_CONNECTIONS' }),
   });
-  installAnswers(app, metrics);
+  installAnswers(app, metrics, () => readiness.writeFailed());
   installRequestLog(app);
   installJsonBody(app);
   installSecurityHeaders(app, { tls: config.tls !== undefined });
@@ -161,7 +174,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
   installDrain(app);
   // Registered first, so it sees every route's TypeBox schema: the OpenAPI document is generated from them.
   await app.register(openApi);
-  await app.register(healthRoutes, { engine });
+  await app.register(healthRoutes, { readiness });
   await app.register(metricsRoute, { metrics, token: config.metricsToken });
   await app.register(tokenRoute, { tokens, ttlMaxSeconds: config.tokenTtlMax });
   await app.register(pushRoutes, {

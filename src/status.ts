@@ -35,7 +35,7 @@ function summarize(samples: Sample[], ready: boolean, url: string): string {
   const uptime = sum('aicc_gateway_process_process_start_time_seconds');
   const rss = sum('aicc_gateway_process_process_resident_memory_bytes');
   return [
-    `aicc-gateway at ${url}: ${ready ? 'READY' : 'NOT READY (the store does not answer)'}`,
+    `aicc-gateway at ${url}: ${ready ? 'READY' : 'NOT READY (the store does not answer or refuses writes)'}`,
     `  up since          ${uptime ? new Date(uptime * 1000).toISOString() : 'unknown'}, ${Math.round(rss / 1048576)} MiB resident`,
     `  connected clients websocket ${sum('aicc_gateway_connected_clients', (l) => l.transport === 'websocket')}, sse ${sum('aicc_gateway_connected_clients', (l) => l.transport === 'sse')}`,
     `  pushes accepted   ${sum('aicc_gateway_pushes_total')} (${byLabel('aicc_gateway_pushes_total', 'door')}); answer p99 ${formatSeconds(pushP99)}`,

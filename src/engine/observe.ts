@@ -31,17 +31,23 @@ export function observeAppends(engine: Engine, initial: readonly AppendObserver[
   };
 }
 
-/** Wraps an engine so that every append it could not take is told (metrics, the operator page), then rethrown. */
-export function observeAppendFailures(engine: Engine, onFailure: (err: Error) => void): Engine {
+/**
+ * Wraps an engine so that every append it could not take is told (metrics, the operator page, readiness), then
+ * rethrown; and every one it took, so that readiness sees the store recover.
+ */
+export function observeAppendFailures(engine: Engine, onFailure: (err: Error) => void, onSuccess: () => void = () => {}): Engine {
   return {
     ...delegateTo(engine),
     async append(messages) {
+      let outcomes: AppendOutcome[];
       try {
-        return await engine.append(messages);
+        outcomes = await engine.append(messages);
       } catch (err) {
         onFailure(err as Error);
         throw err;
       }
+      onSuccess();
+      return outcomes;
     },
   };
 }

@@ -41,10 +41,12 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   );
 }
 
-export function installAnswers(app: FastifyInstance, metrics?: Metrics): void {
+/** `onStoreFailure` hears of every request the store failed (a write, or Redis's shared limits): readiness. */
+export function installAnswers(app: FastifyInstance, metrics?: Metrics, onStoreFailure?: () => void): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     const { status, answer, code } = answerFor(error);
     metrics?.refusals.inc({ reason: code });
+    if (code === 'STORE_UNAVAILABLE') onStoreFailure?.();
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     noteForLog(request, { resultCode: answer.resultCode, reason: answer.resultDesc, error: code });
     if (status === 503) reply.header('retry-after', '1');

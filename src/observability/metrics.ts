@@ -29,7 +29,7 @@ const DOORS = Object.keys(PUSH_PATHS) as Door[];
 
 export interface MetricsOptions {
   connectedClients: () => Record<TransportName, number>;
-  /** Resolves when the store can take writes (the readiness gauge asks it at each scrape). */
+  /** Resolves when the node is ready, rejects when not (ops/readiness.ts; the gauge asks it at each scrape). */
   ping: () => Promise<void>;
 }
 
@@ -132,7 +132,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const result of ['sent', 'failed']) metrics.uplink.inc({ result }, 0);
   new Gauge({
     name: 'aicc_gateway_ready',
-    help: '1 when the store answers (as GET /readyz), 0 when it does not.',
+    help: '1 when the node is ready (as GET /readyz: the store answers and its writes are not failing), 0 when not.',
     registers: [registry],
     async collect() {
       this.set((await answersWithin(options.ping(), READY_PING_MS)) ? 1 : 0);

@@ -1,20 +1,17 @@
 // Liveness and readiness for load balancers and orchestrators.
 
 import type { FastifyPluginAsync } from 'fastify';
-import type { Engine } from '../engine/types.js';
+import type { Readiness } from './readiness.js';
 
-export const healthRoutes: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
+export const healthRoutes: FastifyPluginAsync<{ readiness: Readiness }> = async (app, { readiness }) => {
   // Alive: the process answers HTTP.
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  // Ready: the store answers too, so a push sent here now would be stored.
+  // Ready: the store answers and takes writes, so a push sent here now would be stored (ops/readiness.ts).
   app.get('/readyz', async (request, reply) => {
-    try {
-      await engine.ping();
-      return { status: 'ready' };
-    } catch (err) {
-      request.log.warn({ err: { message: (err as Error).message } }, 'not ready: the store does not answer');
-      return reply.status(503).send({ status: 'unavailable', reason: 'the store does not answer' });
-    }
+    const reason = await readiness.notReadyReason();
+    if (reason === undefined) return { status: 'ready' };
+    request.log.warn(`not ready: ${reason}`);
+    return reply.status(503).send({ status: 'unavailable', reason });
   });
 };
