@@ -4,12 +4,10 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
+import { idProblem } from '../conversation/customerId.js';
 import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
 import type { DownLinkMsg, Location } from '../protocol/index.js';
 
-/** Whitespace at either end, or a control or invisible formatting character anywhere (NUL, ZERO WIDTH SPACE, BOM,
- *  bidi marks): ids differing only by these look the same to a person but would name another customer's log. */
-const INVISIBLE = /^\s|\s$|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const MAX_MESSAGES_PER_PUSH = 1000;
 /** Keys the spec does not list are kept as sent, but storing and delivering them recurses: bound their nesting. */
 export const MAX_VALUE_DEPTH = 64;
@@ -85,9 +83,8 @@ export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): Normal
       refuse(key, `must not nest deeper than ${MAX_VALUE_DEPTH} levels`);
     }
   }
-  if (!msg.to.trim()) refuse('to', 'must not be blank');
   const toProblem = idProblem(msg.to);
-  if (toProblem) refuse('to', toProblem);
+  if (toProblem) refuse('to', toProblem.why);
   if (!msg.from.trim()) refuse('from', 'must not be blank');
   if (controlType === 'CHAT') {
     if (mediaType === null || mediaType === '') refuse('mediaType', 'is required when controlType is CHAT');
@@ -120,14 +117,6 @@ export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): Normal
     timestamp,
     message,
   };
-}
-
-/** Why `id` cannot be a customer id (a push's `to`, a token's `sub`), or undefined when it can. */
-export function idProblem(id: string): string | undefined {
-  // Counted in code points, as the schema's maxLength counts.
-  if (id.length === 0 || (id.length > MAX_ID_LENGTH && [...id].length > MAX_ID_LENGTH)) return `must be 1 to ${MAX_ID_LENGTH} characters`;
-  if (INVISIBLE.test(id)) return 'must not start or end with whitespace, nor hold control or invisible characters';
-  return undefined;
 }
 
 /** LOCATE content is `latitude/longitude/description`; the description may itself contain slashes. */

@@ -7,10 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
-import { idProblem } from '../aicc/downlink.js';
+import { idProblem } from '../conversation/customerId.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
-import { MAX_ID_LENGTH } from '../limits.js';
 
 const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
 
@@ -102,12 +101,11 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
         throw refuse('the customer token is not valid');
       }
       const customerId = payload.sub!;
-      if (!customerId.trim() || [...customerId].length > MAX_ID_LENGTH) {
-        throw refuse(`the customer token's sub must be 1 to ${MAX_ID_LENGTH} characters`);
-      }
       // The same rule as a push's `to`: an id that differs by an invisible character would be another, unread log.
+      // A blank or over-long sub makes the token unusable (401); an id a person cannot read is the caller's to fix.
       const problem = idProblem(customerId);
-      if (problem) throw new GatewayError('INVALID_PARAMETER', `the customer token's sub ${problem}`);
+      if (problem?.shape) throw refuse(`the customer token's sub ${problem.why}`);
+      if (problem) throw new GatewayError('INVALID_PARAMETER', `the customer token's sub ${problem.why}`);
       return { customerId, kind: isVisitor ? 'visitor' : 'verified', expiresAtMs: payload.exp! * 1000 };
     },
 

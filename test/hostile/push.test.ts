@@ -175,8 +175,10 @@ const pushLikeMessage = fc.record({
 function shouldAccept(wire: Obj): boolean {
   if (poisoned(wire)) return false;
   const id = (s: unknown) => typeof s === 'string' && codePoints(s) >= 1 && codePoints(s) <= 128 && s.trim() !== '';
-  // The id rule (README): no whitespace at either end, no control or invisible character in a customer id.
-  const customerId = (s: unknown) => id(s) && !/^\s|\s$|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(s as string);
+  // The id rule (README): no whitespace at either end, no control, invisible or blank character, no space but the
+  // ASCII one, and in NFC.
+  const customerId = (s: unknown) => id(s) && (s as string).normalize('NFC') === s &&
+    !/^\s|\s$|[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]|(?! )\p{Zs}/u.test(s as string);
   return (wire.messages as Obj[]).every((m) => {
     const code = m.messageCode;
     const nick = m.senderNickname;
