@@ -102,6 +102,7 @@ export function customerToken(customer: string): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(customer)
+    .setAudience('aicc-gateway')
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode(BENCH_CUSTOMER_SECRET));
 }

@@ -43,7 +43,7 @@ export interface Config {
   customerTokenSecret: string | undefined;
   /** The `aud` a customer token must name when it names one. */
   customerTokenAudience: string;
-  /** Refuse customer tokens that name no audience (the safer setting; off so existing integrations keep working). */
+  /** Refuse customer tokens that name no audience (the default; off for backends that mint tokens without aud). */
   customerTokenRequireAudience: boolean;
   /** Whether anonymous visitors may obtain a token (POST /v1/visitors). */
   visitors: boolean;
@@ -153,8 +153,8 @@ export const SETTINGS = {
   READYZ_FAILURE_WINDOW_MS: { default: '30000', help: 'after a failed store write with none succeeding since, /readyz answers 503 for this long (a full disk, Redis at maxmemory) (0: only whether the store answers)', group: 'gateway' },
   REDIS_URL: { unset: 'SQLite in DATA_DIR', help: 'the Redis engine for several nodes: redis://, rediss://, redis-sentinel://, redis-cluster://', secret: true, group: 'gateway' },
   CUSTOMER_TOKEN_SECRET: { unset: 'only anonymous visitors', help: 'HS256 secret (32+ characters) with which your backend signs customer tokens', secret: true, group: 'customers' },
-  CUSTOMER_TOKEN_AUDIENCE: { default: 'aicc-gateway', help: 'the audience (aud) a customer token that names one must name', group: 'customers' },
-  CUSTOMER_TOKEN_REQUIRE_AUDIENCE: { default: 'off', help: 'on (safer): refuse customer tokens without that aud; off keeps tokens without aud working', group: 'customers' },
+  CUSTOMER_TOKEN_AUDIENCE: { default: 'aicc-gateway', help: 'the audience (aud) a customer token must name', group: 'customers' },
+  CUSTOMER_TOKEN_REQUIRE_AUDIENCE: { default: 'on', help: 'on: refuse customer tokens without aud; off also accepts them (backends that mint tokens without aud)', group: 'customers' },
   VISITORS: { default: 'on', help: 'off removes POST /v1/visitors (sites where every customer logs in)', group: 'customers' },
   VISITOR_TOKEN_TTL: { default: '86400', help: 'lifetime (s) of a visitor token', group: 'customers' },
   VISITOR_RATE_LIMIT: { default: '20', help: 'new visitors per client address per minute', group: 'customers' },

@@ -249,6 +249,19 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
         'AICC then calls POST /apigovernance/api/oauth/tokenByAkSk with them to get the AccessToken for pushMsg',
     );
   }
+  if (config.customerTokenSecret && config.customerTokenRequireAudience) {
+    log.info(
+      `customer tokens must name aud "${config.customerTokenAudience}" (CUSTOMER_TOKEN_AUDIENCE); tokens without aud ` +
+        'are refused (401). If your backend mints them without it, set CUSTOMER_TOKEN_REQUIRE_AUDIENCE=off until it ' +
+        'adds the audience (README, "Upgrading")',
+    );
+  } else if (config.customerTokenSecret) {
+    log.warn(
+      'customer tokens without aud are accepted (CUSTOMER_TOKEN_REQUIRE_AUDIENCE=off): a JWT signed with ' +
+        `CUSTOMER_TOKEN_SECRET for another service opens a chat. Mint tokens with aud "${config.customerTokenAudience}", ` +
+        'then remove the setting',
+    );
+  }
   if (config.pushKeys.size > 0 && !parts.pushVerifier) {
     log.warn(
       'the webhook (POST /webhooks/v1/messages) verifies only the gateway\'s own documented auth-v2 scheme ' +

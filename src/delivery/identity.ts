@@ -1,8 +1,8 @@
 // Who a customer is. Two kinds of token, both JWTs whose `sub` is the customer id AICC uses as `to`:
 // verified customers' tokens, signed by the company's backend with CUSTOMER_TOKEN_SECRET, and anonymous
 // visitors' tokens, which the gateway issues itself with its own visitor key (src/secrets/) and a visitor audience.
-// A customer token that names an audience must name ours: the company may sign other services' JWTs with the
-// same secret.
+// A customer token must name our audience (unless CUSTOMER_TOKEN_REQUIRE_AUDIENCE=off, and then one that names an
+// audience must still name ours): the company may sign other services' JWTs with the same secret.
 
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
@@ -95,6 +95,9 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
       } catch (err) {
         const { code, claim } = err as { code?: string; claim?: string };
         if (code === 'ERR_JWT_EXPIRED') throw refuse('the customer token has expired');
+        if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud' && audience === undefined) {
+          throw refuse(`the customer token names no aud: mint it with aud "${expected}" (CUSTOMER_TOKEN_AUDIENCE), or set CUSTOMER_TOKEN_REQUIRE_AUDIENCE=off`);
+        }
         if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud') {
           throw refuse(`the customer token's aud must be "${expected}" (CUSTOMER_TOKEN_AUDIENCE)`);
         }

@@ -68,7 +68,8 @@ describe('customer tokens for another audience', () => {
   let gw: InProcessGateway;
   let strict: InProcessGateway;
   before(async () => {
-    gw = await startGateway();
+    // Off: tokens without aud are accepted (deployments upgraded from before it was required).
+    gw = await startGateway({ CUSTOMER_TOKEN_REQUIRE_AUDIENCE: 'off' });
     strict = await startGateway({ CUSTOMER_TOKEN_REQUIRE_AUDIENCE: 'on', CUSTOMER_TOKEN_AUDIENCE: 'chat.shop.example' });
   });
   after(async () => {
@@ -112,7 +113,7 @@ describe('customer tokens for another audience', () => {
       () => loadConfig({ CUSTOMER_TOKEN_SECRET: secret, TOKEN_SECRET: secret }),
       (err: unknown) => err instanceof ConfigError && /CUSTOMER_TOKEN_SECRET must differ from TOKEN_SECRET/.test(err.message),
     );
-    assert.equal(loadConfig({ CUSTOMER_TOKEN_SECRET: secret, TOKEN_SECRET: `${secret}-2` }).customerTokenRequireAudience, false);
+    assert.equal(loadConfig({ CUSTOMER_TOKEN_SECRET: secret, TOKEN_SECRET: `${secret}-2` }).customerTokenRequireAudience, true);
   });
 });
 

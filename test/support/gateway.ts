@@ -16,12 +16,13 @@ export const APPS = { app1: 'secret-one', app2: 'secret-two' } as const;
 export const PUSH_ACCESS_KEY = 'ak1';
 export const CUSTOMER_TOKEN_SECRET = 'customer-token-secret-for-tests-0123456789';
 
-/** A verified customer's token, as the company's backend would mint it. */
+/** A verified customer's token, as the company's backend would mint it (for the default CUSTOMER_TOKEN_AUDIENCE). */
 export function customerToken(customerId: string, ttlSeconds = 600, secret = CUSTOMER_TOKEN_SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(customerId)
+    .setAudience('aicc-gateway')
     .setIssuedAt(now)
     .setExpirationTime(now + ttlSeconds)
     .sign(new TextEncoder().encode(secret));
