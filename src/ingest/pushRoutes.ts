@@ -49,6 +49,11 @@ export interface PushRecord {
   /** The customers (`to`) the push was for, the first few. */
   customers: string[];
   requestId: string;
+  /**
+   * Whether the caller's credentials checked out (AICC, or whoever holds its keys). Anyone on the internet can post
+   * to the doors unauthenticated: those refusals are kept apart, so that noise cannot hide AICC's own.
+   */
+  authenticated: boolean;
 }
 
 export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, options) => {
@@ -57,6 +62,8 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   /** The webhook signature's own time, from its check (before the body is validated) to the replay window. */
   const signedAt = new WeakMap<FastifyRequest, number>();
+  /** Requests whose credentials (AccessToken, or the webhook's signature) checked out. */
+  const authenticated = new WeakSet<FastifyRequest>();
 
   // Every push, stored or refused, is seen here once it is answered: the refusals by reason, the time of the
   // last good push (alerts on silence), and the record the operator page lists.
@@ -64,7 +71,8 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     const door: Door = request.routeOptions.url === PUSH_PATHS.webhook ? 'webhook' : 'pushMsg';
     const note = request.logNote ?? {};
     const refused = reply.statusCode !== 200;
-    if (refused) metrics?.pushRefusals.inc({ door, reason: String(note.error ?? 'INTERNAL') });
+    const caller = authenticated.has(request) ? 'authenticated' : 'anonymous';
+    if (refused) metrics?.pushRefusals.inc({ door, reason: String(note.error ?? 'INTERNAL'), caller });
     else metrics?.lastPush.set(now() / 1000);
     options.onPush?.({
       at: now(),
@@ -78,16 +86,17 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       duplicates: Number(note.duplicates ?? 0),
       customers: customersOf(request.body),
       requestId: request.id,
+      authenticated: caller === 'authenticated',
     });
   });
 
   /** AICC retries a push answered 429 after Retry-After: a flood slows down instead of being lost. */
   /** Counted in Redis with several nodes; when it is away the push is refused (500, resultCode 13), as its write would be. */
-  async function limit(key: string, reply: FastifyReply): Promise<void> {
+  async function limit(key: string, reply: FastifyReply, whose = 'this app key'): Promise<void> {
     const { allowed, retryAfterSeconds } = await options.rateLimiter.take(key);
     if (allowed) return;
     reply.header('retry-after', String(retryAfterSeconds));
-    throw new GatewayError('RATE_LIMITED', 'too many pushes for this app key; try again after Retry-After');
+    throw new GatewayError('RATE_LIMITED', `too many pushes for ${whose}; try again after Retry-After`);
   }
 
   async function accept(request: FastifyRequest, reply: FastifyReply, body: PushBody, door: 'pushMsg' | 'webhook') {
@@ -130,6 +139,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       const token = bearerToken(authorization);
       if (!token) throw new GatewayError('UNAUTHORIZED', 'the Authorization header must be "Bearer <AccessToken>"');
       await tokens.verify(token, appKey);
+      authenticated.add(request);
       await limit(`app:${appKey}`, reply);
     },
     handler: (request, reply) => accept(request, reply, request.body, 'pushMsg'),
@@ -156,8 +166,14 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       });
       // Its time is judged with the body's, once the body is valid: an old signature may be AICC's retry.
       signedAt.set(request, signedAtMs);
+      authenticated.add(request);
       request.log.debug({ accessKey }, 'push signature verified');
-      await limit(`access:${accessKey}`, reply);
+      // A request signed outside the replay window is an old retry of AICC's (answered "0" from the store) or a
+      // captured one played back: neither may spend the key's budget, which AICC's next new push needs. The
+      // caller's address pays for it instead.
+      const inWindow = timestampSkewMs === 0 || Math.abs(now() - signedAtMs) <= timestampSkewMs;
+      if (inWindow) await limit(`access:${accessKey}`, reply, 'this access key');
+      else await limit(`address:${request.ip}`, reply, 'this address (old signatures)');
     },
     handler: (request, reply) => accept(request, reply, request.body, 'webhook'),
   });

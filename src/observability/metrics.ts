@@ -20,7 +20,7 @@ export interface Metrics {
   uplink: Counter<'result'>;
   uplinkFailures: Counter<'reason'>;
   slowConsumers: Counter;
-  pushRefusals: Counter<'door' | 'reason'>;
+  pushRefusals: Counter<'door' | 'reason' | 'caller'>;
   storeWriteFailures: Counter;
   lastPush: Gauge;
 }
@@ -108,8 +108,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }),
     pushRefusals: new Counter({
       name: 'aicc_gateway_push_refusals_total',
-      help: 'Pushes from AICC answered with an error (AICC pushes them again), by door and reason (the error code).',
-      labelNames: ['door', 'reason'],
+      help: 'Pushes answered with an error (AICC pushes them again), by door, reason (the error code) and caller: ' +
+        'authenticated (credentials checked out: AICC) or anonymous (anyone; the alert leaves these out).',
+      labelNames: ['door', 'reason', 'caller'],
       registers: [registry],
     }),
     storeWriteFailures: new Counter({
@@ -127,7 +128,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
   // Series exist at 0 from the start, so rate() and increase() see the first refusal as an increase.
   for (const door of DOORS) {
     metrics.pushes.inc({ door }, 0);
-    for (const reason of Object.keys(ERROR_CODES) as ErrorCode[]) metrics.pushRefusals.inc({ door, reason }, 0);
+    for (const reason of Object.keys(ERROR_CODES) as ErrorCode[]) {
+      for (const caller of ['authenticated', 'anonymous']) metrics.pushRefusals.inc({ door, reason, caller }, 0);
+    }
   }
   for (const result of ['sent', 'failed']) metrics.uplink.inc({ result }, 0);
   new Gauge({

@@ -1,6 +1,7 @@
 // What the operator page shows of the recent past: the last pushes (and, kept apart so that a flood of good ones
-// cannot push them out, the last refused ones) and the last customer messages AICC did not take. In memory, each
-// list bounded: a node shows what it saw itself since it started.
+// cannot push them out, the last refused ones), the posts whose credentials did not check out (kept apart too, so
+// that anyone's noise cannot push AICC's own out), and the last customer messages AICC did not take. In memory,
+// each list bounded: a node shows what it saw itself since it started.
 
 import type { PushRecord } from '../ingest/pushRoutes.js';
 import type { UplinkFailure } from '../uplink/uplink.js';
@@ -30,17 +31,20 @@ export class Ring<T> {
   }
 }
 
-export const JOURNAL_SIZES = { pushes: 300, refused: 100, uplinkFailures: 100 } as const;
+export const JOURNAL_SIZES = { pushes: 300, refused: 100, anonymous: 100, uplinkFailures: 100 } as const;
 
 export class OpsJournal {
   readonly pushes = new Ring<PushRecord>(JOURNAL_SIZES.pushes);
   readonly refused = new Ring<PushRecord>(JOURNAL_SIZES.refused);
+  /** Posts to the push doors refused before their credentials checked out: anyone's. */
+  readonly anonymous = new Ring<PushRecord>(JOURNAL_SIZES.anonymous);
   readonly uplinkFailures = new Ring<UplinkFailure>(JOURNAL_SIZES.uplinkFailures);
   /** The store's last failed write, for the health panel. */
   lastStoreFailure: { at: number; message: string } | undefined;
   storeFailures = 0;
 
   recordPush(record: PushRecord): void {
+    if (!record.authenticated) return this.anonymous.add(record);
     this.pushes.add(record);
     if (record.status !== 200) this.refused.add(record);
   }

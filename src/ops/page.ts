@@ -55,6 +55,12 @@ export function opsPage(): string {
 <p class="hint">AICC pushes a refused push again; the reason says which message and which field.</p>
 <div id="refused"></div>
 </section>
+<section class="wide" aria-labelledby="anonymous-title">
+<h2 id="anonymous-title">Unauthenticated posts</h2>
+<p class="hint">Posts to the push doors whose credentials did not check out: anyone's noise, or AICC with the wrong
+credentials (compare the app key with AICC_APPS / AICC_PUSH_KEYS). Kept apart from AICC's refused pushes.</p>
+<div id="anonymous"></div>
+</section>
 <section class="wide" aria-labelledby="lookup-title">
 <h2 id="lookup-title">Look up a customer</h2>
 <form id="lookup">

@@ -53,6 +53,7 @@ export async function nodeSnapshot(sources: OpsSources, node: string) {
     node: { id: node, startedAt: STARTED_AT, engine: sources.engineKind, cluster: sources.engineKind === 'redis' },
     pushes: journal.pushes.newestFirst(),
     refused: journal.refused.newestFirst(),
+    anonymous: journal.anonymous.newestFirst(),
     uplinkFailures: journal.uplinkFailures.newestFirst(),
     connections: {
       byTransport,

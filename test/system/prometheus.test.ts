@@ -179,12 +179,12 @@ describe('a real Prometheus scraping a real gateway', () => {
 
     const valueOf = async (expr: string) => (await query(expr))[0]?.value[1];
     await until(
-      async () => (await valueOf('aicc_gateway_push_refusals_total{door="pushMsg",reason="UNAUTHORIZED"}')) === '3',
+      async () => (await valueOf('aicc_gateway_push_refusals_total{door="pushMsg",reason="UNAUTHORIZED",caller="anonymous"}')) === '3',
       'Prometheus has scraped the three refusals',
     );
     await until(async () => (await valueOf('aicc_gateway_pushes_total{door="pushMsg"}')) === '1', 'the stored push is scraped');
-    assert.equal(await valueOf('aicc_gateway_push_refusals_total{door="pushMsg",reason="INVALID_PARAMETER"}'), '1');
-    assert.equal(await valueOf('aicc_gateway_push_refusals_total{door="webhook",reason="UNAUTHORIZED"}'), '0');
+    assert.equal(await valueOf('aicc_gateway_push_refusals_total{door="pushMsg",reason="INVALID_PARAMETER",caller="authenticated"}'), '1');
+    assert.equal(await valueOf('aicc_gateway_push_refusals_total{door="webhook",reason="UNAUTHORIZED",caller="anonymous"}'), '0');
     assert.equal(await valueOf('sum(aicc_gateway_messages_total)'), '2');
     assert.equal(await valueOf('aicc_gateway_ready'), '1');
     assert.equal(await valueOf('up{job="aicc-gateway"}'), '1');

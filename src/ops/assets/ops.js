@@ -84,6 +84,16 @@ function renderState(state) {
     'No push was refused since this node started.',
   ));
 
+  panel('anonymous', state.anonymous, () => table(
+    'Unauthenticated posts, newest first',
+    ['when', 'door', 'app key claimed', 'status', 'resultCode', 'resultDesc'],
+    state.anonymous.map((p) => ({
+      className: 'refused',
+      cells: [time(p.at), p.door, p.appKey || '(none)', String(p.status), p.resultCode, p.resultDesc],
+    })),
+    'No unauthenticated post since this node started.',
+  ));
+
   panel('pushes', state.pushes, () => table(
     'Last pushes, newest first',
     ['when', 'door', 'app key', 'status', 'messages', 'stored', 'duplicates', 'customers'],
