@@ -7,10 +7,27 @@ import type { NormalizedMessage } from '../aicc/downlink.js';
 import { STATUS_CONTROL_TYPE } from './controlTypes.js';
 import type { DownLinkMsg, StatusMessage } from '../protocol/index.js';
 
+export const FILE_MEDIA_TYPES = ['IMAGE', 'AUDIO', 'VIDEO', 'DOCUMENT'] as const;
+export type FileInput = {
+  kind: 'file'; objectKey: string; mediaType: (typeof FILE_MEDIA_TYPES)[number]; fileName: string; size: number; fileType: string;
+};
 export type UplinkInput =
   | { kind: 'text'; text: string }
   | { kind: 'location'; latitude: number; longitude: number; description: string }
-  | { kind: 'file'; objectKey: string; mediaType: 'IMAGE' | 'AUDIO' | 'VIDEO' | 'DOCUMENT'; fileName: string; size: number; fileType: string };
+  | FileInput;
+
+/** AICC's FILE content is "fileName,fileSize,fileId,fileType": a comma in the name would shift the other fields. */
+const NOT_IN_FILE_NAMES = /[,\p{Cc}]/u;
+const NOT_IN_FILE_NAMES_ALL = /[,\p{Cc}]/gu;
+
+export function isFileName(name: string): boolean {
+  return !NOT_IN_FILE_NAMES.test(name);
+}
+
+/** An upload's name (?name=) as a file name AICC can be sent: commas and control characters become "_". */
+export function safeFileName(name: string): string {
+  return name.replace(NOT_IN_FILE_NAMES_ALL, '_');
+}
 
 export type UplinkStatus = StatusMessage['status'];
 

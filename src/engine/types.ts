@@ -50,6 +50,8 @@ export interface MediaGrant {
   /** The file type to download it as: an AICC message's mediaFileType, or an upload's own type. */
   fileType?: string;
   fileName?: string;
+  /** An upload's size in bytes, as the gateway received it. */
+  size?: number;
   /** AICC's contentType of the message: "1" a local file (downloaded as "local/" + id), else the media library. */
   contentType?: string;
 }

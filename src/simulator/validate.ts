@@ -66,9 +66,12 @@ function checkChatContent(mediaType: SendMediaType | undefined, content: string,
     case 'VIDEO':
       return ctx.isKnownFile(content) ? undefined : `${mediaType} content must be an objectKey from uploadFileStream`;
     case 'FILE': {
-      // "fileName,fileSize(bytes),fileId,fileType"
-      const [name, size, fileId, type] = content.split(',');
-      if (!name || !/^\d+$/.test(size ?? '') || !fileId || !type) return 'FILE content must be "fileName,fileSize,fileId,fileType"';
+      // "fileName,fileSize(bytes),fileId,fileType": four fields, no more; a comma in a field would shift the others.
+      const fields = content.split(',');
+      const [name, size, fileId, type] = fields;
+      if (fields.length !== 4 || !name || !/^\d+$/.test(size ?? '') || !fileId || !type) {
+        return 'FILE content must be "fileName,fileSize,fileId,fileType"';
+      }
       return ctx.isKnownFile(fileId) ? undefined : 'FILE content must name an uploaded fileId';
     }
     case 'FILE_IMAGE':

@@ -46,7 +46,7 @@ export class AiccCalls {
   }
 
   /** The customer uploaded this file: they may fetch it (GET /v1/media/:id) and send it. */
-  async uploaded(customerId: string, upload: { objectKey: string; mediaType: string; fileType: string; fileName: string }): Promise<void> {
+  async uploaded(customerId: string, upload: { objectKey: string; mediaType: string; fileType: string; fileName: string; size: number }): Promise<void> {
     const { objectKey, ...rest } = upload;
     await this.options.engine.grantMedia(customerId, [{ mediaId: objectKey, origin: 'upload', ...rest }]);
   }

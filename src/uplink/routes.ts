@@ -10,7 +10,7 @@ import { identifyBeforeBody, type CustomerTokens } from '../delivery/identity.js
 import type { MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
 import { CLIENT_MESSAGE_ID_PATTERN, UPLOAD_TYPES } from '../protocol/index.js';
-import type { UplinkInput } from '../conversation/entries.js';
+import { safeFileName, type UplinkInput } from '../conversation/entries.js';
 import type { AiccCalls } from './calls.js';
 import type { Uplink } from './uplink.js';
 
@@ -162,14 +162,14 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       const bytes = request.body as Buffer;
       if (!kind || !Buffer.isBuffer(bytes)) throw new GatewayError('UNSUPPORTED_MEDIA_TYPE', `uploads must be one of ${Object.keys(UPLOAD_TYPES).join(', ')}`);
       if (bytes.length === 0) throw new GatewayError('INVALID_PARAMETER', 'the upload is empty');
-      const name = String((request.query as { name?: unknown }).name ?? `upload.${kind.fileType}`).slice(0, 200);
+      const name = safeFileName(String((request.query as { name?: unknown }).name ?? `upload.${kind.fileType}`).slice(0, 200));
       const objectKey = await calls.upload(customerId, kind.fileType, bytes).catch((err: Error) => {
         request.log.warn({ err: { message: err.message } }, 'upload to AICC failed');
         throw new GatewayError('UPSTREAM_FAILED', 'the file could not be uploaded to the contact center');
       });
       // The customer sees their own file from the cache, without a download from AICC.
       options.cache.put(objectKey, bytes, mime);
-      await calls.uploaded(customerId, { objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name });
+      await calls.uploaded(customerId, { objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name, size: bytes.length });
       return reply.status(201).send({ objectKey, mediaType: kind.mediaType, fileType: kind.fileType, fileName: name, size: bytes.length });
     });
   });

@@ -10,7 +10,9 @@ import type { AgentHours } from './agentHours.js';
 import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
-import { customerMessage, sameMessage, statusEntry, transferRequest, type UplinkInput, type UplinkStatus } from '../conversation/entries.js';
+import {
+  customerMessage, FILE_MEDIA_TYPES, isFileName, sameMessage, statusEntry, transferRequest, type FileInput, type UplinkInput, type UplinkStatus,
+} from '../conversation/entries.js';
 import { queryPhrases, rateRobotAnswer, type RobotRating } from '../aicc/robot.js';
 import type { Survey } from '../protocol/index.js';
 import { locationText } from './location.js';
@@ -58,15 +60,31 @@ export class Uplink {
 
   /** Stores the message and sends it up in the background; a retry with the same clientMessageId is not doubled. */
   async send(customerId: string, clientMessageId: string, input: UplinkInput): Promise<Accepted> {
-    if (input.kind === 'file') {
-      // Naming an id does not make it the customer's: only their own uploads may be sent (and so shown).
-      const grant = await this.options.engine.mediaGrant(customerId, input.objectKey);
-      if (grant?.origin !== 'upload') {
-        throw new GatewayError('INVALID_PARAMETER', 'objectKey: not a file this customer uploaded (POST /v1/uploads)');
-      }
-    }
+    if (input.kind === 'file') input = await this.ownUpload(customerId, input);
     const entry = customerMessage(customerId, this.options.channelId, clientMessageId, input);
     return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)));
+  }
+
+  /**
+   * A file message as the upload the gateway checked describes it. Naming an id does not make it the customer's:
+   * only their own uploads may be sent (and so shown). Its type and size are the upload's, whatever the client
+   * says; its name is the client's, without the commas that would shift the fields of AICC's FILE content.
+   */
+  private async ownUpload(customerId: string, input: FileInput): Promise<FileInput> {
+    const grant = await this.options.engine.mediaGrant(customerId, input.objectKey);
+    if (grant?.origin !== 'upload') {
+      throw new GatewayError('INVALID_PARAMETER', 'objectKey: not a file this customer uploaded (POST /v1/uploads)');
+    }
+    if (!isFileName(input.fileName)) {
+      throw new GatewayError('INVALID_PARAMETER', 'fileName: must hold no comma and no control character (AICC reads FILE content as "fileName,fileSize,fileId,fileType")');
+    }
+    return {
+      ...input,
+      mediaType: FILE_MEDIA_TYPES.find((type) => type === grant.mediaType) ?? input.mediaType,
+      fileType: grant.fileType ?? input.fileType,
+      // Grants made before uploads kept their size have none; the schema makes the client's a whole number.
+      size: grant.size ?? input.size,
+    };
   }
 
   /** The customer asks for a human: stored (the conversation shows "queuing"), then TRANS2AGENT. */
