@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   AGENTS_UNAVAILABLE: { status: 409, resultCode: '12' },
   /** A retry (same clientMessageId) whose body differs from what was stored under it. */
   CHANGED_RETRY: { status: 409, resultCode: '17' },
+  /** A second survey of one conversation: each conversation is surveyed once. */
+  SURVEY_ALREADY_SAVED: { status: 409, resultCode: '17' },
   UPSTREAM_FAILED: { status: 502, resultCode: '16' },
   // Failures of ours: AICC pushes again, clients try again.
   INTERNAL: { status: 500, resultCode: '1' },

@@ -20,3 +20,7 @@ export const RATE_WINDOW_MS = { push: 1000, client: 1000, token: 60_000, visitor
 /** Suggestion lookups (GET /v1/suggestions) per customer: the widget asks at most 4 a second while its customer
  *  types (a 250 ms pause); 20 in 5 s leaves room for two tabs and stops a loop from flooding AICC. */
 export const SUGGESTIONS_PER_CUSTOMER = { limit: 20, windowMs: 5000 } as const;
+/** Ratings of one robot answer per customer: the first vote and a few changes of mind, not a loop against AICC. */
+export const RATINGS_PER_ANSWER = { limit: 5, windowMs: 3_600_000 } as const;
+/** Messages a customer may leave (doLeaveMessage) an hour: each one becomes work for an agent. */
+export const LEFT_MESSAGES_PER_CUSTOMER = { limit: 3, windowMs: 3_600_000 } as const;

@@ -45,7 +45,9 @@ import { OpsJournal } from './ops/journal.js';
 import { createReadiness } from './ops/readiness.js';
 import { opsRoutes } from './ops/routes.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
-import { MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS, SUGGESTIONS_PER_CUSTOMER } from './limits.js';
+import {
+  LEFT_MESSAGES_PER_CUSTOMER, MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS, RATINGS_PER_ANSWER, SUGGESTIONS_PER_CUSTOMER,
+} from './limits.js';
 import { openSigningKeys } from './secrets/open.js';
 
 export interface Gateway {
@@ -217,9 +219,13 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     customerTokens,
     visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
-  await app.register(uplinkRoutes, { customerTokens, uplink, calls, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes });
+  await app.register(uplinkRoutes, {
+    customerTokens, uplink, calls, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes,
+    leaveMessageLimiter: limits.rate('leave-message', LEFT_MESSAGES_PER_CUSTOMER),
+  });
   await app.register(robotRoutes, {
     engine, customerTokens, calls, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
+    ratingLimiter: limits.rate('robot-rating', RATINGS_PER_ANSWER),
   });
   await app.register(mediaRoute, {
     engine, customerTokens, cache: mediaCache,

@@ -21,6 +21,10 @@ export interface AiccSessionRecord {
   connected: boolean;
   /** Highest seq of the customer's log already reported to AICC as READ. */
   readSeq: number;
+  /** The customer's vote on each robot answer rated (interIdx → 1 satisfied, 0 not): the same vote is not sent twice. */
+  ratings?: Record<string, 0 | 1>;
+  /** The conversation whose survey was saved, by the seq of its state (the end): one survey per conversation. */
+  surveyedSeq?: number;
 }
 
 /** Where sessions are kept: the engine (engine/types.ts), so every node sees the same one. */
@@ -87,6 +91,12 @@ export class AiccSessions {
   async setReadSeq(customerId: string, seq: number): Promise<void> {
     const record = await this.store.aiccSession(customerId);
     if (record && seq > record.readSeq) await this.save(customerId, { ...record, readSeq: seq });
+  }
+
+  /** Keeps what the customer answered (robot ratings, the survey) in their session, for as long as the history. */
+  async note(customerId: string, change: (record: AiccSessionRecord) => AiccSessionRecord): Promise<void> {
+    const record = await this.store.aiccSession(customerId);
+    if (record) await this.save(customerId, change(record));
   }
 
   /** The conversation ended (DISCONNECT): the next message connects again. */

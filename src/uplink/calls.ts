@@ -10,6 +10,8 @@ import type { AiccSessions } from '../aicc/sessions.js';
 import type { Engine } from '../engine/types.js';
 import type { Survey } from '../protocol/index.js';
 import { upstream } from './failures.js';
+import { PerCustomerQueue } from '../aicc/serial.js';
+import { GatewayError } from '../errors.js';
 
 export interface AiccCallsOptions {
   engine: Engine;
@@ -25,6 +27,9 @@ const TYPING_TRACKED = 10_000;
 
 export class AiccCalls {
   private readonly lastTyping = new Map<string, number>();
+
+  /** Ratings and surveys, one at a time per customer: each decides from what the last one recorded. */
+  private readonly answers = new PerCustomerQueue();
 
   constructor(private readonly options: AiccCallsOptions) {}
 
@@ -114,17 +119,40 @@ export class AiccCalls {
     };
   }
 
+  /**
+   * Saves the customer's survey of the conversation, once: a second answer for the same conversation (the same
+   * state, by its seq: the end) is refused, so a tenant's report counts each conversation once.
+   */
   async saveSurvey(customerId: string, answer: SatisfactionAnswer): Promise<void> {
-    await upstream(() =>
-      this.options.sessions.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, answer), { connect: false }),
-    );
+    await this.answers.run(customerId, async () => {
+      const { state } = await this.options.engine.conversation(customerId);
+      const record = await this.options.sessions.known(customerId);
+      if (record?.surveyedSeq === state.seq) {
+        throw new GatewayError('SURVEY_ALREADY_SAVED', 'the survey of this conversation was already saved');
+      }
+      await upstream(() =>
+        this.options.sessions.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, answer), { connect: false }),
+      );
+      await this.options.sessions.note(customerId, (kept) => ({ ...kept, surveyedSeq: state.seq }));
+    });
   }
 
-  /** Rates one of the robot's answers (feedbacksatisfaction) under the customer's session. */
-  async rateRobotAnswer(customerId: string, rating: RobotRating): Promise<void> {
-    await upstream(() =>
-      this.options.sessions.call(customerId, (session) => rateRobotAnswer(this.options.aicc, session, rating), { connect: false }),
-    );
+  /**
+   * Rates one of the robot's answers (feedbacksatisfaction) under the customer's session, once per vote: the same
+   * vote again is not sent (false); a changed vote is sent for the same interIdx, AICC's key for the rating, and
+   * replaces the one kept here. Whether AICC's report keeps both calls or the last is AICC's (docs/aicc.md §5).
+   */
+  async rateRobotAnswer(customerId: string, rating: RobotRating): Promise<boolean> {
+    return this.answers.run(customerId, async () => {
+      const vote = rating.satisfied ? 1 : 0;
+      const record = await this.options.sessions.known(customerId);
+      if (record?.ratings?.[rating.interIdx] === vote) return false;
+      await upstream(() =>
+        this.options.sessions.call(customerId, (session) => rateRobotAnswer(this.options.aicc, session, rating), { connect: false }),
+      );
+      await this.options.sessions.note(customerId, (kept) => ({ ...kept, ratings: lastRatings({ ...kept.ratings, [rating.interIdx]: vote }) }));
+      return true;
+    });
   }
 
   /** The robot's phrases for what the customer typed (queryPhraseByKeyword); `locale` defaults to AICC_LOCALE. */
@@ -133,4 +161,12 @@ export class AiccCalls {
       this.options.sessions.call(customerId, (session) => queryPhrases(this.options.aicc, session, text, locale), { connect: false }),
     );
   }
+}
+
+/** The votes kept per customer: the robot's answers of recent conversations, not every answer ever rated. */
+const RATINGS_KEPT = 200;
+
+function lastRatings(ratings: Record<string, 0 | 1>): Record<string, 0 | 1> {
+  const entries = Object.entries(ratings);
+  return entries.length <= RATINGS_KEPT ? ratings : Object.fromEntries(entries.slice(-RATINGS_KEPT));
 }

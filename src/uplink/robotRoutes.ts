@@ -20,6 +20,8 @@ export interface RobotRoutesOptions {
   calls: AiccCalls | undefined;
   /** Suggestion lookups, counted per customer (on top of the per-address limit of every /v1/ route). */
   suggestionLimiter: RateLimiter;
+  /** Ratings per customer and answer (RATINGS_PER_ANSWER): a changed vote is sent again, a loop of them is not. */
+  ratingLimiter: RateLimiter;
 }
 
 /** How far back in the customer's log a rated answer is looked for: ratings are given while the answer is on screen. */
@@ -60,7 +62,7 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
         response: { 200: Type.Object({ resultCode: Type.String(), resultDesc: Type.String() }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { customerId, calls } = await ready(request);
       const { interIdx, satisfied } = request.body;
       const comment = request.body.comment?.trim() ?? '';
@@ -71,9 +73,15 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
       if (!(await isRobotAnswer(options.engine, customerId, interIdx))) {
         throw new GatewayError('INVALID_PARAMETER', "interIdx: not a robot answer in this customer's conversation");
       }
-      await calls.rateRobotAnswer(customerId, { interIdx, satisfied, ...(comment ? { comment } : {}) });
-      request.log.info({ customerId, interIdx, satisfied }, 'robot answer rated');
-      return { resultCode: SUCCESS.resultCode, resultDesc: 'thank you' };
+      // A write to AICC: when the shared counter cannot be reached, refused (500), as a store write would be.
+      const { allowed, retryAfterSeconds } = await options.ratingLimiter.take(`${customerId}\u0000${interIdx}`);
+      if (!allowed) {
+        reply.header('retry-after', String(retryAfterSeconds));
+        throw new GatewayError('RATE_LIMITED', 'this answer was rated too often; try again after Retry-After');
+      }
+      const sent = await calls.rateRobotAnswer(customerId, { interIdx, satisfied, ...(comment ? { comment } : {}) });
+      request.log.info({ customerId, interIdx, satisfied, sent }, sent ? 'robot answer rated' : 'robot answer rated so already');
+      return { resultCode: SUCCESS.resultCode, resultDesc: sent ? 'thank you' : 'already rated so' };
     },
   );
 

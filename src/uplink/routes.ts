@@ -11,6 +11,7 @@ import type { MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
 import { CLIENT_MESSAGE_ID_PATTERN, UPLOAD_TYPES } from '../protocol/index.js';
 import { safeFileName, type UplinkInput } from '../conversation/entries.js';
+import type { RateLimiter } from '../engine/limits.js';
 import type { AiccCalls } from './calls.js';
 import type { Uplink } from './uplink.js';
 
@@ -47,6 +48,8 @@ export interface UplinkRoutesOptions {
   agentHours?: AgentHours | undefined;
   cache: MediaCache;
   uploadMaxBytes: number;
+  /** Messages left per customer (LEFT_MESSAGES_PER_CUSTOMER). */
+  leaveMessageLimiter: RateLimiter;
 }
 
 export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app, options) => {
@@ -104,8 +107,13 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
         }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { customerId, calls } = await ready(request);
+      const { allowed, retryAfterSeconds } = await options.leaveMessageLimiter.take(customerId);
+      if (!allowed) {
+        reply.header('retry-after', String(retryAfterSeconds));
+        throw new GatewayError('RATE_LIMITED', 'too many messages left; try again after Retry-After');
+      }
       await calls.leaveMessage(customerId, request.body.phone ?? '', request.body.message);
       return { resultCode: '0', resultDesc: 'message left' };
     },

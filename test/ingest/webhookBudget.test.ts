@@ -11,7 +11,7 @@ import { createAuthV2Verifier } from '../../src/aicc/authV2.js';
 import { LocalEngine } from '../../src/engine/local/index.js';
 import { installAnswers } from '../../src/http/answers.js';
 import { installJsonBody } from '../../src/http/jsonBody.js';
-import type { RateLimiter } from '../../src/http/rateLimit.js';
+import type { RateLimiter } from '../../src/engine/limits.js';
 import { pushRoutes } from '../../src/ingest/pushRoutes.js';
 import { createLogger } from '../../src/logger.js';
 import { downLinkMsg, pushBody, PUSH_KEY } from '../support/fixtures.js';
