@@ -75,7 +75,10 @@ export interface CustomerLog {
   /** The newest entries with seq < beforeSeq, at most `limit`, returned oldest first. */
   readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]>;
   conversation(customerId: string): Promise<ConversationSummary>;
-  /** Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused. */
+  /**
+   * Deletes up to `limit` entries stored before `cutoffMs`; returns how many it deleted. Seqs are never reused.
+   * The AICC sessions not written since the cutoff go too (they last as long as the history).
+   */
   purgeOlderThan(cutoffMs: number, limit: number): Promise<number>;
 }
 

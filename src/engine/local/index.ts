@@ -169,6 +169,12 @@ export class LocalEngine implements Engine {
 
   async purgeOlderThan(cutoffMs: number, limit: number): Promise<number> {
     const reply = await this.call({ type: 'purge', cutoffMs, limit });
+    // The AICC sessions (ccmessaging-tokens) go with the history they belong to.
+    try {
+      this.sessions.purgeOlderThan(cutoffMs, limit);
+    } catch (err) {
+      throw storeError(err);
+    }
     return (reply as { result: number }).result;
   }
 

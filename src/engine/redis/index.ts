@@ -219,7 +219,23 @@ export class RedisEngine implements Engine {
       total += Number(deleted);
       await this.command(() => this.reindex(customerId, Number(oldest)));
     }
+    await this.purgeSessions(cutoffMs, limit);
     return total;
+  }
+
+  /**
+   * The AICC sessions (ccmessaging-tokens) not written since the cutoff go with the history, as on the local
+   * engine; their keys' own expiry (HISTORY_TTL after the last write) is the same rule for a cutoff of now minus
+   * HISTORY_TTL. A session written again meanwhile has a newer score and is kept.
+   */
+  private async purgeSessions(cutoffMs: number, limit: number): Promise<void> {
+    const stale = await this.command(() => this.redis.zrangebyscore(keys.sessionRetention, '-inf', `(${cutoffMs}`, 'LIMIT', 0, limit));
+    for (const customerId of stale) {
+      const score = await this.command(() => this.redis.zscore(keys.sessionRetention, customerId));
+      if (score === null || Number(score) >= cutoffMs) continue;
+      await this.command(() => this.redis.del(keys.aiccSession(customerId)));
+      await this.command(() => this.redis.zrem(keys.sessionRetention, customerId));
+    }
   }
 
   async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
@@ -230,8 +246,13 @@ export class RedisEngine implements Engine {
   async setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void> {
     const key = keys.aiccSession(customerId);
     await this.command(async () => {
-      if (session) await this.redis.set(key, JSON.stringify(session), 'PX', this.options.historyTtlMs);
-      else await this.redis.del(key);
+      if (session) {
+        await this.redis.set(key, JSON.stringify(session), 'PX', this.options.historyTtlMs);
+        await this.redis.zadd(keys.sessionRetention, Date.now(), customerId);
+      } else {
+        await this.redis.del(key);
+        await this.redis.zrem(keys.sessionRetention, customerId);
+      }
     });
   }
 

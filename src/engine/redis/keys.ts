@@ -25,4 +25,6 @@ export const keys = {
   limit: (name: string, key: string) => `aicc:limit:{${tagOf(`${name}:${key}`)}}`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
   retention: 'aicc:retention',
+  /** Sorted set: customer id scored by when its AICC session was last written; what retention walks for sessions. */
+  sessionRetention: 'aicc:session-retention',
 };
