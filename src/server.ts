@@ -43,7 +43,7 @@ import { metricsRoute } from './ops/metricsRoute.js';
 import { openApi } from './observability/openApi.js';
 import { OpsJournal } from './ops/journal.js';
 import { createReadiness } from './ops/readiness.js';
-import { opsRoutes } from './ops/routes.js';
+import { OPS_BEARER_PER_MINUTE, opsRoutes, SIGN_IN_PER_MINUTE } from './ops/routes.js';
 import { widgetRoutes } from './delivery/widgetRoutes.js';
 import {
   LEFT_MESSAGES_PER_CUSTOMER, MEDIA_URL_TTL_SECONDS, PATH_PARAM_MAX_LENGTH, RATE_WINDOW_MS, RATINGS_PER_ANSWER, SUGGESTIONS_PER_CUSTOMER,
@@ -239,6 +239,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
   if (config.opsToken) {
     await app.register(opsRoutes, {
       token: config.opsToken,
+      signInLimiter: limits.rate('ops-sign-in', { limit: SIGN_IN_PER_MINUTE, windowMs: 60_000 }),
+      bearerLimiter: limits.rate('ops-bearer', { limit: OPS_BEARER_PER_MINUTE, windowMs: 60_000 }),
       journal,
       engine,
       connections: () => streams,

@@ -67,6 +67,9 @@ function delegateTo(engine: Engine): Engine {
     purgeOlderThan: (cutoffMs, limit) => engine.purgeOlderThan(cutoffMs, limit),
     aiccSession: (customerId) => engine.aiccSession(customerId),
     setAiccSession: (customerId, session) => engine.setAiccSession(customerId, session),
+    startOpsSession: (id, expiresAtMs) => engine.startOpsSession(id, expiresAtMs),
+    opsSessionValid: (id) => engine.opsSessionValid(id),
+    endOpsSession: (id) => engine.endOpsSession(id),
     ping: () => engine.ping(),
     close: () => engine.close(),
   };

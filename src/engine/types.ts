@@ -101,8 +101,19 @@ export interface MediaGrants {
   mediaGrant(customerId: string, mediaId: string): Promise<MediaGrant | undefined>;
 }
 
+/**
+ * Operator sign-in sessions (the /ops cookie), kept where every node sees them: `id` names one (the caller passes
+ * a digest of the cookie, never the cookie), valid until `expiresAtMs` or until ended (sign-out).
+ */
+export interface OpsSessions {
+  startOpsSession(id: string, expiresAtMs: number): Promise<void>;
+  /** Whether the operator session is known and not expired. */
+  opsSessionValid(id: string): Promise<boolean>;
+  endOpsSession(id: string): Promise<void>;
+}
+
 /** One engine does it all, so one store holds a customer's log, grants and AICC session together. */
-export interface Engine extends CustomerLog, Fanout, MediaGrants, SessionStore {
+export interface Engine extends CustomerLog, Fanout, MediaGrants, SessionStore, OpsSessions {
   /** Resolves when the store can take writes; rejects otherwise. */
   ping(): Promise<void>;
   /** Finishes the writes under way, then releases the store. */

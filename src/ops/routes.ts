@@ -5,22 +5,30 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, SUCCESS } from '../errors.js';
-import { createRateLimiter } from '../engine/limits.js';
+import { createRateLimiter, type RateLimiter } from '../engine/limits.js';
 import { createOpsAuth } from './auth.js';
 import { OPS_CSP, opsPage, signInPage } from './page.js';
 import { customerSnapshot, nodeId, nodeSnapshot, type OpsSources } from './snapshot.js';
 
 export interface OpsRoutesOptions extends OpsSources {
   token: string;
+  /** Sign-in attempts per client address (SIGN_IN_PER_MINUTE), counted across nodes where the other limits are. */
+  signInLimiter: RateLimiter;
+  /** Requests with a bearer token per client address (OPS_BEARER_PER_MINUTE): guesses of the token are bounded. */
+  bearerLimiter: RateLimiter;
 }
 
 const ASSETS = new URL('./assets/', import.meta.url);
 /** Sign-in attempts per client address per minute: with the token's length, guessing is hopeless. */
-const SIGN_IN_PER_MINUTE = 10;
+export const SIGN_IN_PER_MINUTE = 10;
+/** Bearer requests per client address per minute: a script polling every few seconds, not a guessing loop. */
+export const OPS_BEARER_PER_MINUTE = 30;
 
 export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, options) => {
-  const auth = createOpsAuth(options.token);
-  const signInLimiter = createRateLimiter({ limit: SIGN_IN_PER_MINUTE, windowMs: 60_000 });
+  const auth = createOpsAuth(options.token, options.engine);
+  const { signInLimiter, bearerLimiter } = options;
+  // The page matters most when Redis is away: the shared count then falls back to this node's own.
+  const bearerOnThisNode = createRateLimiter({ limit: OPS_BEARER_PER_MINUTE, windowMs: 60_000 });
   const script = readFileSync(new URL('ops.js', ASSETS));
   const style = readFileSync(new URL('ops.css', ASSETS));
   const icon = readFileSync(new URL('icon.svg', ASSETS));
@@ -40,14 +48,29 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
       .header('cross-origin-opener-policy', 'same-origin')
       .send(body);
 
+  /** The token (a bearer, counted before it is compared: guesses are bounded) or a live session cookie. */
+  const allows = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    const bearer = auth.bearer(request);
+    // Sessions live in the store: while it is away, only the bearer token opens the page.
+    if (bearer === undefined) return auth.hasSession(request).catch(() => false);
+    const { allowed, retryAfterSeconds } = await bearerLimiter.take(request.ip).catch(() => bearerOnThisNode.take(request.ip));
+    if (!allowed) {
+      reply.header('retry-after', String(retryAfterSeconds));
+      throw new GatewayError('RATE_LIMITED', 'too many requests with an operator token; try again after Retry-After');
+    }
+    const ok = auth.isToken(bearer);
+    if (!ok) request.log.warn({ remoteAddress: request.ip }, 'operator token refused');
+    return ok;
+  };
+
   /** API routes: the token or the cookie, or 401 in the usual shape. */
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
-    if (!auth.allows(request)) throw new GatewayError('UNAUTHORIZED', 'the operator token is missing or wrong');
+    if (!(await allows(request, reply))) throw new GatewayError('UNAUTHORIZED', 'the operator token is missing or wrong');
   };
 
   app.get('/ops', { schema: { hide: true } }, async (request, reply) => {
-    if (auth.allows(request)) return html(reply, 200, opsPage());
+    if (await allows(request, reply)) return html(reply, 200, opsPage());
     // A person gets the sign-in form (still 401: nothing of the page is shown); a script, the usual answer.
     if (/text\/html/.test(String(request.headers.accept ?? ''))) return html(reply, 401, signInPage(false));
     throw new GatewayError('UNAUTHORIZED', 'the operator token is missing or wrong');
@@ -64,11 +87,11 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
       request.log.warn({ remoteAddress: request.ip }, 'operator sign-in refused');
       return html(reply, 401, signInPage(true));
     }
-    return reply.status(303).header('set-cookie', auth.signInCookie(secure(request))).header('location', '/ops').send();
+    return reply.status(303).header('set-cookie', await auth.signIn(secure(request))).header('location', '/ops').send();
   });
 
   app.post('/ops/logout', { schema: { hide: true } }, async (request, reply) =>
-    reply.status(303).header('set-cookie', auth.signOutCookie(secure(request))).header('location', '/ops').send(),
+    reply.status(303).header('set-cookie', await auth.signOut(request, secure(request))).header('location', '/ops').send(),
   );
 
   app.get('/ops/api/state', { schema: { hide: true }, onRequest: guard }, async (request) => ({

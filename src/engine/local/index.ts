@@ -200,6 +200,18 @@ export class LocalEngine implements Engine {
     this.sessions.set(customerId, session);
   }
 
+  async startOpsSession(id: string, expiresAtMs: number): Promise<void> {
+    this.sessions.startOpsSession(id, expiresAtMs);
+  }
+
+  async opsSessionValid(id: string): Promise<boolean> {
+    return this.sessions.opsSessionValid(id);
+  }
+
+  async endOpsSession(id: string): Promise<void> {
+    this.sessions.endOpsSession(id);
+  }
+
   async ping(): Promise<void> {
     this.reader.prepare('SELECT 1').get();
     await this.call({ type: 'ping' });

@@ -15,6 +15,10 @@ export class LocalSessions {
   private readonly upsert: Database.Statement<[string, string, number]>;
   private readonly remove: Database.Statement<[string]>;
   private readonly purge: Database.Statement<[number, number]>;
+  private readonly startOps: Database.Statement<[string, number]>;
+  private readonly selectOps: Database.Statement<[string, number], { id: string }>;
+  private readonly endOps: Database.Statement<[string]>;
+  private readonly purgeOps: Database.Statement<[number]>;
 
   constructor(dataDir: string, busyTimeoutMs: number) {
     this.db = new Database(join(dataDir, SESSIONS_FILE));
@@ -36,6 +40,12 @@ export class LocalSessions {
        ON CONFLICT (customer_id) DO UPDATE SET session = excluded.session, updated_at = excluded.updated_at`,
     );
     this.remove = this.db.prepare('DELETE FROM aicc_sessions WHERE customer_id = ?');
+    // Operator sign-ins (the /ops cookie): a digest of the session id and when it expires.
+    this.db.exec('CREATE TABLE IF NOT EXISTS ops_sessions (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID');
+    this.startOps = this.db.prepare('INSERT OR REPLACE INTO ops_sessions (id, expires_at) VALUES (?, ?)');
+    this.selectOps = this.db.prepare('SELECT id FROM ops_sessions WHERE id = ? AND expires_at > ?');
+    this.endOps = this.db.prepare('DELETE FROM ops_sessions WHERE id = ?');
+    this.purgeOps = this.db.prepare('DELETE FROM ops_sessions WHERE expires_at <= ?');
     this.purge = this.db.prepare(
       'DELETE FROM aicc_sessions WHERE customer_id IN (SELECT customer_id FROM aicc_sessions WHERE updated_at < ? ORDER BY updated_at LIMIT ?)',
     );
@@ -51,9 +61,22 @@ export class LocalSessions {
     else this.remove.run(customerId);
   }
 
-  /** Deletes up to `limit` sessions not written since `cutoffMs`; returns how many. */
+  /** Deletes up to `limit` sessions not written since `cutoffMs`, and the expired operator sign-ins; returns how many. */
   purgeOlderThan(cutoffMs: number, limit: number): number {
+    this.purgeOps.run(Date.now());
     return this.purge.run(cutoffMs, limit).changes;
+  }
+
+  startOpsSession(id: string, expiresAtMs: number): void {
+    this.startOps.run(id, expiresAtMs);
+  }
+
+  opsSessionValid(id: string): boolean {
+    return this.selectOps.get(id, Date.now()) !== undefined;
+  }
+
+  endOpsSession(id: string): void {
+    this.endOps.run(id);
   }
 
   close(): void {

@@ -256,6 +256,20 @@ export class RedisEngine implements Engine {
     });
   }
 
+  async startOpsSession(id: string, expiresAtMs: number): Promise<void> {
+    const ttl = Math.max(1, expiresAtMs - Date.now());
+    await this.command(() => this.redis.set(keys.opsSession(id), String(expiresAtMs), 'PX', ttl));
+  }
+
+  async opsSessionValid(id: string): Promise<boolean> {
+    const expiresAt = await this.command(() => this.redis.get(keys.opsSession(id)));
+    return expiresAt !== null && Number(expiresAt) > Date.now();
+  }
+
+  async endOpsSession(id: string): Promise<void> {
+    await this.command(() => this.redis.del(keys.opsSession(id)));
+  }
+
   /** Rate limits and connection caps counted in Redis, shared by every node (./limits.ts). */
   limits(): Limits {
     return redisLimits(this.redis);

@@ -25,6 +25,8 @@ export const keys = {
   limit: (name: string, key: string) => `aicc:limit:{${tagOf(`${name}:${key}`)}}`,
   /** Sorted set: customer id scored by the storedAt of its oldest retained entry; what retention walks. */
   retention: 'aicc:retention',
+  /** String: an operator sign-in (/ops cookie), named by a digest of its id; expires with the session. */
+  opsSession: (id: string) => `aicc:ops-session:${id}`,
   /** Sorted set: customer id scored by when its AICC session was last written; what retention walks for sessions. */
   sessionRetention: 'aicc:session-retention',
 };
