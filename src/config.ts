@@ -80,8 +80,10 @@ export interface Config {
   aicc: AiccSettings | undefined;
   /** Longest upload a customer may send (bytes). */
   uploadMaxBytes: number;
-  /** Disk the media cache may use (bytes). */
+  /** Disk the media cache may use (bytes, as the files really take it). */
   mediaCacheBytes: number;
+  /** Entries (files) the media cache may hold. */
+  mediaCacheEntries: number;
   maxConnectionsPerCustomer: number;
   /** Pushes per second per app key (pushMsg) or access key (webhook). */
   pushRateLimit: number;
@@ -177,7 +179,8 @@ export const SETTINGS = {
   POLL_IDLE_MS: { default: '600000', help: 'poll mode: a conversation idle this long stops being polled', group: 'aicc' },
   POLL_MAX_CONCURRENT: { default: '256', help: 'poll mode: long polls one node holds open at once, on connections of their own; more conversations wait their turn', group: 'aicc' },
   UPLOAD_MAX_BYTES: { default: '10485760', help: 'largest file a customer may upload', group: 'limits' },
-  MEDIA_CACHE_BYTES: { default: '536870912', help: 'disk the media cache (DATA_DIR/media) may use', group: 'limits' },
+  MEDIA_CACHE_BYTES: { default: '536870912', help: 'disk the media cache (DATA_DIR/media) may use, counted in whole blocks', group: 'limits' },
+  MEDIA_CACHE_ENTRIES: { default: '20000', help: 'files the media cache may hold (each takes two files on disk)', group: 'limits' },
   MAX_CONNECTIONS_PER_CUSTOMER: { default: '10', help: 'streams per customer (close 4009 / 429 beyond)', group: 'limits' },
   PUSH_RATE_LIMIT: { default: '2000', help: 'pushes per second per app key / access key (429 beyond)', group: 'limits' },
   CLIENT_RATE_LIMIT: { default: '50', help: 'customer requests per second per client address', group: 'limits' },
@@ -276,6 +279,7 @@ function readAll(merged: Env): Config {
     aicc: aiccSettings(merged),
     uploadMaxBytes: integer(merged, 'UPLOAD_MAX_BYTES', 1024, 100 * 1024 * 1024),
     mediaCacheBytes: integer(merged, 'MEDIA_CACHE_BYTES', 1024 * 1024, Number.MAX_SAFE_INTEGER),
+    mediaCacheEntries: integer(merged, 'MEDIA_CACHE_ENTRIES', 1, 100_000_000),
     maxConnectionsPerCustomer: integer(merged, 'MAX_CONNECTIONS_PER_CUSTOMER', 1, 10_000),
     pushRateLimit: integer(merged, 'PUSH_RATE_LIMIT', 1, 10_000_000),
     clientRateLimit: integer(merged, 'CLIENT_RATE_LIMIT', 1, 10_000_000),

@@ -120,7 +120,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
   });
   engine.onAppended(aiccSide.onAppended);
   const { uplink, calls, aicc, agentHours } = aiccSide;
-  const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes);
+  const mediaCache = new MediaCache(join(config.dataDir, 'media'), config.mediaCacheBytes, config.mediaCacheEntries);
   const tokens = createAccessTokens({ apps: config.apps, key: keys.accessTokens });
   const verifier = parts.pushVerifier ?? createAuthV2Verifier({ pushKeys: config.pushKeys });
   const customerTokens = createCustomerTokens({

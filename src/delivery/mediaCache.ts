@@ -1,9 +1,10 @@
 // AICC's media (pictures, recordings, documents) kept on disk after the first download, so each resource is
 // fetched from AICC once. File names are hashes of the resource id: an id never becomes a path. The cache
-// stays under its size cap by removing the least recently used files.
+// stays under its caps by removing the least recently used entries: the disk it really takes (both files of an
+// entry, in whole blocks: a 1-byte upload takes two blocks, about 8 KiB) and the number of entries.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, renameSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CachedMedia {
@@ -14,8 +15,15 @@ export interface CachedMedia {
 
 interface Entry {
   size: number;
+  /** What the entry's two files take on disk (bytes, in whole blocks). */
+  disk: number;
   contentType: string;
   usedAt: number;
+}
+
+/** Bytes a file takes on disk: its allocated blocks (512-byte units), or its size in 4 KiB blocks where unknown. */
+function onDisk(stat: Stats): number {
+  return stat.blocks > 0 || stat.size === 0 ? stat.blocks * 512 : Math.ceil(stat.size / 4096) * 4096;
 }
 
 export class MediaCache {
@@ -25,7 +33,10 @@ export class MediaCache {
 
   constructor(
     private readonly dir: string,
+    /** Disk the entries may take (MEDIA_CACHE_BYTES). */
     private readonly capBytes: number,
+    /** Entries it may hold (MEDIA_CACHE_ENTRIES). */
+    private readonly capEntries = Number.MAX_SAFE_INTEGER,
   ) {
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(dir)) {
@@ -34,8 +45,9 @@ export class MediaCache {
       try {
         const meta = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { contentType: string };
         const stat = statSync(join(dir, `${key}.bin`));
-        this.entries.set(key, { size: stat.size, contentType: meta.contentType, usedAt: stat.atimeMs });
-        this.total += stat.size;
+        const disk = onDisk(stat) + onDisk(statSync(join(dir, name)));
+        this.entries.set(key, { size: stat.size, disk, contentType: meta.contentType, usedAt: stat.atimeMs });
+        this.total += disk;
       } catch {
         // A half-written entry from a crash: not in the index, and overwritten by the next download.
       }
@@ -56,10 +68,13 @@ export class MediaCache {
     // Written under a temporary name and renamed, so a reader never sees half a file.
     writeFileSync(`${path}.tmp`, bytes);
     renameSync(`${path}.tmp`, path);
-    writeFileSync(join(this.dir, `${key}.json`), JSON.stringify({ contentType }));
+    const metaPath = join(this.dir, `${key}.json`);
+    writeFileSync(metaPath, JSON.stringify({ contentType }));
+    const disk = onDisk(statSync(path)) + onDisk(statSync(metaPath));
     const previous = this.entries.get(key);
-    this.total += bytes.length - (previous?.size ?? 0);
-    this.entries.set(key, { size: bytes.length, contentType, usedAt: Date.now() });
+    this.total += disk - (previous?.disk ?? 0);
+    this.entries.delete(key);
+    this.entries.set(key, { size: bytes.length, disk, contentType, usedAt: Date.now() });
     this.evict(key);
     return { path, size: bytes.length, contentType };
   }
@@ -78,11 +93,21 @@ export class MediaCache {
     return pending;
   }
 
+  /** Bytes the entries take on disk, as counted against MEDIA_CACHE_BYTES. */
+  get diskBytes(): number {
+    return this.total;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
   private evict(keep: string): void {
-    if (this.total <= this.capBytes) return;
+    const over = () => this.total > this.capBytes || this.entries.size > this.capEntries;
+    if (!over()) return;
     const oldestFirst = [...this.entries.entries()].filter(([key]) => key !== keep).sort((a, b) => a[1].usedAt - b[1].usedAt);
     for (const [key, entry] of oldestFirst) {
-      if (this.total <= this.capBytes) break;
+      if (!over()) break;
       for (const suffix of ['.bin', '.json']) {
         try {
           unlinkSync(join(this.dir, `${key}${suffix}`));
@@ -91,7 +116,7 @@ export class MediaCache {
         }
       }
       this.entries.delete(key);
-      this.total -= entry.size;
+      this.total -= entry.disk;
     }
   }
 }
