@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
-import { idProblem } from '../conversation/customerId.js';
+import { idProblem } from './customerId.js';
 import { MAX_CONTENT_LENGTH, MAX_ID_LENGTH } from '../limits.js';
 import type { DownLinkMsg, Location } from '../protocol/index.js';
 

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { SignJWT, decodeJwt, jwtVerify } from 'jose';
-import { idProblem } from '../conversation/customerId.js';
+import { idProblem } from '../aicc/customerId.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
 

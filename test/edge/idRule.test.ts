@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { normalizeDownLinkMsg } from '../../src/aicc/downlink.js';
-import { idProblem } from '../../src/conversation/customerId.js';
+import { idProblem } from '../../src/aicc/customerId.js';
 import { GatewayError } from '../../src/errors.js';
 import { withPollDefaults } from '../../src/ingest/pollLoop.js';
 import { downLinkMsg, pushBody } from '../support/fixtures.js';
