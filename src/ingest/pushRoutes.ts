@@ -11,6 +11,7 @@ import { PushBodySchema, normalizePush, type NormalizedMessage, type PushBody } 
 import type { AppendOutcome, Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
+import { clientAddress } from '../http/clientAddress.js';
 import type { RateLimiter } from '../engine/limits.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -173,7 +174,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       // caller's address pays for it instead.
       const inWindow = timestampSkewMs === 0 || Math.abs(now() - signedAtMs) <= timestampSkewMs;
       if (inWindow) await limit(`access:${accessKey}`, reply, 'this access key');
-      else await limit(`address:${request.ip}`, reply, 'this address (old signatures)');
+      else await limit(`address:${clientAddress(request)}`, reply, 'this address (old signatures)');
     },
     handler: (request, reply) => accept(request, reply, request.body, 'webhook'),
   });

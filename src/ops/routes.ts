@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { clientAddress } from '../http/clientAddress.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import { createRateLimiter, type RateLimiter } from '../engine/limits.js';
 import { createOpsAuth } from './auth.js';
@@ -53,13 +54,13 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
     const bearer = auth.bearer(request);
     // Sessions live in the store: while it is away, only the bearer token opens the page.
     if (bearer === undefined) return auth.hasSession(request).catch(() => false);
-    const { allowed, retryAfterSeconds } = await bearerLimiter.take(request.ip).catch(() => bearerOnThisNode.take(request.ip));
+    const { allowed, retryAfterSeconds } = await bearerLimiter.take(clientAddress(request)).catch(() => bearerOnThisNode.take(clientAddress(request)));
     if (!allowed) {
       reply.header('retry-after', String(retryAfterSeconds));
       throw new GatewayError('RATE_LIMITED', 'too many requests with an operator token; try again after Retry-After');
     }
     const ok = auth.isToken(bearer);
-    if (!ok) request.log.warn({ remoteAddress: request.ip }, 'operator token refused');
+    if (!ok) request.log.warn({ remoteAddress: clientAddress(request) }, 'operator token refused');
     return ok;
   };
 
@@ -77,14 +78,14 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, optio
   });
 
   app.post('/ops/login', { schema: { hide: true } }, async (request, reply) => {
-    const { allowed, retryAfterSeconds } = await signInLimiter.take(request.ip);
+    const { allowed, retryAfterSeconds } = await signInLimiter.take(clientAddress(request));
     if (!allowed) {
       reply.header('retry-after', String(retryAfterSeconds));
       throw new GatewayError('RATE_LIMITED', 'too many sign-in attempts; try again after Retry-After');
     }
     const given = String((request.body as { token?: unknown } | undefined)?.token ?? '');
     if (!auth.isToken(given)) {
-      request.log.warn({ remoteAddress: request.ip }, 'operator sign-in refused');
+      request.log.warn({ remoteAddress: clientAddress(request) }, 'operator sign-in refused');
       return html(reply, 401, signInPage(true));
     }
     return reply.status(303).header('set-cookie', await auth.signIn(secure(request))).header('location', '/ops').send();
