@@ -27,6 +27,11 @@ export function refreshVisitor(gateway: string, token: string): Promise<Visitor>
   return postVisitor(gateway, '/v1/visitors/refresh', token);
 }
 
+/** POST /v1/visitors is not there: the gateway takes only customers the site signed in (VISITORS=off). */
+export function visitorsClosed(error: unknown): boolean {
+  return error instanceof GatewayClientError && error.status === 404 && /\/v1\/visitors\b/.test(error.message);
+}
+
 async function postVisitor(gateway: string, path: string, token: string | undefined): Promise<Visitor> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;

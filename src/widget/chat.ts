@@ -3,8 +3,9 @@
 // conversation state and the connection, the typing indicator, suggestions, and the unread badge.
 
 import type { GatewayClient } from '../client/index.js';
+import type { WidgetMessage } from '../client/widgetApi.js';
 import type { ConversationState, MessageEntry, SendMessage } from '../protocol/index.js';
-import { conversationClient } from './api.js';
+import { conversationClient, visitorsClosed } from './api.js';
 import type { Attention } from './attention.js';
 import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
@@ -21,6 +22,13 @@ const HISTORY_PAGE = 100;
 const MEDIA_LINK_MARGIN_MS = 60_000;
 const MEDIA_LINKS_KEPT = 500;
 
+/** What the page hears of the conversation (src/widget/pageApi.ts relays it to `window.AiccChat` listeners). */
+export interface ChatEvents {
+  message(message: WidgetMessage): void;
+  unread(count: number): void;
+  state(state: ConversationState): void;
+}
+
 interface Pending {
   body: SendMessage;
   node: HTMLLIElement;
@@ -32,6 +40,11 @@ export class Chat {
   panel!: Panel;
   greeting: Greeting | undefined;
   attention: Attention | undefined;
+  events: ChatEvents | undefined;
+  #unread = 0;
+  #stateKnown = false;
+  /** Closed for good (the page reset the widget): a connect under way stops where it is. */
+  #closed = false;
   /** The gateway heard from AICC that no agent works now (resultCode 12). */
   #agentsAway = false;
   /** The one SDK client: history, the stream, and everything the customer sends. */
@@ -80,18 +93,28 @@ export class Chat {
   }
 
   /** Connects now when the conversation can be resumed; a new visitor is created only when the panel opens. */
-  boot(): void {
+  boot(signal?: AbortSignal): void {
     // Back to a tab where the panel is open: what arrived meanwhile is seen now.
-    document.addEventListener('visibilitychange', () => {
-      this.#markSeen(true);
-      this.#refreshUnread();
-    });
+    document.addEventListener(
+      'visibilitychange',
+      () => {
+        this.#markSeen(true);
+        this.#refreshUnread();
+      },
+      { signal },
+    );
     if (this.session.known) void this.start();
   }
 
   start(): Promise<void> {
     this.#started ??= this.#connect().catch((error: unknown) => {
       this.#started = undefined;
+      if (visitorsClosed(error)) {
+        // The gateway takes only customers the site signed in (VISITORS=off): say so rather than fail each message.
+        this.panel.setConnectionBanner(this.t.signInToChat);
+        this.panel.setCanSend(false, false, false);
+        return;
+      }
       this.panel.setConnectionBanner(this.t.cannotStart);
       console.warn('aicc-chat: could not start', error);
     });
@@ -120,10 +143,12 @@ export class Chat {
 
   async #connect(): Promise<void> {
     this.#token = await this.session.token();
+    if (this.#closed) return;
     const fixed = this.config.token !== undefined && !this.config.getToken;
     const client = conversationClient(this.config.gateway, fixed ? { token: this.#token } : { token: this.#token, getToken: this.session.getToken });
     this.#client = client;
     const page = await client.history({ before: 'latest', limit: HISTORY_PAGE });
+    if (this.#closed) return;
     this.#seen = new SeenPosition(this.storage, `aicc-chat:${this.config.gateway}:seen:${page.customerId}`);
     this.#rated = new RatedAnswers(this.storage, `aicc-chat:${this.config.gateway}:rated:${page.customerId}`);
     this.#firstSeq = page.firstSeq;
@@ -166,8 +191,21 @@ export class Chat {
     this.panel.scrollToEnd();
   }
 
+  /** Closes the stream and everything else the client has open (the widget is being removed). */
   close(): void {
+    this.#closed = true;
+    this.session.close();
+    this.#streaming = false;
     this.#client?.close();
+  }
+
+  get unread(): number {
+    return this.#unread;
+  }
+
+  /** The conversation's state once the gateway told it; undefined before. */
+  get state(): ConversationState | undefined {
+    return this.#stateKnown ? this.#state : undefined;
   }
 
   /** One stored entry, from the history page or the stream; each seq once. */
@@ -218,6 +256,8 @@ export class Chat {
       this.panel.announce(this.t.newMessage(who, summary(shown.body, this.t)));
       this.#markSeen(true);
       if (!this.panel.isOpen || document.visibilityState === 'hidden') this.attention?.arrived(who, summary(shown.body, this.t));
+      const { body } = shown;
+      this.events?.message({ seq: entry.seq, author: shown.author, nickname: shown.nickname, kind: body.kind, text: body.kind === 'text' ? body.text : undefined });
     }
   }
 
@@ -234,6 +274,8 @@ export class Chat {
     if (state.seq < this.#state.seq) return;
     if (state.phase !== 'ended') this.#restarted = false;
     this.#state = state;
+    this.#stateKnown = true;
+    this.events?.state(state);
     if (state.phase !== 'queuing') this.#queuePosition = null;
     if (state.phase !== 'agent' && state.phase !== 'bot') this.panel.hideTyping();
     this.#renderBanner();
@@ -424,6 +466,10 @@ export class Chat {
     for (const entry of this.#entries.values()) if (entry.seq > seen && countsAsUnread(entry)) count++;
     this.panel.setUnread(count);
     this.attention?.setUnread(count);
+    if (count !== this.#unread) {
+      this.#unread = count;
+      this.events?.unread(count);
+    }
   }
 }
 

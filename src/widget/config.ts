@@ -2,7 +2,8 @@
 // `window.AiccChatConfig` (for what an attribute cannot carry, such as a `getToken` function).
 //   <script src="https://chat.example.com/widget.js" data-color="#0f766e" data-position="left"
 //           data-title="Support" data-lang="zh-CN" data-token="…" data-open="true"
-//           data-greeting="Hi! Ask us anything." data-notifications="true" data-sound="true" defer></script>
+//           data-greeting="Hi! Ask us anything." data-notifications="true" data-sound="true"
+//           data-launcher="false" defer></script>
 // A greeting per language: `window.AiccChatConfig = { greeting: { en: '…', 'zh-CN': '…' } }`.
 
 import { chooseLang, type Lang } from './i18n.js';
@@ -25,6 +26,8 @@ export interface WidgetConfig {
   notifications: boolean;
   /** A short chime when a message arrives unseen. */
   sound: boolean;
+  /** The round launcher button; false when the page opens the chat from its own button. */
+  launcher: boolean;
 }
 
 export interface HostSettings {
@@ -32,6 +35,8 @@ export interface HostSettings {
   token?: string;
   /** One greeting, or one per language (`en`, `zh-CN`). */
   greeting?: string | Partial<Record<Lang, string>>;
+  /** false: no launcher button (as `data-launcher="false"`). */
+  launcher?: boolean;
 }
 
 type Attributes = Pick<HTMLElement, 'getAttribute'>;
@@ -54,6 +59,7 @@ export function readConfig(script: (Attributes & { src?: string }) | null, locat
     greeting: (attr('greeting') ?? (typeof hostGreeting === 'string' ? hostGreeting.trim() || undefined : undefined))?.slice(0, 500),
     notifications: attr('notifications') === 'true',
     sound: attr('sound') === 'true',
+    launcher: attr('launcher') !== 'false' && host.launcher !== false,
   };
 }
 

@@ -9,6 +9,7 @@ import { Typeahead } from './typeahead.js';
 
 export interface PanelActions {
   opened(): void;
+  closed(): void;
   sendText(text: string): void;
   sendFile(file: File): void;
   sendLocation(): void;
@@ -41,6 +42,8 @@ export class Panel {
   readonly #live: HTMLDivElement;
   readonly #lightbox: HTMLDivElement;
   readonly #lightboxImg: HTMLImageElement;
+  /** Where the page's focus was when the panel opened without our launcher (the page's own button). */
+  #opener: HTMLElement | undefined;
   #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #toastTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -149,6 +152,8 @@ export class Panel {
 
   open(): void {
     if (this.isOpen) return;
+    const active = document.activeElement;
+    this.#opener = this.#launcher.hidden && active instanceof HTMLElement && active !== document.body ? active : undefined;
     this.#panel.hidden = false;
     this.root.classList.add('open');
     this.#launcher.setAttribute('aria-expanded', 'true');
@@ -164,7 +169,15 @@ export class Panel {
     this.root.classList.remove('open');
     this.#launcher.setAttribute('aria-expanded', 'false');
     this.#launcher.setAttribute('aria-label', this.t.open);
-    this.#launcher.focus();
+    if (!this.#launcher.hidden) this.#launcher.focus();
+    else if (this.#opener?.isConnected) this.#opener.focus();
+    this.#opener = undefined;
+    this.actions.closed();
+  }
+
+  /** The round launcher, or none when the page opens the chat from its own button. */
+  setLauncher(visible: boolean): void {
+    this.#launcher.hidden = !visible;
   }
 
   #submit(): void {

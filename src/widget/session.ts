@@ -9,6 +9,8 @@ const REFRESH_MARGIN_MS = 60 * 60 * 1000;
 export class Session {
   #token: string | undefined;
   #pending: Promise<string> | undefined;
+  /** The page reset the widget: a visitor created after that is not stored for the next person. */
+  #closed = false;
   readonly #storageKey: string;
 
   constructor(
@@ -89,7 +91,13 @@ export class Session {
     return undefined;
   }
 
+  /** Stores nothing more (the widget was removed; its storage is being cleared). */
+  close(): void {
+    this.#closed = true;
+  }
+
   #store(visitor: Visitor): void {
+    if (this.#closed) return;
     try {
       this.storage?.setItem(this.#storageKey, JSON.stringify(visitor));
     } catch {
