@@ -44,7 +44,7 @@ export async function runDemo(env: Record<string, string | undefined> = process.
       pollMaxConcurrent: 256,
     },
   };
-  const gateway = await buildServer(config, log);
+  const gateway = await buildServer(config, log, { demoPage: true });
   await gateway.app.listen({ host: base.host, port });
   process.stdout.write(
     `\n  aicc-gateway demo is running.\n\n  Open http://${publicHost}:${port}/ and write to the chat;\n` +

@@ -70,6 +70,11 @@ export interface GatewayParts {
    * (src/aicc/authV2.ts). Huawei's own algorithm, once known, plugs in here (docs/aicc.md §3).
    */
   pushVerifier?: PushSignatureVerifier;
+  /**
+   * Serve the demo shop at GET / (`aicc-gateway demo` does). Off in production: anyone who opened the gateway's
+   * address would otherwise chat with the company's contact centre on a made-up brand's page.
+   */
+  demoPage?: boolean;
 }
 
 export async function buildServer(config: Config, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
@@ -233,8 +238,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     urls: createMediaUrls({ key: keys.mediaUrls, ttlSeconds: MEDIA_URL_TTL_SECONDS }),
     resourcePolicy: config.allowedOrigins.includes('*') ? 'cross-origin' : 'same-site',
   });
-  // GET / (the demo page), /widget.js, /widget.css: the chat widget, built on first start when missing.
-  await app.register(widgetRoutes);
+  // /widget.js, /widget.css: the chat widget (from the build); GET / the demo page in `aicc-gateway demo` only.
+  await app.register(widgetRoutes, { demoPage: parts.demoPage === true });
   // GET /ops: the operator page, only when OPS_TOKEN is set (otherwise the path does not exist).
   if (config.opsToken) {
     await app.register(opsRoutes, {

@@ -141,7 +141,7 @@ export async function takeScreenshots(): Promise<string[]> {
     AICC_BASE_URL: sim.url, AICC_APP_KEY: aicc.appKey, AICC_APP_SECRET: aicc.appSecret, AICC_CHANNEL_ID: aicc.channelId,
     QUEUE_POLL_MS: '100',
   });
-  const gateway = await buildServer(config, createLogger(config.logLevel));
+  const gateway = await buildServer(config, createLogger(config.logLevel), { demoPage: true });
   const url = await gateway.app.listen({ host: '127.0.0.1', port });
   const saved: string[] = [];
   try {

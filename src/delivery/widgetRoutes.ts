@@ -1,6 +1,7 @@
-// Serves the chat widget: GET /widget.js and /widget.css (for any site that embeds the widget) and the demo page
-// at GET / (with its demo.css), under a strict Content-Security-Policy, from the bundle in dist/widget (built by
-// `npm run build`; a start without it stops with a message saying so: widgetBundle.ts).
+// Serves the chat widget: GET /widget.js and /widget.css (for any site that embeds the widget) from the bundle in
+// dist/widget (built by `npm run build`; a start without it stops with a message saying so: widgetBundle.ts).
+// GET / is the demo shop (with its demo.css, under a strict Content-Security-Policy) in `aicc-gateway demo` only;
+// in production it is a plain page naming the product and its documentation, with nothing to chat on.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ export interface WidgetRoutesOptions {
   outdir?: string;
   /** Who may frame the demo page (CSP frame-ancestors). Default 'none'. */
   frameAncestors?: string;
+  /** Serve the demo shop at GET / (the demo command); otherwise GET / is the plain home page. */
+  demoPage?: boolean;
 }
 
 /** The demo page's policy: nothing inline, nothing from elsewhere; media and the stream from the gateway only. */
@@ -50,8 +53,6 @@ export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app,
   };
   const js = asset('widget.js', 'text/javascript; charset=utf-8', IMMUTABLE, SHORT);
   const css = asset('widget.css', 'text/css; charset=utf-8', IMMUTABLE, SHORT);
-  const demoCss = asset('demo.css', 'text/css; charset=utf-8', IMMUTABLE, SHORT);
-  const page = asset('index.html', 'text/html; charset=utf-8', 'no-cache', 'no-cache');
   const frameAncestors = options.frameAncestors ?? "'none'";
 
   // Embedded on other sites: readable cross-origin (CORP), never sniffed as anything else.
@@ -60,6 +61,19 @@ export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app,
 
   app.get('/widget.js', (request, reply) => send(request, embeddable(reply), js));
   app.get('/widget.css', (request, reply) => send(request, embeddable(reply), css));
+  if (!options.demoPage) {
+    app.get('/', (_request, reply) =>
+      reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-cache')
+        .send(HOME_PAGE),
+    );
+    return;
+  }
+  const demoCss = asset('demo.css', 'text/css; charset=utf-8', IMMUTABLE, SHORT);
+  const page = asset('index.html', 'text/html; charset=utf-8', 'no-cache', 'no-cache');
   app.get('/demo.css', (request, reply) => send(request, reply, demoCss));
   app.get('/', (request, reply) => {
     reply
@@ -71,6 +85,16 @@ export const widgetRoutes: FastifyPluginAsync<WidgetRoutesOptions> = async (app,
     return send(request, reply, page);
   });
 };
+
+/** GET / in production: what this address is, for whoever opens it; no widget, nothing to chat on. */
+const HOME_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>aicc-gateway</title></head>
+<body><h1>aicc-gateway</h1>
+<p>This address is an aicc-gateway: it receives Huawei Cloud AICC's web-channel messages and delivers them to a website's chat. There is nothing to see here.</p>
+<p>Documentation: the README and docs/ of the aicc-gateway package; its HTTP API at <a href="/docs">/docs</a>; its health at <a href="/healthz">/healthz</a>.</p>
+</body></html>
+`;
 
 function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): FastifyReply {
   const wanted = (request.query as { v?: unknown }).v;

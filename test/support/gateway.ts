@@ -124,7 +124,8 @@ export async function startGateway(
   beforeListen?: (gateway: Gateway) => Promise<void>,
 ): Promise<InProcessGateway> {
   const config = loadConfig(baseEnv(dataDir, overrides));
-  const gateway = await buildServer(config, createLogger(config.logLevel));
+  // The widget's tests chat on the demo page; `npm start` never serves it (test/system/productionHome.test.ts).
+  const gateway = await buildServer(config, createLogger(config.logLevel), { demoPage: true });
   if (beforeListen) await beforeListen(gateway);
   const url = await gateway.app.listen({ host: '127.0.0.1', port: config.port });
   const client = new Client(url) as InProcessGateway;
