@@ -292,6 +292,50 @@ function readAll(merged: Env): Config {
   };
 }
 
+/**
+ * Names that are not settings but look like one (ALLOWED_ORIGIN for ALLOWED_ORIGINS, an unknown AICC_ name), in
+ * the environment or in CONFIG_FILE (where every key is meant as a setting): a typo that would otherwise leave a
+ * default silently in force. Warnings, not errors: the environment holds other programs' variables too.
+ */
+export function settingWarnings(env: Env = process.env): string[] {
+  const known = new Set<string>(Object.keys(SETTINGS));
+  const file = env.CONFIG_FILE ? Object.keys(readConfigFile(env.CONFIG_FILE)) : [];
+  const warnings: string[] = [];
+  for (const name of file) {
+    if (!known.has(name)) warnings.push(`CONFIG_FILE ${env.CONFIG_FILE}: ${name} is not a setting${meant(name, true)}`);
+  }
+  for (const name of Object.keys(env)) {
+    if (known.has(name)) continue;
+    const hint = meant(name, name.startsWith('AICC_'));
+    if (hint) warnings.push(`${name} is set but is not a setting of the gateway${hint}`);
+  }
+  return warnings;
+}
+
+/** "; did you mean X?" for the nearest setting close enough to be a typo; for `always`, at least "". */
+function meant(name: string, always: boolean): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const setting of Object.keys(SETTINGS)) {
+    const distance = editDistance(name.toUpperCase(), setting);
+    if (distance < bestDistance) [best, bestDistance] = [setting, distance];
+  }
+  // Short names need a closer match: HOME is two edits from HOST and no typo of it.
+  const close = bestDistance <= (name.length <= 8 ? 1 : 2);
+  if (close) return `; did you mean ${best}?`;
+  return always ? ' (aicc-gateway --help lists them)' : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
 function readConfigFile(path: string | undefined): Env {
   if (!path) return {};
   let parsed: unknown;

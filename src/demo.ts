@@ -2,7 +2,7 @@
 // gateway through pushMsg, and answers the gateway's calls); the gateway runs on its embedded defaults with
 // the simulator as its AICC; the widget page is served by the gateway at `/`. Prints the URL to open.
 
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, settingWarnings, type Config } from './config.js';
 import { createLogger, logDestination } from './logger.js';
 import { buildServer } from './server.js';
 import { createSimulator } from './simulator/index.js';
@@ -13,6 +13,7 @@ const DEMO_AICC = { appKey: 'demo-gateway', appSecret: 'demo-gateway-secret', ch
 export async function runDemo(env: Record<string, string | undefined> = process.env): Promise<void> {
   const base = loadConfig(env);
   const log = createLogger(base.logLevel, logDestination(base));
+  for (const warning of settingWarnings(env)) log.warn(warning);
   const port = base.port;
   const publicHost = base.host === '0.0.0.0' ? 'localhost' : base.host;
   const gatewayUrl = `http://127.0.0.1:${port}`;

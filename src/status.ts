@@ -67,12 +67,41 @@ function formatSeconds(value: number | undefined): string {
   return value < 1 ? `≤ ${Math.round(value * 1000)} ms` : `≤ ${value} s`;
 }
 
+const FLAGS = {
+  url: { value: 'URL', help: 'the gateway to read (default STATUS_URL, else http://127.0.0.1:$PORT, PORT 8080)' },
+  token: { value: 'TOKEN', help: 'the METRICS_TOKEN, when /metrics needs one (default $METRICS_TOKEN)' },
+  help: { help: 'print this help and exit' },
+};
+
+const USAGE = [
+  'usage: aicc-gateway status [--url URL] [--token TOKEN]',
+  '',
+  'status: a running gateway at a glance, read from its /readyz and /metrics.',
+  'Exit code 0 when it is ready, 1 when not, 2 when it cannot be read.',
+  '',
+  'flags:',
+  ...Object.entries(FLAGS).map(([flag, { help, ...rest }]) => `  ${`--${flag}${'value' in rest ? ` ${rest.value}` : ''}`.padEnd(16)} ${help}`),
+].join('\n');
+
 /** `aicc-gateway status [--url http://host:port] [--token METRICS_TOKEN]`. */
 export async function runStatus(args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { url: { type: 'string' }, token: { type: 'string' } },
-  });
+  let values: { url?: string; token?: string; help?: boolean };
+  try {
+    values = parseArgs({
+      args,
+      options: { url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean' } },
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    // parseArgs says which flag ("Unknown option '--x'"); its advice about '--' does not apply here.
+    process.stderr.write(`aicc-gateway status: ${(err as Error).message.split('. ')[0]}; aicc-gateway status --help lists its flags\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const url = (values.url ?? process.env.STATUS_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`).replace(/\/$/, '');
   const token = values.token ?? process.env.METRICS_TOKEN;
   try {
