@@ -4,12 +4,13 @@
 // (dist/client/aicc-gateway-client.js). `npm ci` runs it (prepare).
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildClient } from './buildClient.js';
+import { BUILD_SIZES, kib, type BuildSizes } from './buildSizes.js';
 import { buildWidget } from './buildWidget.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +27,15 @@ chmodSync(join(outdir, 'main.js'), 0o755);
 const widget = await buildWidget(join(outdir, 'widget'));
 const client = await buildClient(join(outdir, 'client', 'aicc-gateway-client.js'));
 
-const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 const shown = (path: string) => relative(process.cwd(), path) || '.';
-console.log(`${shown(outdir)}: compiled (source maps, .d.ts); widget.js ${kib(widget.js.bytes)} (${kib(widget.js.gzipBytes)} gzipped); SDK bundle ${kib(client.bytes)}`);
+// The figures the README quotes, as the build measured them (test/system/readmeFigures.test.ts compares).
+const figures: BuildSizes = {
+  'widget.js': { bytes: widget.js.bytes, gzipBytes: widget.js.gzipBytes },
+  'widget.css': { bytes: widget.css.bytes, gzipBytes: widget.css.gzipBytes },
+  'aicc-gateway-client.js': { bytes: client.bytes },
+};
+writeFileSync(join(outdir, BUILD_SIZES), `${JSON.stringify(figures, null, 2)}\n`);
+console.log(
+  `${shown(outdir)}: compiled (source maps, .d.ts); widget.js ${kib(widget.js.bytes)} (${kib(widget.js.gzipBytes)} gzipped), ` +
+    `widget.css ${kib(widget.css.bytes)} (${kib(widget.css.gzipBytes)} gzipped); SDK bundle ${kib(client.bytes)}`,
+);
