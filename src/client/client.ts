@@ -6,6 +6,7 @@ import { Emitter } from './emitter.js';
 import { TransportChoice } from './fallback.js';
 import { endpoint, getJson, type Body, type Query } from './http.js';
 import { afterClose, CLOSE, nextDelay, type EndCause, type ReconnectPolicy, type RetryState } from './reconnect.js';
+import { sendRetryPolicy, withSendRetry, type SendRetryPolicy } from './sendRetry.js';
 import { openSse } from './sse.js';
 import { describe, TokenSource } from './token.js';
 import type { Transport } from './transport.js';
@@ -85,6 +86,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
   readonly #policy: ReconnectPolicy;
   readonly #stableAfterMs: number;
   readonly #connectTimeoutMs: number;
+  readonly #sendRetry: SendRetryPolicy;
 
   constructor(options: ClientOptions) {
     super();
@@ -105,6 +107,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
     };
     this.#stableAfterMs = options.stableAfterMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#sendRetry = sendRetryPolicy(options.sendRetry);
     if (preferred === 'websocket' && !this.#WebSocket) {
       throw new TypeError("no WebSocket here: pass options.WebSocket (in Node 20, `ws`'s WebSocket) or use transport 'sse'");
     }
@@ -174,9 +177,12 @@ export class GatewayClient extends Emitter<ClientEvents> {
    */
   send(message: OutgoingMessage): Promise<SendAnswer> {
     const clientMessageId = message.clientMessageId ?? newMessageId();
-    return this.#post<Omit<SendAnswer, 'clientMessageId'>>('/v1/messages', { json: { ...message, clientMessageId } }).then(
-      (answer) => ({ ...answer, clientMessageId }),
-    );
+    // A 502/503/504 or a lost answer is tried again with the same clientMessageId (sendRetry.ts), until close().
+    return withSendRetry(
+      () => this.#post<Omit<SendAnswer, 'clientMessageId'>>('/v1/messages', { json: { ...message, clientMessageId } }),
+      this.#sendRetry,
+      () => this.#state !== 'closed',
+    ).then((answer) => ({ ...answer, clientMessageId }));
   }
 
   /** POST /v1/transfer: the customer asks for a human agent (TRANS2AGENT). */

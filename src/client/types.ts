@@ -1,6 +1,7 @@
 // The SDK's public types. What the wire carries is the protocol's (src/protocol/), re-exported here for the SDK's
 // users; `export type` keeps the bundle free of anything but the SDK itself.
 
+import type { SendRetryOptions } from './sendRetry.js';
 import type { GatewayErrorCode, HelloFrame, TransportName, MessageEntry, QueueFrame, SendMessage, StateFrame, TypingFrame } from '../protocol/index.js';
 
 export type * from '../protocol/frames.js';
@@ -157,6 +158,11 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Refresh a JWT that expires within this margin before using it. Default 30 s. */
   tokenRefreshMarginMs?: number;
+  /**
+   * `send()` tries again, with the same clientMessageId, after a 502/503/504 or a lost answer: 4 tries in all,
+   * 500 ms to 8 s apart (exponential with jitter). `false`: once only.
+   */
+  sendRetry?: SendRetryOptions | false;
 }
 
 /** What the customer sends (POST /v1/messages): a protocol SendMessage whose clientMessageId is made up when not given. */

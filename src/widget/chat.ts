@@ -273,6 +273,9 @@ export class Chat {
   #setState(state: ConversationState): void {
     if (state.seq < this.#state.seq) return;
     if (state.phase !== 'ended') this.#restarted = false;
+    // A customer coming back to a conversation that ended before this page: their first message starts a new
+    // one (as "Start a new conversation" does), rather than a disabled input.
+    else if (!this.#stateKnown) this.#restarted = true;
     this.#state = state;
     this.#stateKnown = true;
     this.events?.state(state);
