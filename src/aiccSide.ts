@@ -5,7 +5,7 @@
 // Without AICC_BASE_URL there is no uplink and nothing to hear.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccClient } from './aicc/aiccClient.js';
+import { AiccClient, type AiccClientOptions } from './aicc/aiccClient.js';
 import type { AiccSettings } from './config.js';
 import type { AppendObserver } from './engine/observe.js';
 import type { Engine } from './engine/types.js';
@@ -46,13 +46,15 @@ export function buildAiccSide(options: {
   log: FastifyBaseLogger;
   /** Told of each customer message's fate at AICC (metrics, the operator page). */
   onUplink?: UplinkOptions['onResult'];
+  /** Told of each call to AICC and how it ended (metrics). */
+  onAiccAttempt?: AiccClientOptions['onAttempt'];
 }): AiccSide {
   const { settings, engine, jobs, log } = options;
   if (!settings) {
     return { aicc: undefined, uplink: undefined, calls: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
   }
 
-  const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }) });
+  const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }), onAttempt: options.onAiccAttempt });
   const polling = settings.downlink === 'poll';
   // In poll mode, every message the customer sends keeps (or starts) the conversation's poll loop somewhere.
   const sessions = new AiccSessions(aicc, engine, (customerId) => {

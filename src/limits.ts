@@ -3,6 +3,12 @@
 
 /** Ids and names in a DownLinkMsg: AICC's own limits are 24–32 characters; 128 leaves room without inviting abuse. */
 export const MAX_ID_LENGTH = 128;
+/**
+ * The longest customer id AICC's customer-side APIs take: applyToken's `userId` 1–32, but send's `from`,
+ * doLeaveMessage's `callId`, saveSatisfaction's and queryHistoryChatMessage's `userId` 1–24 (docs/aicc-tenant.md).
+ * A customer the gateway sends for with a longer id would have every message refused.
+ */
+export const AICC_CUSTOMER_ID_MAX_LENGTH = 24;
 /** Longest `content` or `simQuestions` of a DownLinkMsg, and the ceiling of MESSAGE_MAX_CHARS. */
 export const MAX_CONTENT_LENGTH = 65_536;
 

@@ -2,6 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAccessTokens } from './aicc/accessTokens.js';
@@ -97,6 +98,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       const reason = await readiness.notReadyReason();
       if (reason !== undefined) throw new Error(reason);
     },
+    info: { node: `${hostname()}/${process.pid}`, engine: config.redisUrl ? 'redis' : 'sqlite', uplink: config.aicc !== undefined },
   });
   // The one engine every route uses. The conversation's parts write through it and hear of every append; the
   // appends the store could not take are counted (metrics, the operator page) and take the node out (readiness).
@@ -122,6 +124,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       metrics.uplinkFailures.inc({ reason: failure.code });
       journal.recordUplinkFailure(failure);
     },
+    onAiccAttempt: (path, outcome) => metrics.aiccCalls.inc({ api: path.slice(path.lastIndexOf('/') + 1), outcome }),
   });
   engine.onAppended(aiccSide.onAppended);
   const { uplink, calls, aicc, agentHours } = aiccSide;
@@ -134,6 +137,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     requireAudience: config.customerTokenRequireAudience,
     visitorKey: keys.visitorTokens,
     visitorTtlSeconds: config.visitorTokenTtlSeconds,
+    sendsToAicc: config.aicc !== undefined,
   });
 
   const app = Fastify({

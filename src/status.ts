@@ -36,6 +36,7 @@ function summarize(samples: Sample[], ready: boolean, url: string): string {
   const rss = sum('aicc_gateway_process_process_resident_memory_bytes');
   return [
     `aicc-gateway at ${url}: ${ready ? 'READY' : 'NOT READY (the store does not answer or refuses writes)'}`,
+    ...nodeLines(samples),
     `  up since          ${uptime ? new Date(uptime * 1000).toISOString() : 'unknown'}, ${Math.round(rss / 1048576)} MiB resident`,
     `  connected clients websocket ${sum('aicc_gateway_connected_clients', (l) => l.transport === 'websocket')}, sse ${sum('aicc_gateway_connected_clients', (l) => l.transport === 'sse')}`,
     `  pushes accepted   ${sum('aicc_gateway_pushes_total')} (${byLabel('aicc_gateway_pushes_total', 'door')}); answer p99 ${formatSeconds(pushP99)}`,
@@ -46,6 +47,42 @@ function summarize(samples: Sample[], ready: boolean, url: string): string {
     `  slow consumers    ${sum('aicc_gateway_slow_consumers_total')} closed`,
     `  uplink            ${byLabel('aicc_gateway_uplink_messages_total', 'result')}; failures ${byLabel('aicc_gateway_uplink_failures_total', 'reason')}`,
   ].join('\n');
+}
+
+/**
+ * Which node answered (through a load balancer, each run may reach another: every figure here is that node's),
+ * whether AICC reached it (pushes) and whether it reached AICC (calls): the set-up checked end to end.
+ */
+function nodeLines(samples: Sample[]): string[] {
+  const info = samples.find((s) => s.name === 'aicc_gateway_info')?.labels;
+  const count = (name: string, keep: (labels: Record<string, string>) => boolean = () => true) =>
+    samples.filter((s) => s.name === name && keep(s.labels)).reduce((total, s) => total + s.value, 0);
+  const pushes = count('aicc_gateway_pushes_total');
+  const refused = samples.filter((s) => s.name === 'aicc_gateway_push_refusals_total' && s.value > 0).map((s) => `${s.labels.reason} ${s.value}`);
+  const lastPush = samples.find((s) => s.name === 'aicc_gateway_last_push_timestamp_seconds')?.value;
+  const aiccToUs =
+    pushes > 0
+      ? `yes: ${pushes} pushes stored, the last at ${new Date((lastPush ?? 0) * 1000).toISOString()}`
+      : refused.length > 0
+        ? 'reached us, but every push was refused (see "pushes refused"): check AICC_APPS and the push URL'
+        : 'not yet: no push has reached this node since it started';
+  const calls = samples.filter((s) => s.name === 'aicc_gateway_aicc_calls_total' && s.value > 0);
+  // AICC answered unless the call never got there (UNREACHABLE) or got no answer in time (TIMEOUT).
+  const answered = calls.filter((s) => s.labels.outcome !== 'UNREACHABLE' && s.labels.outcome !== 'TIMEOUT');
+  const byOutcome = [...new Set(calls.map((s) => s.labels.outcome!))].map((outcome) => `${outcome} ${count('aicc_gateway_aicc_calls_total', (l) => l.outcome === outcome)}`).join(', ');
+  const usToAicc =
+    info?.uplink === 'off'
+      ? 'off: receive-only (AICC_BASE_URL unset)'
+      : calls.length === 0
+        ? 'not yet: no call since this node started (a customer\'s first message makes one)'
+        : answered.length > 0
+          ? `yes: AICC answered (${byOutcome})`
+          : `no: AICC did not answer (${byOutcome}): check AICC_BASE_URL and the network`;
+  return [
+    `  answered by       ${info ? `node ${info.node}, engine ${info.engine}` : 'unknown (a gateway older than aicc_gateway_info)'}; the figures below are this node's`,
+    `  AICC reached us   ${aiccToUs}`,
+    `  we reached AICC   ${usToAicc}`,
+  ];
 }
 
 /** An upper bound of the q-quantile from a histogram's cumulative buckets (summed over labels). */

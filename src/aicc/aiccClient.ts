@@ -53,6 +53,8 @@ export interface AiccClientOptions
   /** Attempts for a call that is safe to repeat (including the first). */
   attempts?: number;
   log: FastifyBaseLogger;
+  /** Told of each attempt's outcome: `ok`, or the error's code (metrics: did we reach AICC, and how did it answer). */
+  onAttempt?: (path: string, outcome: 'ok' | AiccError['code']) => void;
 }
 
 const TOKEN_TTL_SECONDS = 3600;
@@ -239,9 +241,12 @@ export class AiccClient {
   async call<T extends object>(call: Call): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once<T>(call);
+        const answer = await this.once<T>(call);
+        this.options.onAttempt?.(call.path, 'ok');
+        return answer;
       } catch (err) {
         const error = err instanceof AiccError ? err : new AiccError('UNEXPECTED', (err as Error).message);
+        this.options.onAttempt?.(call.path, error.code);
         const repeatable = error.safeToRepeat || (call.idempotent && error.code === 'TIMEOUT');
         if (!repeatable || attempt >= this.attempts) throw error;
         const delay = 200 * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);

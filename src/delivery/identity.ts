@@ -10,6 +10,7 @@ import { SignJWT, decodeJwt, jwtVerify } from 'jose';
 import { idProblem } from '../aicc/customerId.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
+import { AICC_CUSTOMER_ID_MAX_LENGTH } from '../limits.js';
 
 const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
 
@@ -43,6 +44,11 @@ export interface CustomerTokenOptions {
   requireAudience: boolean;
   visitorKey: Uint8Array;
   visitorTtlSeconds: number;
+  /**
+   * The gateway sends to AICC for its customers (AICC_BASE_URL): a customer id longer than AICC takes is refused
+   * here, saying why, rather than accepted and then every message failing.
+   */
+  sendsToAicc?: boolean;
 }
 
 export function createCustomerTokens(options: CustomerTokenOptions): CustomerTokens {
@@ -109,6 +115,14 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
       const problem = idProblem(customerId);
       if (problem?.shape) throw refuse(`the customer token's sub ${problem.why}`);
       if (problem) throw new GatewayError('INVALID_PARAMETER', `the customer token's sub ${problem.why}`);
+      const length = [...customerId].length;
+      if (options.sendsToAicc && length > AICC_CUSTOMER_ID_MAX_LENGTH) {
+        throw new GatewayError(
+          'INVALID_PARAMETER',
+          `the customer token's sub is ${length} characters; AICC takes customer ids of 1 to ${AICC_CUSTOMER_ID_MAX_LENGTH} ` +
+            '(send, doLeaveMessage, saveSatisfaction), so none of this customer\'s messages could be sent: mint the token with a shorter id',
+        );
+      }
       return { customerId, kind: isVisitor ? 'visitor' : 'verified', expiresAtMs: payload.exp! * 1000 };
     },
 

@@ -23,6 +23,7 @@ export interface Metrics {
   pushRefusals: Counter<'door' | 'reason' | 'caller'>;
   storeWriteFailures: Counter;
   lastPush: Gauge;
+  aiccCalls: Counter<'api' | 'outcome'>;
 }
 
 const DOORS = Object.keys(PUSH_PATHS) as Door[];
@@ -31,6 +32,8 @@ export interface MetricsOptions {
   connectedClients: () => Record<TransportName, number>;
   /** Resolves when the node is ready, rejects when not (ops/readiness.ts; the gauge asks it at each scrape). */
   ping: () => Promise<void>;
+  /** Which node this is and how it runs (aicc_gateway_info), so that a scrape through a load balancer says whose it is. */
+  info?: { node: string; engine: 'sqlite' | 'redis'; uplink: boolean };
 }
 
 /** A scrape does not wait longer than this for the store to answer the readiness ping. */
@@ -123,7 +126,21 @@ export function createMetrics(options: MetricsOptions): Metrics {
       help: 'When this node last stored a push (Unix time); the start time until the first push.',
       registers: [registry],
     }),
+    aiccCalls: new Counter({
+      name: 'aicc_gateway_aicc_calls_total',
+      help: 'Calls to AICC (each attempt), by API (the path\'s last part) and outcome: ok, or the error code (UNREACHABLE, TIMEOUT, UNAUTHORIZED, ...).',
+      labelNames: ['api', 'outcome'],
+      registers: [registry],
+    }),
   };
+  if (options.info) {
+    new Gauge({
+      name: 'aicc_gateway_info',
+      help: 'Always 1; its labels say which node answered (host/pid), its engine and whether it calls AICC (uplink).',
+      labelNames: ['node', 'engine', 'uplink'],
+      registers: [registry],
+    }).set({ node: options.info.node, engine: options.info.engine, uplink: options.info.uplink ? 'on' : 'off' }, 1);
+  }
   metrics.lastPush.set(Date.now() / 1000);
   // Series exist at 0 from the start, so rate() and increase() see the first refusal as an increase.
   for (const door of DOORS) {

@@ -99,7 +99,7 @@ describe('send() through a proxy that fails', () => {
 
   it('a connection cut before any answer, and a 503: tried again until it goes through', async () => {
     for (const how of ['drop', 'before-gateway'] as const) {
-      const id = `retry-${how}-${Date.now()}`;
+      const id = `r-${how.slice(0, 4)}-${Date.now() % 1e9}`;
       const proxy = await flakyProxy(rig.gw.url, 1, how);
       const client = new GatewayClient({ url: proxy.url, token: await customerToken(id), WebSocket: WebSocket as never, sendRetry: fast });
       try {
@@ -114,7 +114,7 @@ describe('send() through a proxy that fails', () => {
   });
 
   it('gives up after its tries, and sends once only with sendRetry: false', async () => {
-    const id = `retry-exhausted-${Date.now()}`;
+    const id = `r-exhausted-${Date.now() % 1e9}`;
     const proxy = await flakyProxy(rig.gw.url, 100, 'before-gateway');
     const token = await customerToken(id);
     try {
@@ -130,7 +130,7 @@ describe('send() through a proxy that fails', () => {
   });
 
   it('close() during the backoff stops the retries (a logged-out customer\'s message does not go out later)', async () => {
-    const id = `retry-closed-${Date.now()}`;
+    const id = `r-closed-${Date.now() % 1e9}`;
     const proxy = await flakyProxy(rig.gw.url, 100, 'before-gateway');
     const client = new GatewayClient({ url: proxy.url, token: await customerToken(id), WebSocket: WebSocket as never, sendRetry: { attempts: 10, minDelayMs: 50, maxDelayMs: 50 } });
     try {
