@@ -75,9 +75,11 @@ function nodeLines(samples: Sample[]): string[] {
       ? 'off: receive-only (AICC_BASE_URL unset)'
       : calls.length === 0
         ? 'not yet: no call since this node started (a customer\'s first message makes one)'
-        : answered.length > 0
+        : answered.some((s) => s.labels.outcome === 'ok')
           ? `yes: AICC answered (${byOutcome})`
-          : `no: AICC did not answer (${byOutcome}): check AICC_BASE_URL and the network`;
+          : answered.length > 0
+            ? `reached, but AICC refused every call (${byOutcome}): docs/aicc-tenant.md, step 6`
+            : `no: AICC did not answer (${byOutcome}): check AICC_BASE_URL and the network`;
   return [
     `  answered by       ${info ? `node ${info.node}, engine ${info.engine}` : 'unknown (a gateway older than aicc_gateway_info)'}; the figures below are this node's`,
     `  AICC reached us   ${aiccToUs}`,

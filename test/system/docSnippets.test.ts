@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 describe('the documents\' TypeScript examples', () => {
   it('every ```ts block of the README and docs/ compiles against the package', () => {
     const { ok, count, output } = checkSnippets();
-    assert.ok(count >= 3, `only ${count} examples found`);
+    assert.ok(count >= 4, `only ${count} examples found`);
     assert.equal(ok, true, output);
   });
 
