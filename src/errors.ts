@@ -62,4 +62,15 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * The gateway cannot start for a reason outside it (a store that does not answer): the command says it in one
+ * line, without a stack trace, as it does a configuration error.
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 export const SUCCESS: ResultAnswer = { resultCode: '0', resultDesc: 'success' };

@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, settingWarnings, SETTINGS, type Setting } from './config.js';
+import { StartupError } from './errors.js';
 import { createLogger, logDestination } from './logger.js';
 import { buildServer } from './server.js';
 
@@ -185,6 +186,10 @@ function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof StartupError) {
+    process.stderr.write(`aicc-gateway: cannot start: ${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`aicc-gateway: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

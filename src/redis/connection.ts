@@ -61,14 +61,30 @@ export function connect(target: RedisTarget, options: ConnectionOptions): RedisC
   return new Redis({ ...common, host: target.hosts[0]!.host, port: target.hosts[0]!.port, db: target.db });
 }
 
-/** Connects a lazy connection and resolves once it is ready; rejects after `timeoutMs`. */
+/**
+ * Connects a lazy connection and resolves once it is ready; rejects after `timeoutMs`, with the last connection
+ * error in the message. Meanwhile the errors of each attempt are heard here, so that ioredis does not print an
+ * "Unhandled error event" stack for every retry before the one clear message the caller makes of the rejection.
+ */
 export function waitReady(connection: RedisConnection, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
-    connection.once('ready', () => {
+    let last: Error | undefined;
+    const heard = (err: Error) => (last = err);
+    const settle = () => {
       clearTimeout(timer);
+      connection.off('error', heard);
+      connection.off('ready', ready);
+    };
+    const ready = () => {
+      settle();
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new Error(`not ready within ${timeoutMs / 1000} s${last ? ` (${last.message})` : ''}`));
+    }, timeoutMs);
+    connection.on('error', heard);
+    connection.once('ready', ready);
     connection.connect().catch(() => {
       // Retried by the reconnect strategy until the timer above gives up.
     });

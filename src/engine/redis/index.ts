@@ -6,12 +6,13 @@
 import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import { INITIAL_STATE } from '../../conversation/state.js';
-import { GatewayError } from '../../errors.js';
+import { GatewayError, StartupError } from '../../errors.js';
 import { mediaGrantOf } from '../mediaGrants.js';
 import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { connect, waitReady, type RedisConnection } from '../../redis/connection.js';
 import { parseRedisUrl } from '../../redis/url.js';
 import { RedisFanout, type ChannelPayload, type PubSubMode } from './fanout.js';
+import { persistenceWarning } from './persistence.js';
 import { keys } from './keys.js';
 import { isStoredDuplicate, planAppend, type Head, type Plan, type PlannedOutcome } from './plan.js';
 import { appendScript, PURGE_SCRIPT } from './scripts.js';
@@ -92,6 +93,8 @@ export class RedisEngine implements Engine {
     let subscriber: RedisConnection | undefined;
     try {
       await waitReady(redis, wait);
+      const warning = await persistenceWarning(redis);
+      if (warning) options.log.warn(warning);
       const pubsub: PubSubMode = target.kind === 'cluster' && (await knowsSpublish(redis)) ? 'sharded' : 'classic';
       subscriber = connect(target, { commandTimeoutMs, connectionName: 'aicc-gateway:fanout', shardedSubscribers: pubsub === 'sharded' });
       const engine = new RedisEngine(redis, subscriber, options, pubsub, target.waitReplicas);
@@ -100,7 +103,7 @@ export class RedisEngine implements Engine {
     } catch (err) {
       redis.disconnect();
       subscriber?.disconnect();
-      throw new Error(`redis at ${describe(options.url)} did not answer: ${(err as Error).message}`);
+      throw new StartupError(`REDIS_URL: Redis at ${describe(options.url)} did not answer: ${(err as Error).message}`);
     }
   }
 
