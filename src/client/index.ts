@@ -16,5 +16,4 @@ export { backoffDelay, afterClose, closeGroup, CLOSE, type BackoffBounds, type N
 export type { CloseCode, CloseGroup } from '../protocol/index.js';
 export { jwtExpiresAt } from './token.js';
 export { SseParser, type SseEvent } from './sse.js';
-export type { SendRetryOptions } from './sendRetry.js';
 export * from './types.js';

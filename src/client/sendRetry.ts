@@ -4,15 +4,7 @@
 // (400, 401, 403, 409, 413, 429) is not: the same request would be refused the same way.
 
 import { backoffDelay, type BackoffBounds } from './reconnect.js';
-import { GatewayClientError } from './types.js';
-
-export interface SendRetryOptions {
-  /** Tries in all, the first included. Default 4. */
-  attempts?: number;
-  /** Backoff between tries: exponential with full jitter between these bounds. Default 500 ms and 8 s. */
-  minDelayMs?: number;
-  maxDelayMs?: number;
-}
+import { GatewayClientError, type SendRetryOptions } from './types.js';
 
 export interface SendRetryPolicy {
   attempts: number;
@@ -25,9 +17,13 @@ export function sendRetryPolicy(options: SendRetryOptions | false | undefined): 
   return { attempts, bounds: { minMs: options?.minDelayMs ?? 500, maxMs: options?.maxDelayMs ?? 8000 } };
 }
 
-/** A failure worth another try: no answer at all (the network), or a proxy's or an overloaded gateway's 502–504. */
+/**
+ * A failure worth another try: no answer at all (the network), or a proxy's or a stopping gateway's 502–504. Not
+ * the gateway's UPLINK_DISABLED (a 503 that lasts until AICC_BASE_URL is set).
+ */
 export function worthRetrying(error: unknown): boolean {
   if (!(error instanceof GatewayClientError) || error.code !== 'HTTP') return false;
+  if (error.gatewayCode === 'UPLINK_DISABLED') return false;
   return error.status === undefined || error.status === 502 || error.status === 503 || error.status === 504;
 }
 

@@ -1,7 +1,6 @@
 // The SDK's public types. What the wire carries is the protocol's (src/protocol/), re-exported here for the SDK's
 // users; `export type` keeps the bundle free of anything but the SDK itself.
 
-import type { SendRetryOptions } from './sendRetry.js';
 import type { GatewayErrorCode, HelloFrame, TransportName, MessageEntry, QueueFrame, SendMessage, StateFrame, TypingFrame } from '../protocol/index.js';
 
 export type * from '../protocol/frames.js';
@@ -163,6 +162,15 @@ export interface ClientOptions {
    * 500 ms to 8 s apart (exponential with jitter). `false`: once only.
    */
   sendRetry?: SendRetryOptions | false;
+}
+
+/** How `send()` tries again after a 502/503/504 or a lost answer (sendRetry.ts). */
+export interface SendRetryOptions {
+  /** Tries in all, the first included. Default 4. */
+  attempts?: number;
+  /** Backoff between tries: exponential with full jitter between these bounds. Default 500 ms and 8 s. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
 }
 
 /** What the customer sends (POST /v1/messages): a protocol SendMessage whose clientMessageId is made up when not given. */

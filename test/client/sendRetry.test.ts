@@ -148,5 +148,8 @@ describe('send() through a proxy that fails', () => {
     for (const status of [400, 401, 403, 409, 413, 429, 500]) assert.equal(worthRetrying(new GatewayClientError('HTTP', 'x', { status })), false, String(status));
     for (const status of [502, 503, 504, undefined]) assert.equal(worthRetrying(new GatewayClientError('HTTP', 'x', status === undefined ? {} : { status })), true, String(status));
     assert.equal(worthRetrying(new GatewayClientError('TOKEN_REFUSED', 'x', { status: 401 })), false);
+    // A gateway without AICC_BASE_URL answers 503 UPLINK_DISABLED until it is configured: no use trying again.
+    assert.equal(worthRetrying(new GatewayClientError('HTTP', 'x', { status: 503, gatewayCode: 'UPLINK_DISABLED' })), false);
+    assert.equal(worthRetrying(new GatewayClientError('HTTP', 'x', { status: 503, gatewayCode: 'SHUTTING_DOWN' })), true);
   });
 });

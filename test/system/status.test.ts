@@ -44,10 +44,14 @@ describe('aicc-gateway status', () => {
     assert.match(before.out, /we reached AICC +not yet: no call since this node started/);
 
     // A customer writes: the gateway calls AICC (applyToken, CONNECT, send), and AICC pushes the bot's answer.
-    const { http, heard } = await customer(rig, 'status-check');
-    const sent = await http('POST', '/v1/messages', { clientMessageId: 'status-1', kind: 'text', text: 'Hello' });
-    await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'AICC took the message');
-    await waitFor(() => heard.messages.some((m) => m.message.sourceType === 'ROBOT'), 'AICC pushed the bot\'s answer');
+    const { http, heard, client } = await customer(rig, 'status-check');
+    try {
+      const sent = await http('POST', '/v1/messages', { clientMessageId: 'status-1', kind: 'text', text: 'Hello' });
+      await waitFor(() => statusOf(heard, sent.body.seq).includes('sent'), 'AICC took the message');
+      await waitFor(() => heard.messages.some((m) => m.message.sourceType === 'ROBOT'), 'AICC pushed the bot\'s answer');
+    } finally {
+      client.close();
+    }
     const afterwards = await status(rig.gw.url);
     assert.match(afterwards.out, /AICC reached us +yes: \d+ pushes stored, the last at \d{4}-/);
     assert.match(afterwards.out, /we reached AICC +yes: AICC answered \(ok \d+\)/);
