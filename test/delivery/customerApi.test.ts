@@ -116,7 +116,9 @@ describe('retention', () => {
       await short.push(pushBody([downLinkMsg({ to }), downLinkMsg({ to })]));
       await sleep(400); // retention is about age: this test has to let the messages grow old
       await short.push(pushBody([downLinkMsg({ to })]));
-      assert.equal(await short.gateway.retention.purgeNow(), 2);
+      // The node's own retention runs every second too: on a slow machine it may have purged the two first.
+      const purged = await short.gateway.retention.purgeNow();
+      assert.ok(purged === 2 || purged === 0, `purged ${purged}`);
       const entries = await short.gateway.engine.readSince(to, 0, 10);
       assert.deepEqual(entries.map((e) => e.seq), [3]);
       const client = await connectWs(short.url, await customerToken(to));
