@@ -5,6 +5,7 @@
 import { Emitter } from './emitter.js';
 import { TransportChoice } from './fallback.js';
 import { endpoint, getJson, type Body, type Query } from './http.js';
+import { silenceLimitMs, watchNetwork } from './network.js';
 import { afterClose, CLOSE, nextDelay, type EndCause, type ReconnectPolicy, type RetryState } from './reconnect.js';
 import { sendRetryPolicy, withSendRetry, type SendRetryPolicy } from './sendRetry.js';
 import { openSse } from './sse.js';
@@ -87,6 +88,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
   readonly #stableAfterMs: number;
   readonly #connectTimeoutMs: number;
   readonly #sendRetry: SendRetryPolicy;
+  /** Stops listening to the browser's `offline`/`online` events (while the client is not closed). */
+  #unwatchNetwork: (() => void) | undefined;
 
   constructor(options: ClientOptions) {
     super();
@@ -142,6 +145,12 @@ export class GatewayClient extends Emitter<ClientEvents> {
     if (this.#state === 'connecting' || this.#state === 'connected') return;
     if (since !== undefined && since > this.#lastSeq) this.#lastSeq = since;
     if (this.#state === 'closed') this.#retry = { step: 0, advisedAt: undefined };
+    this.#unwatchNetwork ??= watchNetwork({
+      // The browser knows first: end the connection now (the gateway is told nothing it needs).
+      offline: () => this.#attempt && this.#ended(this.#attempt, CLOSE.ABNORMAL, 'the browser went offline'),
+      // Back online: reconnect now rather than at the end of a backoff delay grown while offline.
+      online: () => this.#state === 'disconnected' && this.connect(),
+    });
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     void this.#open();
@@ -155,6 +164,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
     this.#drop();
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    this.#unwatchNetwork?.();
+    this.#unwatchNetwork = undefined;
     this.#state = 'closed';
     if (started) this.emit('disconnected', { code: CLOSE.NORMAL, reason: 'closed by the client', willReconnect: false });
   }
@@ -193,6 +204,17 @@ export class GatewayClient extends Emitter<ClientEvents> {
     }));
   }
 
+  /**
+   * POST /v1/end: the customer ends the conversation (DISCONNECT to AICC). Every tab hears the `ended` state;
+   * the satisfaction survey (`survey()`) follows. Ending a conversation that has ended already changes nothing.
+   */
+  end(clientMessageId = newMessageId()): Promise<SendAnswer> {
+    return this.#post<Omit<SendAnswer, 'clientMessageId'>>('/v1/end', { json: { clientMessageId } }).then((answer) => ({
+      ...answer,
+      clientMessageId,
+    }));
+  }
+
   /** GET /v1/agents: whether agents are at work now, as far as the gateway has heard from AICC. */
   agents(): Promise<AgentsAnswer> {
     return this.#get<AgentsAnswer>('/v1/agents', {});
@@ -203,12 +225,15 @@ export class GatewayClient extends Emitter<ClientEvents> {
     await this.#post<unknown>('/v1/leave-message', { json: phone ? { message, phone } : { message } });
   }
 
-  /** GET /v1/survey: the tenant's satisfaction survey (after the conversation). */
-  survey(): Promise<Survey> {
-    return this.#get<Survey>('/v1/survey', {});
+  /** GET /v1/survey: the tenant's satisfaction survey (after the conversation); `language` e.g. "zh_CN". */
+  survey(options: { language?: string } = {}): Promise<Survey> {
+    return this.#get<Survey>('/v1/survey', { language: options.language });
   }
 
-  /** POST /v1/survey: the customer's answer (level 1–5, and NPS 0–9 and resolved when the survey asks them). */
+  /**
+   * POST /v1/survey: the customer's answer (level 1–5, and NPS 0–9 and resolved when the survey asks them), once
+   * per conversation: a second answer is refused (409), and every tab hears a SURVEY message once AICC took it.
+   */
   async saveSurvey(answer: SurveyAnswer): Promise<void> {
     await this.#post<unknown>('/v1/survey', { json: answer });
   }
@@ -451,11 +476,11 @@ export class GatewayClient extends Emitter<ClientEvents> {
     this.emit('message', { seq: frame.seq, message: frame.message, storedAt: frame.storedAt });
   }
 
-  /** Reconnects when nothing is heard for two heartbeat intervals (protocol.md, `heartbeat`). */
+  /** Reconnects when nothing is heard for one heartbeat interval and a margin (network.ts, protocol.md `heartbeat`). */
   #watch(attempt: Attempt, heartbeatMs: number): void {
     clearTimeout(attempt.watchdog);
     if (!(heartbeatMs > 0)) return;
-    attempt.watchdog = setTimeout(() => this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat for two intervals'), 2 * heartbeatMs);
+    attempt.watchdog = setTimeout(() => this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat in time'), silenceLimitMs(heartbeatMs));
   }
 }
 

@@ -15,5 +15,6 @@ export { GatewayClient, type HistoryQuery } from './client.js';
 export { backoffDelay, afterClose, closeGroup, CLOSE, type BackoffBounds, type NextStep } from './reconnect.js';
 export type { CloseCode, CloseGroup } from '../protocol/index.js';
 export { jwtExpiresAt } from './token.js';
+export { TEXT_MAX_BYTES, textBytes, UPLOAD_EXTENSIONS, uploadType } from './limits.js';
 export { SseParser, type SseEvent } from './sse.js';
 export * from './types.js';

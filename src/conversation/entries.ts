@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { NormalizedMessage } from '../aicc/downlink.js';
-import { STATUS_CONTROL_TYPE } from './controlTypes.js';
+import { STATUS_CONTROL_TYPE, SURVEY_CONTROL_TYPE } from './controlTypes.js';
 import type { DownLinkMsg, StatusMessage } from '../protocol/index.js';
 
 export const FILE_MEDIA_TYPES = ['IMAGE', 'AUDIO', 'VIDEO', 'DOCUMENT'] as const;
@@ -70,6 +70,26 @@ export function transferRequest(customerId: string, channelId: string, clientMes
     mediaType: null, content: null, timestamp: now, messageCode: clientMessageId,
   };
   return customerEntry(customerId, `client:${clientMessageId}`, message, now);
+}
+
+/** The customer ending the conversation (sent up as DISCONNECT): stored first, so every tab shows it ended. */
+export function endRequest(customerId: string, channelId: string, clientMessageId: string): NormalizedMessage {
+  const now = Date.now();
+  const message: DownLinkMsg = {
+    channel: 'WEB', from: customerId, to: channelId, controlType: 'DISCONNECT', sourceType: 'CUSTOMER',
+    mediaType: null, content: null, timestamp: now, messageCode: clientMessageId,
+  };
+  return customerEntry(customerId, `client:${clientMessageId}`, message, now);
+}
+
+/** The customer's survey answer for the conversation that ended at `endedSeq`: one per conversation (its key). */
+export function surveyEntry(customerId: string, endedSeq: number, evaluation: number): NormalizedMessage {
+  const now = Date.now();
+  const message: DownLinkMsg = {
+    channel: 'WEB', from: 'gateway', to: customerId, controlType: SURVEY_CONTROL_TYPE, sourceType: 'GATEWAY',
+    mediaType: null, content: null, timestamp: now, refSeq: endedSeq, evaluation,
+  };
+  return { customerId, dedupeKey: `survey:${endedSeq}`, ephemeral: false, known: true, timestamp: now, message };
 }
 
 export function statusEntry(

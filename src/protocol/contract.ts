@@ -25,3 +25,7 @@ export const UPLOAD_TYPES: Readonly<Record<string, { fileType: string; mediaType
   'text/plain': { fileType: 'txt', mediaType: 'DOCUMENT' },
   'text/csv': { fileType: 'csv', mediaType: 'DOCUMENT' },
 };
+
+/** AICC's send takes TEXT content of at most 1 KB, counted in UTF-8 bytes (a Chinese character is 3;
+ *  docs/aicc.md §5): the gateway refuses more before storing it, the SDK says it before sending. */
+export const TEXT_MAX_BYTES = 1024;

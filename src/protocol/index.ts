@@ -6,4 +6,4 @@ export type * from './messages.js';
 export type * from './frames.js';
 export type * from './errors.js';
 export { CLOSE, CLOSE_GROUP, CLOSE_RANGES, type CloseCode, type CloseGroup } from './closeCodes.js';
-export { CLIENT_MESSAGE_ID_PATTERN, UPLOAD_TYPES, type TransportName, type UploadMediaType } from './contract.js';
+export { CLIENT_MESSAGE_ID_PATTERN, TEXT_MAX_BYTES, UPLOAD_TYPES, type TransportName, type UploadMediaType } from './contract.js';

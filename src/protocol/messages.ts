@@ -48,6 +48,20 @@ export interface StatusMessage extends DownLinkMsg {
   resultCode?: string;
 }
 
+/**
+ * The customer's answer to the satisfaction survey of one conversation, as AICC took it: stored once per
+ * conversation, so every tab of the customer stops offering the survey, and a second answer is refused.
+ */
+export interface SurveyMessage extends DownLinkMsg {
+  /** The gateway's own controlType, never pushed by AICC. */
+  controlType: 'SURVEY';
+  sourceType: 'GATEWAY';
+  /** The seq of the message that ended the conversation answered (the `ended` state's seq). */
+  refSeq: number;
+  /** The level the customer chose (1–5). */
+  evaluation: number;
+}
+
 /** The customer's place in the queue for an agent (ephemeral, never stored). */
 export interface QueueMessage extends DownLinkMsg {
   /** The gateway's own controlType, never pushed by AICC. */

@@ -8,6 +8,7 @@ import type { SatisfactionQuestion } from '../aicc/api.js';
 import { queryPhrases, rateRobotAnswer, type RobotRating } from '../aicc/robot.js';
 import type { AiccSessions } from '../aicc/sessions.js';
 import type { Engine } from '../engine/types.js';
+import { surveyEntry } from '../conversation/entries.js';
 import type { Survey } from '../protocol/index.js';
 import { upstream } from './failures.js';
 import { PerCustomerQueue } from '../aicc/serial.js';
@@ -134,6 +135,8 @@ export class AiccCalls {
         this.options.sessions.call(customerId, (session) => this.options.aicc.saveSatisfaction(session, answer), { connect: false }),
       );
       await this.options.sessions.note(customerId, (kept) => ({ ...kept, surveyedSeq: state.seq }));
+      // Every tab of the customer hears it was answered, and stops offering it.
+      await this.options.engine.append([surveyEntry(customerId, state.seq, answer.evaluation)]);
     });
   }
 

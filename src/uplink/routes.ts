@@ -85,6 +85,16 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
     },
   );
 
+  // The customer ends the conversation (DISCONNECT); every tab hears the `ended` state, and the survey follows.
+  typed.post(
+    '/v1/end',
+    { schema: { body: Type.Object({ clientMessageId: ClientMessageId }) } },
+    async (request, reply) => {
+      const { customerId, uplink } = await ready(request);
+      return reply.status(202).send(await uplink.end(customerId, request.body.clientMessageId));
+    },
+  );
+
   typed.post('/v1/typing', async (request, reply) => {
     const { customerId, calls } = await ready(request);
     calls.typing(customerId);

@@ -11,10 +11,10 @@ import type { Engine, LogEntry } from '../engine/types.js';
 import { STATUS_CONTROL_TYPE } from '../conversation/controlTypes.js';
 import { GatewayError } from '../errors.js';
 import {
-  customerMessage, FILE_MEDIA_TYPES, isFileName, sameMessage, statusEntry, transferRequest, type FileInput, type UplinkInput, type UplinkStatus,
+  customerMessage, endRequest, FILE_MEDIA_TYPES, isFileName, sameMessage, statusEntry, transferRequest, type FileInput, type UplinkInput, type UplinkStatus,
 } from '../conversation/entries.js';
 import { queryPhrases, rateRobotAnswer, type RobotRating } from '../aicc/robot.js';
-import type { Survey } from '../protocol/index.js';
+import { TEXT_MAX_BYTES, type Survey } from '../protocol/index.js';
 import { locationText } from './location.js';
 import { describeFailure } from './failures.js';
 import type { AiccSessions } from '../aicc/sessions.js';
@@ -60,9 +60,16 @@ export class Uplink {
 
   /** Stores the message and sends it up in the background; a retry with the same clientMessageId is not doubled. */
   async send(customerId: string, clientMessageId: string, input: UplinkInput): Promise<Accepted> {
+    // Known before sending: refused here, named, rather than stored and shown failed with a Retry that cannot work.
+    const bytes = input.kind === 'text' ? Buffer.byteLength(input.text, 'utf8') : 0;
+    if (bytes > TEXT_MAX_BYTES) {
+      throw new GatewayError('TOO_LONG', `text: at most ${TEXT_MAX_BYTES} bytes in UTF-8 (AICC's limit); this one has ${bytes}`);
+    }
     if (input.kind === 'file') input = await this.ownUpload(customerId, input);
     const entry = customerMessage(customerId, this.options.channelId, clientMessageId, input);
-    return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)));
+    return this.storeAndDeliver(entry, () =>
+      this.options.sessions.call(customerId, (session) => this.options.aicc.send(session, upstreamOf(input, clientMessageId)), { connect: true }),
+    );
   }
 
   /**
@@ -90,13 +97,29 @@ export class Uplink {
   /** The customer asks for a human: stored (the conversation shows "queuing"), then TRANS2AGENT. */
   async transfer(customerId: string, clientMessageId: string): Promise<Accepted> {
     const entry = transferRequest(customerId, this.options.channelId, clientMessageId);
-    return this.storeAndDeliver(entry, (session) => this.options.aicc.send(session, { controlType: 'TRANS2AGENT' }));
+    return this.storeAndDeliver(entry, () =>
+      this.options.sessions.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'TRANS2AGENT' }), { connect: true }),
+    );
   }
 
-  private async storeAndDeliver(
-    entry: NormalizedMessage,
-    deliver: (session: AiccSession) => Promise<void>,
-  ): Promise<Accepted> {
+  /**
+   * The customer ends the conversation: stored first (every tab shows it ended, the state turns `ended`), then
+   * DISCONNECT to AICC (docs/aicc.md §5's call order ends with it). A conversation AICC never heard of (nothing
+   * sent yet) has nothing to disconnect there. Ending an ended conversation changes nothing.
+   */
+  async end(customerId: string, clientMessageId: string): Promise<Accepted> {
+    const { state } = await this.options.engine.conversation(customerId);
+    if (state.phase === 'ended') return { seq: state.seq, status: 'sent', duplicate: true };
+    // Read before the entry is stored: storing it marks the session ended (aiccSide.ts).
+    const connected = (await this.options.sessions.known(customerId))?.connected === true;
+    const entry = endRequest(customerId, this.options.channelId, clientMessageId);
+    return this.storeAndDeliver(entry, async () => {
+      if (!connected) return;
+      await this.options.sessions.call(customerId, (session) => this.options.aicc.send(session, { controlType: 'DISCONNECT' }), { connect: false });
+    });
+  }
+
+  private async storeAndDeliver(entry: NormalizedMessage, deliver: () => Promise<void>): Promise<Accepted> {
     const { customerId } = entry;
     const [outcome] = await this.options.engine.append([entry]);
     const { seq, duplicate } = outcome!;
@@ -111,8 +134,7 @@ export class Uplink {
       if (status === 'sent') return { seq, status, duplicate };
     }
     this.inFlight.add(key);
-    void this.options.sessions
-      .call(customerId, deliver, { connect: true })
+    void deliver()
       .then(
         () => {
           this.options.onResult?.('sent');

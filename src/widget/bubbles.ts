@@ -125,11 +125,15 @@ export function notice(seq: number, shown: NoticeDisplay, t: Strings): HTMLLIEle
     case 'asked-human':
       text = t.askedForHuman;
       break;
+    case 'you-ended':
+      text = t.youEnded;
+      break;
   }
   return h('li', { class: `notice notice-${shown.notice}`, 'data-seq': String(seq) }, h('span', {}, text));
 }
 
-/** The line under a customer's bubble: ✓ sent, ✓✓ read, a clock while sending, or the reason and Retry. */
+/** The line under a customer's bubble: ✓ sent, ✓✓ read, a clock while sending (with why it waits, when it
+ *  waits for the connection), or the reason and Retry. */
 export function renderDelivery(item: HTMLElement, delivery: Delivery, reason: string | undefined, t: Strings, retry: () => void): void {
   const line = item.querySelector('.delivery');
   if (!line) return;
@@ -137,6 +141,7 @@ export function renderDelivery(item: HTMLElement, delivery: Delivery, reason: st
   const labels: Record<Delivery, string> = { sending: t.sending, sent: t.sent, read: t.read, failed: t.failed };
   const marks: Record<Delivery, string> = { sending: '◷', sent: '✓', read: '✓✓', failed: '!' };
   line.replaceChildren(h('span', { class: `tick tick-${delivery}`, title: labels[delivery] }, h('span', { 'aria-hidden': 'true' }, marks[delivery]), h('span', { class: 'sr' }, labels[delivery])));
+  if (delivery === 'sending' && reason) line.append(h('span', { class: 'waiting' }, reason));
   if (delivery === 'failed') {
     const button = h('button', { type: 'button', class: 'retry' }, t.retry);
     button.addEventListener('click', retry, { once: true });

@@ -2,9 +2,9 @@
 // keeps each of the customer's messages' delivery (✓ sent, ✓✓ read, failed with Retry), the banners from the
 // conversation state and the connection, the typing indicator, suggestions, and the unread badge.
 
-import type { GatewayClient } from '../client/index.js';
+import { GatewayClientError, type GatewayClient } from '../client/index.js';
 import type { WidgetMessage } from '../client/widgetApi.js';
-import type { ConversationState, MessageEntry, SendMessage } from '../protocol/index.js';
+import type { ConversationState, MessageEntry, SendMessage, SurveyAnswer } from '../protocol/index.js';
 import { conversationClient, visitorsClosed } from './api.js';
 import type { Attention } from './attention.js';
 import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
@@ -15,6 +15,7 @@ import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
 import { RatedAnswers } from './rating.js';
 import { newClientMessageId, type Session } from './session.js';
+import { surveyForm, thank } from './survey.js';
 import { SeenPosition } from './unread.js';
 
 const HISTORY_PAGE = 100;
@@ -34,6 +35,13 @@ interface Pending {
   node: HTMLLIElement;
   /** Set for a file still to upload. */
   file?: File;
+}
+
+/** The survey of one conversation, named by the seq of its end. */
+interface OfferedSurvey {
+  endedSeq: number;
+  node: HTMLElement | undefined;
+  answered: boolean;
 }
 
 export class Chat {
@@ -62,6 +70,12 @@ export class Chat {
   readonly #deliveries = new Deliveries();
   #state: ConversationState = { phase: 'bot', canSend: true, seq: 0 };
   #queuePosition: number | null = null;
+  #queueWaitSeconds: number | null = null;
+  /** Messages written while the stream was lost: sent by themselves when it is back (same clientMessageId). */
+  readonly #waiting = new Set<Pending>();
+  /** The conversation (the seq of its end) whose survey is shown or answered, and that survey's node. */
+  #survey: OfferedSurvey | undefined;
+  #customerId = '';
   #restarted = false;
   #seen: SeenPosition | undefined;
   /** The robot answers this customer rated (known once the first history page says who the customer is). */
@@ -152,13 +166,15 @@ export class Chat {
     this.#seen = new SeenPosition(this.storage, `aicc-chat:${this.config.gateway}:seen:${page.customerId}`);
     this.#rated = new RatedAnswers(this.storage, `aicc-chat:${this.config.gateway}:rated:${page.customerId}`);
     this.#firstSeq = page.firstSeq;
+    this.#customerId = page.customerId;
     for (const entry of page.messages) this.#apply(entry, false);
     this.panel.setEarlier(page.hasMore);
     const since = page.messages.length ? page.messages[page.messages.length - 1]!.seq : page.lastSeq;
     client.on('message', (entry) => this.#apply(entry, true));
     client.on('state', ({ state }) => this.#setState(state));
-    client.on('queue', ({ position }) => {
+    client.on('queue', ({ position, estimateWaitSeconds }) => {
       this.#queuePosition = position;
+      this.#queueWaitSeconds = estimateWaitSeconds;
       this.#renderBanner();
     });
     client.on('typing', ({ message }) => {
@@ -169,6 +185,10 @@ export class Chat {
     client.on('connected', () => {
       this.#everConnected = true;
       this.panel.setConnectionBanner(undefined);
+      // The stream is back: what was written meanwhile goes now, each once (its clientMessageId dedupes).
+      const waiting = [...this.#waiting];
+      this.#waiting.clear();
+      for (const entry of waiting) this.#submit(entry.body, entry.file);
     });
     client.on('disconnected', ({ willReconnect }) => {
       if (willReconnect) this.panel.setConnectionBanner(this.#everConnected ? this.t.reconnecting : this.t.connecting);
@@ -212,6 +232,7 @@ export class Chat {
   #apply(entry: MessageEntry, live: boolean): void {
     if (this.#entries.has(entry.seq)) return;
     this.#entries.set(entry.seq, entry);
+    if (entry.message.controlType === 'SURVEY') this.#surveyAnswered(Number(entry.message.refSeq));
     const shown = display(entry.message);
     switch (shown.kind) {
       case 'status':
@@ -247,6 +268,7 @@ export class Chat {
       this.#nodes.set(entry.seq, node);
       this.panel.insert(node, entry.seq, live);
       this.#renderDelivery(entry.seq);
+      this.#renderEnd();
       return;
     }
     this.panel.hideTyping();
@@ -279,11 +301,80 @@ export class Chat {
     this.#state = state;
     this.#stateKnown = true;
     this.events?.state(state);
-    if (state.phase !== 'queuing') this.#queuePosition = null;
+    if (state.phase !== 'queuing') {
+      this.#queuePosition = null;
+      this.#queueWaitSeconds = null;
+    }
     if (state.phase !== 'agent' && state.phase !== 'bot') this.panel.hideTyping();
     this.#renderBanner();
     this.#renderAway();
     this.#refreshSuggestions();
+    this.#offerSurvey();
+  }
+
+  // ---- the end: the customer's "End chat", and the survey whoever ended it ----
+
+  endChat(): void {
+    const client = this.#client;
+    if (!client) return;
+    client.end(newClientMessageId()).catch((error: unknown) => this.panel.toast(errorText(this.t, error)));
+  }
+
+  /** AICC's survey once the conversation has ended, once per conversation: not after an answer (from any tab,
+   *  a SURVEY entry says so) nor after the customer skipped it. */
+  #offerSurvey(): void {
+    const { phase, seq } = this.#state;
+    if (phase !== 'ended' || seq === 0) {
+      if (this.#survey?.node && !this.#survey.answered) this.panel.setSurvey(undefined);
+      return;
+    }
+    if (this.#survey?.endedSeq === seq) return;
+    const answered = [...this.#entries.values()].some((e) => e.message.controlType === 'SURVEY' && e.message.refSeq === seq);
+    const survey: OfferedSurvey = { endedSeq: seq, node: undefined, answered };
+    this.#survey = survey;
+    this.panel.setSurvey(undefined);
+    if (answered || this.#skippedKey(seq) === undefined || this.storage?.getItem(this.#skippedKey(seq)!)) return;
+    const language = this.config.lang.replace('-', '_');
+    this.#client!.survey({ language }).then(
+      (form) => {
+        if (this.#survey !== survey || survey.answered || !form.enabled || form.levels.length === 0) return;
+        survey.node = surveyForm(form, this.t, (answer) => this.#answerSurvey(survey, answer), () => {
+          try {
+            this.storage?.setItem(this.#skippedKey(seq)!, '1');
+          } catch {
+            // Storage full or blocked: skipped for this page only.
+          }
+          survey.node = undefined;
+          this.panel.setSurvey(undefined);
+          this.panel.focusInput();
+        });
+        this.panel.setSurvey(survey.node);
+      },
+      () => undefined, // no survey (none configured, AICC unreachable): the end stays as it was
+    );
+  }
+
+  #skippedKey(seq: number): string | undefined {
+    return this.#customerId ? `aicc-chat:${this.config.gateway}:survey-skipped:${this.#customerId}:${seq}` : undefined;
+  }
+
+  async #answerSurvey(survey: OfferedSurvey, answer: SurveyAnswer): Promise<void> {
+    try {
+      await this.#client!.saveSurvey(answer);
+    } catch (error) {
+      // Answered already (another tab was quicker): as good as done here.
+      if (error instanceof GatewayClientError && error.gatewayCode === 'SURVEY_ALREADY_SAVED') return;
+      throw new Error(errorText(this.t, error));
+    }
+    survey.answered = true;
+  }
+
+  /** A SURVEY entry: the survey of the conversation that ended at `endedSeq` was answered (here or elsewhere). */
+  #surveyAnswered(endedSeq: number): void {
+    const survey = this.#survey;
+    if (!survey || survey.endedSeq !== endedSeq || survey.answered) return;
+    survey.answered = true;
+    if (survey.node?.isConnected && !survey.node.querySelector('.survey-thanks')) thank(survey.node, this.t);
   }
 
   #renderAway(): void {
@@ -295,9 +386,8 @@ export class Chat {
     const banner = bannerOf(this.#state, this.#queuePosition);
     const text =
       banner?.kind === 'queuing'
-        ? banner.position && banner.position > 0
-          ? this.t.queuePosition(banner.position)
-          : this.t.queuing
+        ? (banner.position && banner.position > 0 ? this.t.queuePosition(banner.position) : this.t.queuing) +
+          (this.#queueWaitSeconds && this.#queueWaitSeconds > 0 ? ` · ${this.t.estimatedWait(Math.ceil(this.#queueWaitSeconds / 60))}` : '')
         : banner?.kind === 'agent'
           ? this.t.agentJoined(banner.name ?? this.t.agentFallback)
           : banner?.kind === 'ended'
@@ -309,6 +399,16 @@ export class Chat {
     const ended = this.#state.phase === 'ended';
     this.panel.setCanSend(this.#state.canSend || this.#restarted, ended, this.#state.phase === 'bot' || (ended && this.#restarted));
     this.panel.setTypeahead(this.#state.phase === 'bot' && this.#state.canSend);
+    this.#renderEnd();
+  }
+
+  /** "End chat" while a conversation is under way at AICC: from the customer's first message until it ends. */
+  #renderEnd(): void {
+    const { phase, seq } = this.#state;
+    // With the robot, the state says nothing of a conversation (the phase of none is `bot` too): the customer's
+    // own messages since the state was set do.
+    const wrote = () => [...this.#entries.values()].some((e) => e.seq >= seq && e.message.sourceType === 'CUSTOMER' && e.message.controlType === 'CHAT');
+    this.panel.setCanEnd(phase === 'queuing' || phase === 'agent' || (phase === 'bot' && wrote()));
   }
 
   /** The suggestions of the bot's last message, while nothing was written after it and the bot still answers. */
@@ -328,6 +428,7 @@ export class Chat {
 
   newConversation(): void {
     this.#restarted = true;
+    if (this.#survey && !this.#survey.answered) this.panel.setSurvey(undefined);
     this.#renderBanner();
     this.panel.focusInput();
   }
@@ -420,8 +521,36 @@ export class Chat {
     };
     go().catch((error: unknown) => {
       if (this.#pending.get(entry.body.clientMessageId) !== entry) return; // it reached the log meanwhile
-      renderDelivery(entry.node, 'failed', errorText(this.t, error), this.t, () => this.#submit(entry.body));
+      if (this.#lostConnection(error)) {
+        // Not a refusal: the network. It waits for the stream to come back, then goes by itself.
+        this.#waiting.add(entry);
+        renderDelivery(entry.node, 'sending', this.t.waitingForConnection, this.t, () => undefined);
+        return;
+      }
+      renderDelivery(entry.node, 'failed', errorText(this.t, error), this.t, () => this.#retryLocal(entry));
     });
+  }
+
+  /** A failure of the network rather than a refusal, while the stream is not connected (it will reconnect). */
+  #lostConnection(error: unknown): boolean {
+    const network = error instanceof GatewayClientError && error.code === 'HTTP' && error.status === undefined;
+    return network && this.#client !== undefined && this.#client.connectionState !== 'connected' && this.#client.connectionState !== 'closed';
+  }
+
+  /** A conversation that ended takes no Retry: the customer chooses to start a new one first. */
+  #endedForRetry(): boolean {
+    if (this.#state.phase !== 'ended' || this.#restarted) return false;
+    this.panel.toast(this.t.endedRetry);
+    this.panel.focusRestart();
+    return true;
+  }
+
+  #retryLocal(entry: Pending): void {
+    if (this.#endedForRetry()) {
+      renderDelivery(entry.node, 'failed', this.t.endedRetry, this.t, () => this.#retryLocal(entry));
+      return;
+    }
+    this.#submit(entry.body, entry.file);
   }
 
   /** Retry of a message the log holds whose status is failed: the same clientMessageId, so never doubled. */
@@ -430,6 +559,10 @@ export class Chat {
     const resend = message && resendBody(message);
     const clientMessageId = typeof message?.messageCode === 'string' ? message.messageCode : undefined;
     if (!resend || !clientMessageId) return;
+    if (this.#endedForRetry()) {
+      this.#renderDelivery(seq);
+      return;
+    }
     this.#retrying.add(seq);
     this.#renderDelivery(seq);
     this.#client!.send({ ...resend, clientMessageId }).catch((error: unknown) => {

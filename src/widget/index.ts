@@ -64,6 +64,7 @@ function mount(script: HTMLScriptElement | null, options: MountOptions, hooks: P
     askForHuman: () => chat.askForHuman(),
     typing: () => chat.typing(),
     newConversation: () => chat.newConversation(),
+    endChat: () => chat.endChat(),
     loadEarlier: () => chat.loadEarlier(),
     suggest: (text) => chat.suggest(text),
   });

@@ -25,7 +25,7 @@ export type Display =
       interIdx: string | undefined;
     }
   | { kind: 'notice'; notice: 'system'; text: string }
-  | { kind: 'notice'; notice: 'ended' | 'offline' | 'asked-human'; text: string | undefined }
+  | { kind: 'notice'; notice: 'ended' | 'offline' | 'asked-human' | 'you-ended'; text: string | undefined }
   | { kind: 'status'; refSeq: number; status: 'sent' | 'failed'; reason: string | undefined; errorCode: string | undefined }
   | { kind: 'read'; ids: string[] }
   | { kind: 'hidden' };
@@ -50,6 +50,7 @@ export function display(message: DownLinkMsg): Display {
       // The agent joining is the state banner's news (and AICC's own SYSTEM notice says it in the log).
       return { kind: 'hidden' };
     case 'DISCONNECT': {
+      if (sourceType === 'CUSTOMER') return { kind: 'notice', notice: 'you-ended', text: undefined };
       const tip = typeof message.content === 'string' && message.content.trim() && message.content !== '{TIPS}' ? message.content : undefined;
       return { kind: 'notice', notice: message.isOfflineStatus === true ? 'offline' : 'ended', text: tip };
     }

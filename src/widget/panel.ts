@@ -2,10 +2,14 @@
 // typing indicator, suggestions, the composer) and the image viewer. It knows nothing of the gateway: the chat
 // controller (chat.ts) tells it what to show and hears what the customer does through `PanelActions`.
 
-import { UPLOAD_TYPES } from '../protocol/index.js';
+import { TEXT_MAX_BYTES, textBytes, UPLOAD_EXTENSIONS, uploadType } from '../client/limits.js';
+import { confirmBox } from './confirm.js';
 import { h, icon } from './dom.js';
 import type { Strings } from './i18n.js';
 import { Typeahead } from './typeahead.js';
+
+/** From how few bytes left the composer starts counting them aloud. */
+const COUNT_FROM_BYTES_LEFT = 200;
 
 export interface PanelActions {
   opened(): void;
@@ -16,6 +20,8 @@ export interface PanelActions {
   askForHuman(): void;
   typing(): void;
   newConversation(): void;
+  /** The customer confirmed "End chat". */
+  endChat(): void;
   loadEarlier(): void;
   /** The robot's suggestions for what the customer has typed so far (none when not talking to the robot). */
   suggest(text: string): Promise<string[]>;
@@ -38,6 +44,10 @@ export class Panel {
   readonly #typeahead: Typeahead;
   readonly #composer: HTMLFormElement;
   readonly #human: HTMLButtonElement;
+  readonly #end: HTMLButtonElement;
+  readonly #limit: HTMLParagraphElement;
+  readonly #preview: HTMLDivElement;
+  #surveyNode: HTMLElement | undefined;
   readonly #earlier: HTMLButtonElement;
   readonly #live: HTMLDivElement;
   readonly #lightbox: HTMLDivElement;
@@ -58,6 +68,7 @@ export class Panel {
     this.#launcher = h('button', { type: 'button', class: 'launcher', 'aria-label': t.open, 'aria-expanded': 'false', 'aria-controls': 'aicc-panel' }, icon('chat', 26), this.#badge);
     this.#human = h('button', { type: 'button', class: 'icon-btn human', title: t.human, 'aria-label': t.human }, icon('person'));
     const close = h('button', { type: 'button', class: 'icon-btn close', title: t.close, 'aria-label': t.close }, icon('close'));
+    this.#end = h('button', { type: 'button', class: 'end-chat', hidden: true }, t.endChat);
     // A div, not a <header>: the host page has its own banner landmark, and a page should have one only.
     const header = h(
       'div',
@@ -65,6 +76,7 @@ export class Panel {
       h('span', { class: 'head-logo', 'aria-hidden': 'true' }, icon('chat', 20)),
       h('div', { class: 'head-text' }, h('h2', { id: 'aicc-title' }, title), h('p', { class: 'subtitle' }, t.subtitle)),
       this.#human,
+      this.#end,
       close,
     );
     this.#connBanner = h('div', { class: 'banner banner-conn', role: 'status', hidden: true });
@@ -79,11 +91,14 @@ export class Panel {
     this.#endedBar = h('div', { class: 'ended-bar', hidden: true }, restart);
     this.#input = h('textarea', { rows: '1', class: 'input', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '1000', enterkeyhint: 'send' });
     this.#typeahead = new Typeahead(this.#input, t, (text) => actions.suggest(text), () => this.#grow());
-    const file = h('input', { type: 'file', class: 'file', hidden: true, accept: Object.keys(UPLOAD_TYPES).join(','), tabindex: '-1' });
+    const file = h('input', { type: 'file', class: 'file', hidden: true, accept: UPLOAD_EXTENSIONS.map((extension) => `.${extension}`).join(','), tabindex: '-1' });
     const attach = h('button', { type: 'button', class: 'icon-btn attach', title: t.attach, 'aria-label': t.attach }, icon('attach'));
     const locate = h('button', { type: 'button', class: 'icon-btn locate', title: t.location, 'aria-label': t.location }, icon('pin'));
     const send = h('button', { type: 'submit', class: 'send', title: t.send, 'aria-label': t.send }, icon('send'));
     this.#composer = h('form', { class: 'composer' }, attach, locate, file, this.#input, send);
+    // What the composer holds against AICC's 1 KB: said near the limit, and why sending waits when over it.
+    this.#limit = h('p', { class: 'limit', id: 'aicc-limit', 'aria-live': 'polite', hidden: true });
+    this.#preview = h('div', { class: 'preview', hidden: true });
     this.#live = h('div', { class: 'sr', 'aria-live': 'polite', 'aria-atomic': 'false' });
     this.#panel = h(
       'section',
@@ -93,6 +108,8 @@ export class Panel {
       this.#scroll,
       this.#suggestions,
       this.#endedBar,
+      this.#preview,
+      this.#limit,
       this.#composer,
       this.#typeahead.root,
       this.#live,
@@ -106,6 +123,7 @@ export class Panel {
     close.addEventListener('click', () => this.close());
     this.#human.addEventListener('click', () => actions.askForHuman());
     restart.addEventListener('click', () => actions.newConversation());
+    this.#end.addEventListener('click', () => this.#confirmEnd());
     this.#earlier.addEventListener('click', () => actions.loadEarlier());
     attach.addEventListener('click', () => file.click());
     locate.addEventListener('click', () => actions.sendLocation());
@@ -113,7 +131,14 @@ export class Panel {
     file.addEventListener('change', () => {
       const chosen = file.files?.[0];
       file.value = '';
-      if (chosen) actions.sendFile(chosen);
+      if (chosen) this.#offerFile(chosen);
+    });
+    // Pictures pasted into the composer or dropped on the panel go the same way as a chosen file.
+    this.#input.addEventListener('paste', (event) => {
+      const pasted = event.clipboardData?.files?.[0];
+      if (!pasted) return;
+      event.preventDefault();
+      this.#offerFile(pasted);
     });
     this.#composer.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -128,6 +153,7 @@ export class Panel {
     });
     this.#input.addEventListener('input', () => {
       this.#grow();
+      this.#count();
       if (this.#input.value.trim()) actions.typing();
     });
     this.#panel.addEventListener('keydown', (event) => {
@@ -135,6 +161,17 @@ export class Panel {
         event.stopPropagation();
         this.close();
       }
+    });
+    this.#panel.addEventListener('dragover', (event) => {
+      if (!event.dataTransfer?.types.includes('Files') || this.#input.disabled) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+    });
+    this.#panel.addEventListener('drop', (event) => {
+      const dropped = event.dataTransfer?.files?.[0];
+      if (!dropped) return;
+      event.preventDefault();
+      if (!this.#input.disabled) this.#offerFile(dropped);
     });
     lightboxClose.addEventListener('click', () => this.#closeLightbox());
     this.#lightbox.addEventListener('click', (event) => event.target === this.#lightbox && this.#closeLightbox());
@@ -183,10 +220,92 @@ export class Panel {
   #submit(): void {
     const text = this.#input.value.trim();
     if (!text || this.#input.disabled) return;
+    if (textBytes(text) > TEXT_MAX_BYTES) {
+      // Said already (the counter); said again for whoever pressed Enter without hearing it.
+      this.#count();
+      this.#input.focus();
+      return;
+    }
     this.#typeahead.close();
     this.#input.value = '';
     this.#grow();
+    this.#count();
     this.actions.sendText(text);
+  }
+
+  /** The bytes AICC would count, said when few are left or too many are written; over the limit, sending waits. */
+  #count(): void {
+    const left = TEXT_MAX_BYTES - textBytes(this.#input.value.trim());
+    const over = left < 0;
+    this.#limit.hidden = left >= COUNT_FROM_BYTES_LEFT;
+    this.#limit.textContent = over ? this.t.overLimit(-left) : left < COUNT_FROM_BYTES_LEFT ? this.t.nearLimit(left) : '';
+    this.#limit.classList.toggle('over', over);
+    if (over) {
+      this.#input.setAttribute('aria-invalid', 'true');
+      this.#input.setAttribute('aria-describedby', 'aicc-limit');
+    } else {
+      this.#input.removeAttribute('aria-invalid');
+      this.#input.removeAttribute('aria-describedby');
+    }
+    this.#composer.querySelector<HTMLButtonElement>('.send')!.classList.toggle('over', over);
+  }
+
+  /** A file the customer chose, pasted or dropped: refused by name when AICC would not take it, else previewed. */
+  #offerFile(file: File): void {
+    if (!uploadType(file)) {
+      this.toast(this.t.fileRefused(file.name));
+      this.announce(this.t.fileRefused(file.name));
+      return;
+    }
+    const picture = file.type.startsWith('image/') && typeof URL.createObjectURL === 'function' ? URL.createObjectURL(file) : undefined;
+    const send = h('button', { type: 'button', class: 'preview-send' }, this.t.previewSend);
+    const cancel = h('button', { type: 'button', class: 'preview-cancel' }, this.t.previewCancel);
+    const done = () => {
+      if (picture) URL.revokeObjectURL(picture);
+      this.#preview.hidden = true;
+      this.#preview.replaceChildren();
+      this.focusInput();
+    };
+    this.#preview.replaceChildren(
+      h(
+        'div',
+        { class: 'preview-box', role: 'group', 'aria-label': this.t.previewTitle },
+        picture ? h('img', { src: picture, alt: file.name }) : h('span', { class: 'preview-icon', 'aria-hidden': 'true' }, '📎'),
+        h('span', { class: 'preview-name' }, file.name),
+        h('span', { class: 'preview-actions' }, cancel, send),
+      ),
+    );
+    this.#preview.hidden = false;
+    cancel.addEventListener('click', done);
+    send.addEventListener('click', () => {
+      done();
+      this.actions.sendFile(file);
+    });
+    send.focus();
+  }
+
+  /** "End chat" asks first; the answer "no" leaves everything as it was. */
+  #confirmEnd(): void {
+    if (this.#panel.querySelector('.confirm')) return;
+    const box = confirmBox(this.t.endQuestion, this.t.endYes, this.t.endNo, () => this.actions.endChat(), () => this.focusInput());
+    this.#composer.before(box);
+  }
+
+  /** Whether "End chat" is offered: while a conversation is under way. */
+  setCanEnd(canEnd: boolean): void {
+    this.#end.hidden = !canEnd;
+    if (!canEnd) this.#panel.querySelector('.confirm')?.remove();
+  }
+
+  /** The survey (or its thank-you) below the conversation; undefined removes it. */
+  setSurvey(node: HTMLElement | undefined): void {
+    if (this.#surveyNode === node) return;
+    this.#surveyNode?.remove();
+    this.#surveyNode = node;
+    if (node) {
+      this.#typing.before(node);
+      this.scrollToEnd();
+    }
   }
 
   #grow(): void {
@@ -228,6 +347,12 @@ export class Panel {
 
   focusInput(): void {
     this.#input.focus();
+  }
+
+  /** Shows the bar that starts a new conversation, focused (a Retry after the end points there). */
+  focusRestart(): void {
+    this.#endedBar.hidden = false;
+    this.#endedBar.querySelector<HTMLButtonElement>('.restart')?.focus();
   }
 
   showTyping(text: string): void {
