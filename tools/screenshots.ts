@@ -23,13 +23,14 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** A fresh browser profile of its own (Debian's Chromium wants a fresh --user-data-dir, so a persistent context on a temp dir), removed on close. */
-export async function launchChromium(options: { width: number; height: number; mobile?: boolean }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(options: { width: number; height: number; mobile?: boolean; dark?: boolean }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'aicc-widget-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
     viewport: { width: options.width, height: options.height },
     ...(options.mobile ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}),
+    ...(options.dark ? { colorScheme: 'dark' as const } : {}),
   });
   return {
     context,
@@ -120,6 +121,30 @@ async function offline(page: Page, url: string): Promise<void> {
   await page.mouse.move(1, 1);
 }
 
+/** The customer ended the chat (asked first): AICC's survey, a level chosen. */
+async function survey(page: Page, url: string): Promise<void> {
+  await converse(page, url, false);
+  await page.locator('.end-chat').click();
+  await page.locator('.confirm-yes').click();
+  await page.locator('.survey-option').first().waitFor();
+  await page.locator('.survey-level .survey-option').nth(0).click();
+  await page.locator('.survey-resolved .survey-option').nth(0).click();
+  await page.locator('.survey h3').scrollIntoViewIfNeeded();
+  await page.mouse.move(1, 1);
+}
+
+/** The network gone (Chromium's switched off): the banner, and a message waiting to go by itself. */
+async function reconnecting(page: Page, url: string): Promise<void> {
+  await converse(page, url, false);
+  await page.context().setOffline(true);
+  await page.locator('.banner-conn').waitFor();
+  await page.locator('.input').fill('Is it still on its way?');
+  await page.locator('.input').press('Enter');
+  await page.locator('.waiting').waitFor();
+  await page.locator('.scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await page.mouse.move(1, 1);
+}
+
 async function reply(page: Page): Promise<void> {
   const input = page.locator('.input');
   await input.fill('Thanks Lily, that helps a lot!');
@@ -152,6 +177,9 @@ export async function takeScreenshots(): Promise<string[]> {
       ['widget-greeting.png', desktop, (page: Page) => greet(page, `${url}/`)],
       ['widget-unread.png', desktop, (page: Page) => unread(page, url)],
       ['widget-offline.png', desktop, (page: Page) => offline(page, url)],
+      ['widget-survey.png', desktop, (page: Page) => survey(page, `${url}/`)],
+      ['widget-reconnecting.png', desktop, (page: Page) => reconnecting(page, `${url}/`)],
+      ['widget-dark.png', { width: 390, height: 844, mobile: true, dark: true }, (page: Page) => converse(page, `${url}/`, true)],
     ] as const) {
       const chromium = await launchChromium(viewport);
       try {

@@ -336,6 +336,12 @@ export class Panel {
     for (const control of this.#composer.querySelectorAll('button')) control.disabled = !canSend;
     this.#composer.classList.toggle('disabled', !canSend);
     this.#input.placeholder = canSend ? this.t.placeholder : this.t.cannotWrite;
+    if (!canSend && !this.#input.value) {
+      // Tall enough for the longer words that say why (a textarea's placeholder wraps, and was clipped).
+      this.#input.value = this.#input.placeholder;
+      this.#grow();
+      this.#input.value = '';
+    } else if (canSend) this.#grow();
     this.#endedBar.hidden = !(ended && !canSend);
     this.#human.hidden = !showHuman;
   }
