@@ -55,7 +55,7 @@ describe('the composer', () => {
       const input = page.locator('.input');
       await input.fill('好'.repeat(400));
       const limit = page.locator('.limit');
-      await limit.filter({ hasText: zh.tooLong(1200 - 1024) }).waitFor();
+      await limit.filter({ hasText: zh.overLimit(1200 - 1024) }).waitFor();
       assert.equal(await input.getAttribute('aria-invalid'), 'true');
       await assertAccessible(page, 'too long, phone, dark, Chinese');
       await input.press('Enter');
