@@ -97,7 +97,7 @@ export class Panel {
     const send = h('button', { type: 'submit', class: 'send', title: t.send, 'aria-label': t.send }, icon('send'));
     this.#composer = h('form', { class: 'composer' }, attach, locate, file, this.#input, send);
     // What the composer holds against AICC's 1 KB: said near the limit, and why sending waits when over it.
-    this.#limit = h('p', { class: 'limit', id: 'aicc-limit', 'aria-live': 'polite', hidden: true });
+    this.#limit = h('p', { class: 'limit', id: 'aicc-limit', role: 'status', hidden: true });
     this.#preview = h('div', { class: 'preview', hidden: true });
     this.#live = h('div', { class: 'sr', 'aria-live': 'polite', 'aria-atomic': 'false' });
     this.#panel = h(

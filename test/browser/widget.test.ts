@@ -284,6 +284,7 @@ describe('the chat widget', () => {
       await assertAccessible(page, 'the phone, with the bot');
 
       await page.locator('input.file').setInputFiles({ name: 'parcel.png', mimeType: 'image/png', buffer: makePng(24, 24, 7) });
+      await page.locator('.preview-send').tap(); // previewed first (test/browser/widgetComposer.test.ts)
       const picture = page.locator('.msg-customer .thumb img');
       await picture.waitFor();
       assert.ok(await picture.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth === 24)));
