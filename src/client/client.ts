@@ -221,8 +221,9 @@ export class GatewayClient extends Emitter<ClientEvents> {
   }
 
   /** POST /v1/leave-message: a message for the agents when none is available (outside working hours, offline). */
-  async leaveMessage(message: string, phone?: string): Promise<void> {
-    await this.#post<unknown>('/v1/leave-message', { json: phone ? { message, phone } : { message } });
+  async leaveMessage(message: string, phone: string): Promise<void> {
+    // AICC's doLeaveMessage requires the caller's number (docs/aicc.md §5).
+    await this.#post<unknown>('/v1/leave-message', { json: { message, phone } });
   }
 
   /** GET /v1/survey: the tenant's satisfaction survey (after the conversation); `language` e.g. "zh_CN". */

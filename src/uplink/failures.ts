@@ -11,6 +11,8 @@ export async function upstream<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     const failure = describeFailure(err);
+    // AICC refused what was sent (a bad parameter): trying again later cannot help, changing it can.
+    if (failure.code === 'PARAMETER') throw new GatewayError('INVALID_PARAMETER', failure.reason);
     throw new GatewayError(failure.code === 'OUTSIDE_WORKING_HOURS' ? 'AGENTS_UNAVAILABLE' : 'UPSTREAM_FAILED', failure.reason);
   }
 }
@@ -22,6 +24,7 @@ export function describeFailure(err: unknown): { reason: string; code: string; r
       UNREACHABLE: 'The contact center cannot be reached right now.',
       TIMEOUT: 'The contact center did not answer in time.',
       FAILED: 'The contact center could not take the message.',
+      PARAMETER: `The contact center refused what was sent as a bad parameter (${err.message}).`,
     };
     return { reason: reasons[err.code] ?? err.message, code: err.code, ...(err.resultCode ? { resultCode: err.resultCode } : {}) };
   }

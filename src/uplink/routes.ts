@@ -113,7 +113,9 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
       schema: {
         body: Type.Object({
           message: Type.String({ minLength: 1, maxLength: 2000 }),
-          phone: Type.Optional(Type.String({ maxLength: 32 })),
+          // AICC's doLeaveMessage requires the caller (cec_07_0107: resultCode 2 for an empty one): a number to
+          // call back on, digits with the usual + ( ) - and spaces.
+          phone: Type.String({ minLength: 1, maxLength: 32, pattern: '^\\+?[0-9][0-9 ()-]*$' }),
         }),
       },
     },
@@ -124,7 +126,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
         reply.header('retry-after', String(retryAfterSeconds));
         throw new GatewayError('RATE_LIMITED', 'too many messages left; try again after Retry-After');
       }
-      await calls.leaveMessage(customerId, request.body.phone ?? '', request.body.message);
+      await calls.leaveMessage(customerId, request.body.phone, request.body.message);
       return { resultCode: '0', resultDesc: 'message left' };
     },
   );

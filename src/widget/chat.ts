@@ -458,7 +458,7 @@ export class Chat {
   }
 
   /** POST /v1/leave-message; rejects with the words to show. */
-  async leaveMessage(message: string, phone: string | undefined): Promise<void> {
+  async leaveMessage(message: string, phone: string): Promise<void> {
     try {
       await this.start();
       await this.#client!.leaveMessage(message, phone);

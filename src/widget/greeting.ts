@@ -18,11 +18,12 @@ export class Greeting {
     private readonly t: Strings,
     greeting: string,
     /** Sends the message; rejects with the words to show when it could not. */
-    private readonly leave: (message: string, phone: string | undefined) => Promise<void>,
+    private readonly leave: (message: string, phone: string) => Promise<void>,
   ) {
     const offer = h('button', { type: 'button', class: 'leave-offer' }, t.leaveMessage);
     this.#text = h('textarea', { class: 'leave-text', rows: '3', maxlength: '2000', required: true, 'aria-label': t.leaveMessageText, placeholder: t.leaveMessageText });
-    this.#phone = h('input', { class: 'leave-phone', type: 'tel', maxlength: '32', autocomplete: 'tel', 'aria-label': t.leavePhone, placeholder: t.leavePhone });
+    // AICC's leave message takes the caller's number, required (docs/aicc.md §5, doLeaveMessage).
+    this.#phone = h('input', { class: 'leave-phone', type: 'tel', maxlength: '32', required: true, pattern: '\\+?[0-9][0-9 ()\\-]*', autocomplete: 'tel', 'aria-label': t.leavePhone, placeholder: t.leavePhone });
     this.#error = h('p', { class: 'leave-error', role: 'alert', hidden: true });
     this.#form = h('form', { class: 'leave', hidden: true }, this.#text, this.#phone, this.#error, h('button', { type: 'submit', class: 'leave-send' }, t.leaveSend));
     this.#thanks = h('p', { class: 'leave-thanks', role: 'status', hidden: true }, t.leaveThanks);
@@ -47,12 +48,12 @@ export class Greeting {
 
   async #submit(): Promise<void> {
     const message = this.#text.value.trim();
-    if (!message) return;
+    if (!message || !this.#form.reportValidity()) return;
     const button = this.#form.querySelector('button')!;
     button.disabled = true;
     this.#error.hidden = true;
     try {
-      await this.leave(message, this.#phone.value.trim() || undefined);
+      await this.leave(message, this.#phone.value.trim());
       this.#form.hidden = true;
       this.#thanks.hidden = false;
     } catch (error) {
