@@ -503,6 +503,8 @@ export class Chat {
       const preview: Body = body.kind === 'text' ? { kind: 'text', text: body.text } : body.kind === 'location' ? { ...body, kind: 'location' } : { kind: 'text', text: `📎 ${body.fileName}` };
       const node = bubble(undefined, { kind: 'bubble', author: 'customer', nickname: undefined, body: preview, suggestions: [], messageCode: body.clientMessageId, interIdx: undefined }, Date.now(), this.#bubbles);
       node.dataset.clientId = body.clientMessageId;
+      // Written after the newest entry shown: it keeps that place, even if it fails before being stored.
+      node.dataset.after = String(Math.max(0, ...this.#entries.keys()));
       pending = { body, node, file };
       this.#pending.set(body.clientMessageId, pending);
       this.panel.insert(node, undefined, true);

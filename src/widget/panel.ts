@@ -395,17 +395,19 @@ export class Panel {
     this.#earlier.hidden = !visible;
   }
 
-  /** Puts an entry in the log in seq order (entries without a seq, still being sent, stay at the end). */
+  /**
+   * Puts an entry in the log in seq order. One of this page's not stored (still sending, or failed before the
+   * gateway took it) stays where it was written: just after the seq its `data-after` names, the newest the log
+   * had then; without one, at the end.
+   */
   insert(node: HTMLElement, seq: number | undefined, scroll: boolean): void {
     const atEnd = this.#nearEnd();
+    const place = seq ?? placeOf(node);
     let before: Element | null = null;
-    if (seq !== undefined) {
-      for (const item of this.log.children) {
-        const other = (item as HTMLElement).dataset.seq;
-        if (other === undefined || Number(other) > seq) {
-          before = item;
-          break;
-        }
+    for (const item of this.log.children) {
+      if (placeOf(item as HTMLElement) > place) {
+        before = item;
+        break;
       }
     }
     this.log.insertBefore(node, before);
@@ -445,6 +447,13 @@ export class Panel {
   scrollToEnd(): void {
     this.#scroll.scrollTop = this.#scroll.scrollHeight;
   }
+}
+
+/** Where a log item sorts: its seq; a message not stored, just after the seq it was written after; else last. */
+function placeOf(node: HTMLElement): number {
+  const { seq, after } = node.dataset;
+  if (seq !== undefined) return Number(seq);
+  return after !== undefined ? Number(after) + 0.5 : Infinity;
 }
 
 /** Messages of one author in a row show the name once (on the first) and the avatar once (on the last). */
