@@ -314,6 +314,29 @@ export class Chat {
 
   // ---- the end: the customer's "End chat", and the survey whoever ended it ----
 
+  /** The whole conversation as the customer saw it, from the gateway's history, as a text file to keep. */
+  transcript(): void {
+    const client = this.#client;
+    if (!client) return;
+    void (async () => {
+      const entries: MessageEntry[] = [];
+      for (let since = 0; ; ) {
+        const page = await client.history({ since, limit: 1000 });
+        entries.push(...page.messages);
+        if (!page.hasMore || page.messages.length === 0) break;
+        since = page.messages[page.messages.length - 1]!.seq;
+      }
+      const when = new Intl.DateTimeFormat(this.config.lang, { dateStyle: 'short', timeStyle: 'short' });
+      const lines = entries.flatMap((entry) => transcriptLine(entry, this.t, when));
+      const url = URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/plain;charset=utf-8' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `chat-${new Date().toISOString().slice(0, 10)}.txt`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    })().catch((error: unknown) => this.panel.toast(errorText(this.t, error)));
+  }
+
   endChat(): void {
     const client = this.#client;
     if (!client) return;
@@ -609,6 +632,21 @@ export class Chat {
       this.events?.unread(count);
     }
   }
+}
+
+/** One entry of the transcript: `[time] Who: text`, a notice between dashes, nothing for what is not shown. */
+function transcriptLine(entry: MessageEntry, t: Strings, when: Intl.DateTimeFormat): string[] {
+  const shown = display(entry.message);
+  if (shown.kind === 'notice') {
+    const text = shown.notice === 'system' ? shown.text : shown.notice === 'you-ended' ? t.youEnded : shown.notice === 'asked-human' ? t.askedForHuman : shown.text ?? (shown.notice === 'ended' ? t.ended : t.offline);
+    return [`— ${text} —`];
+  }
+  if (shown.kind !== 'bubble') return [];
+  const who = shown.author === 'customer' ? t.you : shown.nickname ?? (shown.author === 'bot' ? t.bot : t.agent);
+  const body = shown.body;
+  const text = body.kind === 'text' ? body.text : body.kind === 'document' && body.fileName ? `📎 ${body.fileName}` : `[${summary(body, t)}]`;
+  const at = Number(entry.message.timestamp) || entry.storedAt;
+  return [`[${when.format(at)}] ${who}: ${text}`];
 }
 
 function summary(body: Body, t: Strings): string {

@@ -65,6 +65,7 @@ function mount(script: HTMLScriptElement | null, options: MountOptions, hooks: P
     typing: () => chat.typing(),
     newConversation: () => chat.newConversation(),
     endChat: () => chat.endChat(),
+    transcript: () => chat.transcript(),
     loadEarlier: () => chat.loadEarlier(),
     suggest: (text) => chat.suggest(text),
   });

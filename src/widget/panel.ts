@@ -22,6 +22,8 @@ export interface PanelActions {
   newConversation(): void;
   /** The customer confirmed "End chat". */
   endChat(): void;
+  /** The customer asked for the conversation as a text file. */
+  transcript(): void;
   loadEarlier(): void;
   /** The robot's suggestions for what the customer has typed so far (none when not talking to the robot). */
   suggest(text: string): Promise<string[]>;
@@ -88,7 +90,8 @@ export class Panel {
     this.#scroll = h('div', { class: 'scroll', tabindex: '0', 'aria-label': t.messages }, this.#earlier, this.log, this.#typing);
     this.#suggestions = h('div', { class: 'suggestions', role: 'group', 'aria-label': t.suggestions, hidden: true });
     const restart = h('button', { type: 'button', class: 'restart' }, t.newConversation);
-    this.#endedBar = h('div', { class: 'ended-bar', hidden: true }, restart);
+    const transcript = h('button', { type: 'button', class: 'transcript' }, t.transcript);
+    this.#endedBar = h('div', { class: 'ended-bar', hidden: true }, restart, transcript);
     this.#input = h('textarea', { rows: '1', class: 'input', placeholder: t.placeholder, 'aria-label': t.placeholder, maxlength: '1000', enterkeyhint: 'send' });
     this.#typeahead = new Typeahead(this.#input, t, (text) => actions.suggest(text), () => this.#grow());
     const file = h('input', { type: 'file', class: 'file', hidden: true, accept: UPLOAD_EXTENSIONS.map((extension) => `.${extension}`).join(','), tabindex: '-1' });
@@ -123,6 +126,7 @@ export class Panel {
     close.addEventListener('click', () => this.close());
     this.#human.addEventListener('click', () => actions.askForHuman());
     restart.addEventListener('click', () => actions.newConversation());
+    transcript.addEventListener('click', () => actions.transcript());
     this.#end.addEventListener('click', () => this.#confirmEnd());
     this.#earlier.addEventListener('click', () => actions.loadEarlier());
     attach.addEventListener('click', () => file.click());
