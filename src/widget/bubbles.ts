@@ -152,3 +152,10 @@ export function renderDelivery(item: HTMLElement, delivery: Delivery, reason: st
 function initial(name: string): string {
   return ([...name.trim()][0] ?? '?').toUpperCase();
 }
+
+/** A message in a few words: its text (shortened), or what kind of attachment it is. */
+export function bodySummary(body: Body, t: Strings): string {
+  if (body.kind === 'text') return body.text.slice(0, 140);
+  const kind = body.kind === 'location' ? 'LOCATE' : body.kind.toUpperCase();
+  return t.attachmentKinds[kind] ?? '';
+}

@@ -4,10 +4,10 @@
 
 import { GatewayClientError, type GatewayClient } from '../client/index.js';
 import type { WidgetMessage } from '../client/widgetApi.js';
-import type { ConversationState, MessageEntry, SendMessage, SurveyAnswer } from '../protocol/index.js';
+import type { ConversationState, MessageEntry, SendMessage } from '../protocol/index.js';
 import { conversationClient, visitorsClosed } from './api.js';
 import type { Attention } from './attention.js';
-import { bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
+import { bodySummary, bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
 import { errorText, notSentText, type Strings } from './i18n.js';
 import { bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
@@ -15,7 +15,8 @@ import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
 import { RatedAnswers } from './rating.js';
 import { newClientMessageId, type Session } from './session.js';
-import { surveyForm, thank } from './survey.js';
+import { SurveyOffer } from './surveyOffer.js';
+import { downloadTranscript } from './transcript.js';
 import { SeenPosition } from './unread.js';
 
 const HISTORY_PAGE = 100;
@@ -35,13 +36,6 @@ interface Pending {
   node: HTMLLIElement;
   /** Set for a file still to upload. */
   file?: File;
-}
-
-/** The survey of one conversation, named by the seq of its end. */
-interface OfferedSurvey {
-  endedSeq: number;
-  node: HTMLElement | undefined;
-  answered: boolean;
 }
 
 export class Chat {
@@ -73,9 +67,8 @@ export class Chat {
   #queueWaitSeconds: number | null = null;
   /** Messages written while the stream was lost: sent by themselves when it is back (same clientMessageId). */
   readonly #waiting = new Set<Pending>();
-  /** The conversation (the seq of its end) whose survey is shown or answered, and that survey's node. */
-  #survey: OfferedSurvey | undefined;
-  #customerId = '';
+  /** AICC's survey at the end of each conversation, offered once. */
+  #survey: SurveyOffer | undefined;
   #restarted = false;
   #seen: SeenPosition | undefined;
   /** The robot answers this customer rated (known once the first history page says who the customer is). */
@@ -166,7 +159,7 @@ export class Chat {
     this.#seen = new SeenPosition(this.storage, `aicc-chat:${this.config.gateway}:seen:${page.customerId}`);
     this.#rated = new RatedAnswers(this.storage, `aicc-chat:${this.config.gateway}:rated:${page.customerId}`);
     this.#firstSeq = page.firstSeq;
-    this.#customerId = page.customerId;
+    this.#survey = new SurveyOffer(client, this.panel, this.t, this.config.lang, this.storage, `aicc-chat:${this.config.gateway}:survey-skipped:${page.customerId}`);
     for (const entry of page.messages) this.#apply(entry, false);
     this.panel.setEarlier(page.hasMore);
     const since = page.messages.length ? page.messages[page.messages.length - 1]!.seq : page.lastSeq;
@@ -232,7 +225,7 @@ export class Chat {
   #apply(entry: MessageEntry, live: boolean): void {
     if (this.#entries.has(entry.seq)) return;
     this.#entries.set(entry.seq, entry);
-    if (entry.message.controlType === 'SURVEY') this.#surveyAnswered(Number(entry.message.refSeq));
+    if (entry.message.controlType === 'SURVEY') this.#survey?.answered(Number(entry.message.refSeq));
     const shown = display(entry.message);
     switch (shown.kind) {
       case 'status':
@@ -275,9 +268,9 @@ export class Chat {
     this.panel.insert(node, entry.seq, false);
     if (live) {
       const who = shown.nickname ?? (shown.author === 'bot' ? this.t.bot : this.t.agent);
-      this.panel.announce(this.t.newMessage(who, summary(shown.body, this.t)));
+      this.panel.announce(this.t.newMessage(who, bodySummary(shown.body, this.t)));
       this.#markSeen(true);
-      if (!this.panel.isOpen || document.visibilityState === 'hidden') this.attention?.arrived(who, summary(shown.body, this.t));
+      if (!this.panel.isOpen || document.visibilityState === 'hidden') this.attention?.arrived(who, bodySummary(shown.body, this.t));
       const { body } = shown;
       this.events?.message({ seq: entry.seq, author: shown.author, nickname: shown.nickname, kind: body.kind, text: body.kind === 'text' ? body.text : undefined });
     }
@@ -309,95 +302,21 @@ export class Chat {
     this.#renderBanner();
     this.#renderAway();
     this.#refreshSuggestions();
-    this.#offerSurvey();
+    this.#survey?.update(state, this.#entries.values());
   }
 
   // ---- the end: the customer's "End chat", and the survey whoever ended it ----
 
   /** The whole conversation as the customer saw it, from the gateway's history, as a text file to keep. */
   transcript(): void {
-    const client = this.#client;
-    if (!client) return;
-    void (async () => {
-      const entries: MessageEntry[] = [];
-      for (let since = 0; ; ) {
-        const page = await client.history({ since, limit: 1000 });
-        entries.push(...page.messages);
-        if (!page.hasMore || page.messages.length === 0) break;
-        since = page.messages[page.messages.length - 1]!.seq;
-      }
-      const when = new Intl.DateTimeFormat(this.config.lang, { dateStyle: 'short', timeStyle: 'short' });
-      const lines = entries.flatMap((entry) => transcriptLine(entry, this.t, when));
-      const url = URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/plain;charset=utf-8' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = `chat-${new Date().toISOString().slice(0, 10)}.txt`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    })().catch((error: unknown) => this.panel.toast(errorText(this.t, error)));
+    if (!this.#client) return;
+    downloadTranscript(this.#client, this.t, this.config.lang).catch((error: unknown) => this.panel.toast(errorText(this.t, error)));
   }
 
   endChat(): void {
     const client = this.#client;
     if (!client) return;
     client.end(newClientMessageId()).catch((error: unknown) => this.panel.toast(errorText(this.t, error)));
-  }
-
-  /** AICC's survey once the conversation has ended, once per conversation: not after an answer (from any tab,
-   *  a SURVEY entry says so) nor after the customer skipped it. */
-  #offerSurvey(): void {
-    const { phase, seq } = this.#state;
-    if (phase !== 'ended' || seq === 0) {
-      if (this.#survey?.node && !this.#survey.answered) this.panel.setSurvey(undefined);
-      return;
-    }
-    if (this.#survey?.endedSeq === seq) return;
-    const answered = [...this.#entries.values()].some((e) => e.message.controlType === 'SURVEY' && e.message.refSeq === seq);
-    const survey: OfferedSurvey = { endedSeq: seq, node: undefined, answered };
-    this.#survey = survey;
-    this.panel.setSurvey(undefined);
-    if (answered || this.#skippedKey(seq) === undefined || this.storage?.getItem(this.#skippedKey(seq)!)) return;
-    const language = this.config.lang.replace('-', '_');
-    this.#client!.survey({ language }).then(
-      (form) => {
-        if (this.#survey !== survey || survey.answered || !form.enabled || form.levels.length === 0) return;
-        survey.node = surveyForm(form, this.t, (answer) => this.#answerSurvey(survey, answer), () => {
-          try {
-            this.storage?.setItem(this.#skippedKey(seq)!, '1');
-          } catch {
-            // Storage full or blocked: skipped for this page only.
-          }
-          survey.node = undefined;
-          this.panel.setSurvey(undefined);
-          this.panel.focusInput();
-        });
-        this.panel.setSurvey(survey.node);
-      },
-      () => undefined, // no survey (none configured, AICC unreachable): the end stays as it was
-    );
-  }
-
-  #skippedKey(seq: number): string | undefined {
-    return this.#customerId ? `aicc-chat:${this.config.gateway}:survey-skipped:${this.#customerId}:${seq}` : undefined;
-  }
-
-  async #answerSurvey(survey: OfferedSurvey, answer: SurveyAnswer): Promise<void> {
-    try {
-      await this.#client!.saveSurvey(answer);
-    } catch (error) {
-      // Answered already (another tab was quicker): as good as done here.
-      if (error instanceof GatewayClientError && error.gatewayCode === 'SURVEY_ALREADY_SAVED') return;
-      throw new Error(errorText(this.t, error));
-    }
-    survey.answered = true;
-  }
-
-  /** A SURVEY entry: the survey of the conversation that ended at `endedSeq` was answered (here or elsewhere). */
-  #surveyAnswered(endedSeq: number): void {
-    const survey = this.#survey;
-    if (!survey || survey.endedSeq !== endedSeq || survey.answered) return;
-    survey.answered = true;
-    if (survey.node?.isConnected && !survey.node.querySelector('.survey-thanks')) thank(survey.node, this.t);
   }
 
   #renderAway(): void {
@@ -451,7 +370,7 @@ export class Chat {
 
   newConversation(): void {
     this.#restarted = true;
-    if (this.#survey && !this.#survey.answered) this.panel.setSurvey(undefined);
+    this.#survey?.dismiss();
     this.#renderBanner();
     this.panel.focusInput();
   }
@@ -632,25 +551,4 @@ export class Chat {
       this.events?.unread(count);
     }
   }
-}
-
-/** One entry of the transcript: `[time] Who: text`, a notice between dashes, nothing for what is not shown. */
-function transcriptLine(entry: MessageEntry, t: Strings, when: Intl.DateTimeFormat): string[] {
-  const shown = display(entry.message);
-  if (shown.kind === 'notice') {
-    const text = shown.notice === 'system' ? shown.text : shown.notice === 'you-ended' ? t.youEnded : shown.notice === 'asked-human' ? t.askedForHuman : shown.text ?? (shown.notice === 'ended' ? t.ended : t.offline);
-    return [`— ${text} —`];
-  }
-  if (shown.kind !== 'bubble') return [];
-  const who = shown.author === 'customer' ? t.you : shown.nickname ?? (shown.author === 'bot' ? t.bot : t.agent);
-  const body = shown.body;
-  const text = body.kind === 'text' ? body.text : body.kind === 'document' && body.fileName ? `📎 ${body.fileName}` : `[${summary(body, t)}]`;
-  const at = Number(entry.message.timestamp) || entry.storedAt;
-  return [`[${when.format(at)}] ${who}: ${text}`];
-}
-
-function summary(body: Body, t: Strings): string {
-  if (body.kind === 'text') return body.text.slice(0, 140);
-  const kind = body.kind === 'location' ? 'LOCATE' : body.kind.toUpperCase();
-  return t.attachmentKinds[kind] ?? '';
 }
