@@ -117,7 +117,7 @@ describe('ending the conversation in the widget', () => {
       await other.locator('.survey-thanks').waitFor();
       await page.reload();
       await page.locator('.notice-you-ended').waitFor();
-      await page.locator('.restart').waitFor();
+      await page.locator('.banner-state[data-kind="ended"]').waitFor();
       assert.equal(await page.locator('.survey').count(), 0, 'not offered again after a reload');
       assert.equal(rig.sim.satisfactions.length, before + 1);
       assert.equal(disconnectsFrom(visitorId).length, 1);
@@ -149,7 +149,6 @@ describe('ending the conversation in the widget', () => {
       await survey.waitFor({ state: 'detached' });
       await page.reload();
       await page.locator('.banner-state[data-kind="ended"]').waitFor();
-      await page.locator('.restart').waitFor();
       assert.equal(await page.locator('.survey').count(), 0, 'skipped stays skipped');
       assert.equal(rig.sim.satisfactions.length, before, 'nothing sent to AICC');
     } finally {
