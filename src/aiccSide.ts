@@ -4,6 +4,7 @@
 // `onAppended` is what the root registers on it so they hear of every state change stored on this node.
 // Without AICC_BASE_URL there is no uplink and nothing to hear.
 
+import type { CustomerIdentity } from './delivery/identity.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { AiccClient, type AiccClientOptions } from './aicc/aiccClient.js';
 import type { AiccSettings } from './config.js';
@@ -35,6 +36,8 @@ export interface AiccSide {
   onAppended: AppendObserver;
   /** The customer's AICC session as the engine keeps it, without its token (the operator page). */
   session(customerId: string): Promise<OpsAiccSession | undefined>;
+  /** Who the customer of a request is (their token's name and locale claims), for applyToken. */
+  introduce(identity: CustomerIdentity): void;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,10 @@ export function buildAiccSide(options: {
 }): AiccSide {
   const { settings, engine, jobs, log } = options;
   if (!settings) {
-    return { aicc: undefined, uplink: undefined, calls: undefined, agentHours: undefined, onAppended: () => {}, session: async () => undefined, close: async () => {} };
+    return {
+      aicc: undefined, uplink: undefined, calls: undefined, agentHours: undefined,
+      onAppended: () => {}, session: async () => undefined, introduce: () => {}, close: async () => {},
+    };
   }
 
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }), onAttempt: options.onAiccAttempt });
@@ -87,6 +93,9 @@ export function buildAiccSide(options: {
           if (pollLoops) jobs.drop('poll', customerId).catch(quietly('poll not stopped', customerId));
         }
       }
+    },
+    introduce({ customerId, name, locale }) {
+      sessions.introduce(customerId, { name, locale });
     },
     async session(customerId) {
       const known = await sessions.known(customerId);

@@ -171,7 +171,7 @@ export const SETTINGS = {
   AICC_APP_KEY: { unset: 'none', help: 'the gateway\'s own API Fabric app key (required with AICC_BASE_URL)', group: 'aicc' },
   AICC_APP_SECRET: { unset: 'none', help: 'the gateway\'s own API Fabric app secret (required with AICC_BASE_URL)', secret: true, group: 'aicc' },
   AICC_CHANNEL_ID: { unset: 'none', help: 'the web channel\'s Configuration ID (required with AICC_BASE_URL)', group: 'aicc' },
-  AICC_LOCALE: { default: 'en', help: 'locale for applyToken', group: 'aicc' },
+  AICC_LOCALE: { default: 'en', help: 'locale for applyToken when the customer token has no locale claim', group: 'aicc' },
   AICC_SEND_ASYNC: { default: 'on', help: 'use sendAsync (lower latency) rather than send', group: 'aicc' },
   AICC_TIMEOUT_MS: { default: '10000', help: 'timeout of one AICC call; calls safe to repeat are retried with backoff', group: 'aicc' },
   AICC_DOWNLINK: { default: 'push', help: 'poll: long-poll AICC for each active conversation (tenants without push)', group: 'aicc' },

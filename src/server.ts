@@ -13,7 +13,7 @@ import { observeAppendFailures, observeAppends } from './engine/observe.js';
 import { openEngine } from './engine/open.js';
 import type { Engine } from './engine/types.js';
 import websocket from '@fastify/websocket';
-import { createCustomerTokens } from './delivery/identity.js';
+import { createCustomerTokens, type CustomerIdentity } from './delivery/identity.js';
 import { customerRoutes } from './delivery/customerRoutes.js';
 import { startRetention, type Retention } from './delivery/retention.js';
 import { closeGoingAway, streamRoute } from './delivery/streamRoute.js';
@@ -228,12 +228,13 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     customerTokens,
     visitorLimiter: config.visitors ? limits.rate('visitor', { limit: config.visitorRateLimit, windowMs: RATE_WINDOW_MS.visitor }) : undefined,
   });
+  const introduce = (identity: CustomerIdentity) => aiccSide.introduce(identity);
   await app.register(uplinkRoutes, {
-    customerTokens, uplink, calls, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes,
+    customerTokens, introduce, uplink, calls, aicc, agentHours, cache: mediaCache, uploadMaxBytes: config.uploadMaxBytes,
     leaveMessageLimiter: limits.rate('leave-message', LEFT_MESSAGES_PER_CUSTOMER),
   });
   await app.register(robotRoutes, {
-    engine, customerTokens, calls, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
+    engine, customerTokens, introduce, calls, suggestionLimiter: limits.rate('suggestions', SUGGESTIONS_PER_CUSTOMER),
     ratingLimiter: limits.rate('robot-rating', RATINGS_PER_ANSWER),
   });
   await app.register(mediaRoute, {

@@ -94,10 +94,10 @@ export class AiccClient {
     this.pollDispatcher = new Agent({ keepAliveTimeout: 30_000, connections: options.pollMaxConcurrent ?? DEFAULT_POLLS });
   }
 
-  async applyToken(userId: string, userName = userId): Promise<AiccSession> {
+  async applyToken(userId: string, userName = userId, locale = this.options.locale): Promise<AiccSession> {
     const answer = await this.call<ApplyTokenAnswer>({
       path: AICC_PATHS.applyToken,
-      body: { userId, userName, channelId: this.options.channelId, locale: this.options.locale },
+      body: { userId, userName, channelId: this.options.channelId, locale },
       idempotent: true,
       payload: 'token',
     });

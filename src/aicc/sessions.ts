@@ -35,12 +35,25 @@ export interface SessionStore {
   setAiccSession(customerId: string, session: AiccSessionRecord | undefined): Promise<void>;
 }
 
+/** What applyToken says of the customer besides the id (docs/aicc.md §5): their name and their language. */
+export interface CustomerProfile {
+  /** applyToken's userName; default the customer id. */
+  name?: string | undefined;
+  /** applyToken's locale (`zh_CN`, `en`); default AICC_LOCALE. */
+  locale?: string | undefined;
+}
+
+/** Customers whose profile is remembered on a node: those writing now, whose first call may apply for a token. */
+const PROFILES_KEPT = 10_000;
+
 export class AiccSessions {
   /** Calls to AICC under way on this node, so that one applyToken or CONNECT serves every caller meanwhile. */
   private readonly applying = new Map<string, Promise<AiccSessionRecord>>();
   private readonly connecting = new Map<string, Promise<AiccSessionRecord>>();
   /** Every per-customer call goes through here, one at a time per customer (./serial.ts: token rotation). */
   private readonly serial = new PerCustomerQueue();
+  /** Who the customers are, as their latest requests on this node said: applyToken's userName and locale. */
+  private readonly profiles = new Map<string, CustomerProfile>();
 
   constructor(
     private readonly aicc: AiccClient,
@@ -48,6 +61,15 @@ export class AiccSessions {
     /** Told of every call that speaks for the customer in its conversation (a send): poll mode polls while it lasts. */
     private readonly onActive: (customerId: string) => void = () => {},
   ) {}
+
+  /** What the customer's request says of them (their token's claims), for the applyToken this node may make;
+   *  the latest PROFILES_KEPT customers are remembered, the oldest forgotten. */
+  introduce(customerId: string, profile: CustomerProfile): void {
+    this.profiles.delete(customerId);
+    if (profile.name === undefined && profile.locale === undefined) return;
+    this.profiles.set(customerId, profile);
+    if (this.profiles.size > PROFILES_KEPT) this.profiles.delete(this.profiles.keys().next().value!);
+  }
 
   /** Runs `fn` with the customer's session (applying for one first when the customer has none), after the
    *  customer's other calls on this node have settled; a refused ccmessaging-token is applied for again, and `fn`
@@ -126,8 +148,9 @@ export class AiccSessions {
   private apply(customerId: string, kept: AiccSessionRecord | undefined): Promise<AiccSessionRecord> {
     let pending = this.applying.get(customerId);
     if (!pending) {
+      const profile = this.profiles.get(customerId);
       pending = this.aicc
-        .applyToken(kept?.userId ?? customerId)
+        .applyToken(kept?.userId ?? customerId, profile?.name, profile?.locale)
         .then(async (session) => {
           const record: AiccSessionRecord = kept
             ? { ...kept, token: session.token, appliedAt: Date.now() }

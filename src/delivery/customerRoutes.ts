@@ -29,7 +29,8 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (
         reply.header('retry-after', String(retryAfterSeconds));
         throw new GatewayError('RATE_LIMITED', 'too many new visitors from this address; try again later');
       }
-      const visitor = await customerTokens.issueVisitor();
+      // The widget says the visitor's language (its own): applyToken's locale, so the robot answers in it.
+      const visitor = await customerTokens.issueVisitor((request.body as { locale?: unknown } | undefined)?.locale as string | undefined);
       request.log.info({ customerId: visitor.visitorId }, 'visitor created');
       return reply.status(201).send(visitor);
     });

@@ -17,6 +17,10 @@ const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
 export interface CustomerIdentity {
   customerId: string;
   kind: 'verified' | 'visitor';
+  /** The customer's name as the agent should see it: the token's `name` claim (1–64 characters), if any. */
+  name?: string;
+  /** The customer's language in AICC's form (`zh_CN`, `en`): the token's `locale` claim, if any. */
+  locale?: string;
   /** When the token stops being valid (ms since epoch). */
   expiresAtMs: number;
 }
@@ -30,8 +34,8 @@ export interface VisitorToken {
 export interface CustomerTokens {
   /** Throws UNAUTHORIZED for a missing, forged, expired or malformed token. */
   verify(token: string | undefined): Promise<CustomerIdentity>;
-  /** A new anonymous visitor and its token. */
-  issueVisitor(): Promise<VisitorToken>;
+  /** A new anonymous visitor and its token (carrying the visitor's language, when the widget gave it). */
+  issueVisitor(locale?: string): Promise<VisitorToken>;
   /** A fresh token for the same visitor. */
   refreshVisitor(identity: CustomerIdentity): Promise<VisitorToken>;
 }
@@ -63,11 +67,11 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
     return key;
   };
 
-  async function sign(visitorId: string): Promise<VisitorToken> {
+  async function sign(visitorId: string, locale: string | undefined): Promise<VisitorToken> {
     const nowMs = Date.now();
     const now = Math.floor(nowMs / 1000);
     const exp = Math.ceil(nowMs / 1000 + options.visitorTtlSeconds); // at least the lifetime asked for (whole seconds)
-    const token = await new SignJWT({})
+    const token = await new SignJWT(locale ? { locale } : {})
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(visitorId)
       .setAudience(VISITOR_AUDIENCE)
@@ -123,16 +127,34 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
             '(send, doLeaveMessage, saveSatisfaction), so none of this customer\'s messages could be sent: mint the token with a shorter id',
         );
       }
-      return { customerId, kind: isVisitor ? 'visitor' : 'verified', expiresAtMs: payload.exp! * 1000 };
+      const name = typeof payload.name === 'string' ? payload.name.trim() : '';
+      const locale = aiccLocale(payload.locale);
+      return {
+        customerId,
+        kind: isVisitor ? 'visitor' : 'verified',
+        expiresAtMs: payload.exp! * 1000,
+        ...(name && [...name].length <= NAME_MAX_LENGTH ? { name } : {}),
+        ...(locale ? { locale } : {}),
+      };
     },
 
-    issueVisitor: () => sign(`v_${randomBytes(12).toString('base64url')}`),
+    issueVisitor: (locale) => sign(`v_${randomBytes(12).toString('base64url')}`, aiccLocale(locale)),
 
     async refreshVisitor(identity) {
       if (identity.kind !== 'visitor') throw refuse('only visitor tokens are refreshed here; ask your site for a new token');
-      return sign(identity.customerId);
+      return sign(identity.customerId, identity.locale);
     },
   };
+}
+
+/** Longest `name` claim passed on to AICC as the customer's name (a longer one is ignored, not cut). */
+const NAME_MAX_LENGTH = 64;
+
+/** A language tag in AICC's applyToken form ("zh-CN" → "zh_CN", "EN" → "en"); undefined for anything else. */
+export function aiccLocale(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})?$/.test(value)) return undefined;
+  const [language, region] = value.split(/[-_]/);
+  return region ? `${language!.toLowerCase()}_${region.toUpperCase()}` : language!.toLowerCase();
 }
 
 /** The token of a request: `Authorization: Bearer …`, or `?token=` where headers cannot be set (WebSocket, EventSource). */

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { FEEDBACK_CONTENT_MAX } from '../aicc/robot.js';
-import { identifyBeforeBody, type CustomerTokens } from '../delivery/identity.js';
+import { aiccLocale, identifyBeforeBody, type CustomerIdentity, type CustomerTokens } from '../delivery/identity.js';
 import type { Engine } from '../engine/types.js';
 import { GatewayError, SUCCESS } from '../errors.js';
 import type { RateLimiter } from '../engine/limits.js';
@@ -16,6 +16,8 @@ import type { AiccCalls } from './calls.js';
 export interface RobotRoutesOptions {
   engine: Pick<Engine, 'conversation' | 'readBefore'>;
   customerTokens: CustomerTokens;
+  /** Told who the customer of each request is (name, locale), for the applyToken it may lead to. */
+  introduce?: (identity: CustomerIdentity) => void;
   /** Absent when AICC_BASE_URL is unset: the routes then answer 503. */
   calls: AiccCalls | undefined;
   /** Suggestion lookups, counted per customer (on top of the per-address limit of every /v1/ route). */
@@ -48,8 +50,10 @@ export const robotRoutes: FastifyPluginAsync<RobotRoutesOptions> = async (app, o
   const customer = identifyBeforeBody(options.customerTokens);
   app.addHook('onRequest', customer.onRequest);
   const ready = async (request: FastifyRequest) => {
-    const { customerId } = customer.of(request);
+    const identity = customer.of(request);
+    const { customerId } = identity;
     if (!options.calls) throw new GatewayError('UPLINK_DISABLED', 'the contact center is not configured (AICC_BASE_URL)');
+    options.introduce?.(identity);
     return { customerId, calls: options.calls };
   };
 
@@ -122,11 +126,4 @@ async function isRobotAnswer(engine: RobotRoutesOptions['engine'], customerId: s
     const given = message.interIdx;
     return message.sourceType === 'ROBOT' && (typeof given === 'string' || typeof given === 'number') && String(given) === interIdx;
   });
-}
-
-/** "zh-CN" → "zh_CN", the form applyToken's samples use; undefined when none was asked for. */
-function aiccLocale(locale: string | undefined): string | undefined {
-  if (!locale) return undefined;
-  const [language, region] = locale.split(/[-_]/);
-  return region ? `${language!.toLowerCase()}_${region.toUpperCase()}` : language!.toLowerCase();
 }

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { AiccClient } from '../aicc/aiccClient.js';
 import type { AgentHours } from './agentHours.js';
-import { identifyBeforeBody, type CustomerTokens } from '../delivery/identity.js';
+import { identifyBeforeBody, type CustomerIdentity, type CustomerTokens } from '../delivery/identity.js';
 import type { MediaCache } from '../delivery/mediaCache.js';
 import { GatewayError } from '../errors.js';
 import { CLIENT_MESSAGE_ID_PATTERN, UPLOAD_TYPES } from '../protocol/index.js';
@@ -40,6 +40,8 @@ export type SendBody = Static<typeof SendBody>;
 
 export interface UplinkRoutesOptions {
   customerTokens: CustomerTokens;
+  /** Told who the customer of each request is (name, locale), for the applyToken it may lead to. */
+  introduce?: (identity: CustomerIdentity) => void;
   /** Absent when AICC_BASE_URL is unset: every route then answers 503, saying so. */
   uplink: Uplink | undefined;
   /** The plain calls (typing, read, surveys, uploads, leaving a message); absent with the uplink. */
@@ -62,6 +64,7 @@ export const uplinkRoutes: FastifyPluginAsync<UplinkRoutesOptions> = async (app,
     if (!options.uplink || !options.calls || !options.aicc) {
       throw new GatewayError('UPLINK_DISABLED', 'sending to the contact center is not configured (AICC_BASE_URL)');
     }
+    options.introduce?.(customer.of(request));
   });
   const ready = async (request: FastifyRequest) => ({
     customerId: customer.of(request).customerId,

@@ -17,9 +17,9 @@ export function conversationClient(gateway: string, auth: { token: string; getTo
   return new GatewayClient({ url: gateway, ...auth });
 }
 
-/** POST /v1/visitors: a new anonymous visitor. */
-export function createVisitor(gateway: string): Promise<Visitor> {
-  return postVisitor(gateway, '/v1/visitors', undefined);
+/** POST /v1/visitors: a new anonymous visitor, speaking `locale` (the widget's language: AICC's robot answers in it). */
+export function createVisitor(gateway: string, locale: string): Promise<Visitor> {
+  return postVisitor(gateway, '/v1/visitors', undefined, { locale });
 }
 
 /** POST /v1/visitors/refresh: the same visitor, with a token that lasts longer. */
@@ -32,12 +32,13 @@ export function visitorsClosed(error: unknown): boolean {
   return error instanceof GatewayClientError && error.status === 404 && /\/v1\/visitors\b/.test(error.message);
 }
 
-async function postVisitor(gateway: string, path: string, token: string | undefined): Promise<Visitor> {
+async function postVisitor(gateway: string, path: string, token: string | undefined, body?: object): Promise<Visitor> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
+  if (body) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(endpoint(gateway, path).href, { method: 'POST', headers });
+    res = await fetch(endpoint(gateway, path).href, { method: 'POST', headers, ...(body ? { body: JSON.stringify(body) } : {}) });
   } catch (error) {
     throw new GatewayClientError('HTTP', `POST ${path} failed`, { cause: error });
   }

@@ -50,7 +50,7 @@ function mount(script: HTMLScriptElement | null, options: MountOptions, hooks: P
   css.addEventListener('load', show);
   css.addEventListener('error', show);
 
-  const session = new Session(config.gateway, { token: config.token, getToken: config.getToken }, storage());
+  const session = new Session(config.gateway, { token: config.token, getToken: config.getToken }, storage(), config.lang);
   const chat = new Chat(config, t, session, storage());
   const panel = new Panel(t, config.title ?? t.title, config.position, config.lang, {
     opened: () => {

@@ -17,6 +17,8 @@ export class Session {
     readonly gateway: string,
     private readonly host: { token?: string; getToken?: () => Promise<string> },
     private readonly storage: Storage | undefined,
+    /** The widget's language, given to a new visitor. */
+    private readonly lang = 'en',
   ) {
     this.#token = host.getToken ? undefined : host.token;
     this.#storageKey = `aicc-chat:${gateway}:visitor`;
@@ -70,7 +72,7 @@ export class Session {
       const refreshed = await refreshVisitor(this.gateway, stored.token).catch(() => undefined);
       if (refreshed) return this.#remember(refreshed);
     }
-    return this.#remember(await createVisitor(this.gateway));
+    return this.#remember(await createVisitor(this.gateway, this.lang));
   }
 
   #remember(visitor: Visitor): string {

@@ -133,6 +133,10 @@ describe('ending the conversation in the widget', () => {
       await page.goto(`${rig.gw.url}/`);
       await send(page, '你好');
       await page.locator('.msg-bot').first().waitFor();
+      // The widget's language reached AICC with the visitor (applyToken's locale), so the robot answers in it.
+      const visitorId = await visitorIdOf(page);
+      const applied = rig.sim.requests.filter((r) => r.path.endsWith('/applyToken') && (r.body as { userId: string }).userId === visitorId);
+      assert.deepEqual(applied.map((r) => (r.body as { locale: string }).locale), ['zh_CN']);
       await page.getByRole('button', { name: zh.endChat, exact: true }).waitFor();
       await assertAccessible(page, 'the phone, dark, with the bot and End chat');
       await page.locator('.human').click();
