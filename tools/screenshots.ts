@@ -145,6 +145,21 @@ async function reconnecting(page: Page, url: string): Promise<void> {
   await page.mouse.move(1, 1);
 }
 
+/** A site that asks who is writing first (data-prechat): the form, partly filled. */
+async function prechat(page: Page, url: string): Promise<void> {
+  await page.route(`${url}/shop.html`, (route) =>
+    route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: `<!doctype html><html lang="en"><head><title>Northwind Outfitters</title><link rel="stylesheet" href="${url}/demo.css"></head>` +
+        `<body><main><h1>Northwind Outfitters</h1></main><script src="${url}/widget.js" data-open="true" data-prechat="name*,email,phone" defer></script></body></html>`,
+    }),
+  );
+  await page.goto(`${url}/shop.html`);
+  await page.locator('.prechat').waitFor();
+  await page.locator('#aicc-prechat-name').fill('Ada Lovelace');
+  await page.mouse.move(1, 1);
+}
+
 async function reply(page: Page): Promise<void> {
   const input = page.locator('.input');
   await input.fill('Thanks Lily, that helps a lot!');
@@ -179,6 +194,7 @@ export async function takeScreenshots(): Promise<string[]> {
       ['widget-offline.png', desktop, (page: Page) => offline(page, url)],
       ['widget-survey.png', desktop, (page: Page) => survey(page, `${url}/`)],
       ['widget-reconnecting.png', desktop, (page: Page) => reconnecting(page, `${url}/`)],
+      ['widget-prechat.png', desktop, (page: Page) => prechat(page, url)],
       ['widget-dark.png', { width: 390, height: 844, mobile: true, dark: true }, (page: Page) => converse(page, `${url}/`, true)],
     ] as const) {
       const chromium = await launchChromium(viewport);

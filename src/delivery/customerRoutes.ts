@@ -30,7 +30,9 @@ export const customerRoutes: FastifyPluginAsync<CustomerRoutesOptions> = async (
         throw new GatewayError('RATE_LIMITED', 'too many new visitors from this address; try again later');
       }
       // The widget says the visitor's language (its own): applyToken's locale, so the robot answers in it.
-      const visitor = await customerTokens.issueVisitor((request.body as { locale?: unknown } | undefined)?.locale as string | undefined);
+      // and the name the pre-chat form asked for: applyToken's userName, what the agent sees.
+      const body = request.body as { locale?: unknown; name?: unknown } | undefined;
+      const visitor = await customerTokens.issueVisitor(body?.locale as string | undefined, body?.name as string | undefined);
       request.log.info({ customerId: visitor.visitorId }, 'visitor created');
       return reply.status(201).send(visitor);
     });

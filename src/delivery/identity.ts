@@ -35,7 +35,7 @@ export interface CustomerTokens {
   /** Throws UNAUTHORIZED for a missing, forged, expired or malformed token. */
   verify(token: string | undefined): Promise<CustomerIdentity>;
   /** A new anonymous visitor and its token (carrying the visitor's language, when the widget gave it). */
-  issueVisitor(locale?: string): Promise<VisitorToken>;
+  issueVisitor(locale?: string, name?: string): Promise<VisitorToken>;
   /** A fresh token for the same visitor. */
   refreshVisitor(identity: CustomerIdentity): Promise<VisitorToken>;
 }
@@ -67,11 +67,11 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
     return key;
   };
 
-  async function sign(visitorId: string, locale: string | undefined): Promise<VisitorToken> {
+  async function sign(visitorId: string, locale: string | undefined, name: string | undefined): Promise<VisitorToken> {
     const nowMs = Date.now();
     const now = Math.floor(nowMs / 1000);
     const exp = Math.ceil(nowMs / 1000 + options.visitorTtlSeconds); // at least the lifetime asked for (whole seconds)
-    const token = await new SignJWT(locale ? { locale } : {})
+    const token = await new SignJWT({ ...(locale ? { locale } : {}), ...(name ? { name } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(visitorId)
       .setAudience(VISITOR_AUDIENCE)
@@ -127,28 +127,34 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
             '(send, doLeaveMessage, saveSatisfaction), so none of this customer\'s messages could be sent: mint the token with a shorter id',
         );
       }
-      const name = typeof payload.name === 'string' ? payload.name.trim() : '';
+      const name = customerName(payload.name);
       const locale = aiccLocale(payload.locale);
       return {
         customerId,
         kind: isVisitor ? 'visitor' : 'verified',
         expiresAtMs: payload.exp! * 1000,
-        ...(name && [...name].length <= NAME_MAX_LENGTH ? { name } : {}),
+        ...(name ? { name } : {}),
         ...(locale ? { locale } : {}),
       };
     },
 
-    issueVisitor: (locale) => sign(`v_${randomBytes(12).toString('base64url')}`, aiccLocale(locale)),
+    issueVisitor: (locale, name) => sign(`v_${randomBytes(12).toString('base64url')}`, aiccLocale(locale), customerName(name)),
 
     async refreshVisitor(identity) {
       if (identity.kind !== 'visitor') throw refuse('only visitor tokens are refreshed here; ask your site for a new token');
-      return sign(identity.customerId, identity.locale);
+      return sign(identity.customerId, identity.locale, identity.name);
     },
   };
 }
 
 /** Longest `name` claim passed on to AICC as the customer's name (a longer one is ignored, not cut). */
 const NAME_MAX_LENGTH = 64;
+
+/** A customer's name as applyToken's userName takes it: trimmed, 1–NAME_MAX_LENGTH characters; else undefined. */
+function customerName(value: unknown): string | undefined {
+  const name = typeof value === 'string' ? value.trim() : '';
+  return name && [...name].length <= NAME_MAX_LENGTH ? name : undefined;
+}
 
 /** A language tag in AICC's applyToken form ("zh-CN" → "zh_CN", "EN" → "en"); undefined for anything else. */
 export function aiccLocale(value: unknown): string | undefined {

@@ -17,9 +17,10 @@ export function conversationClient(gateway: string, auth: { token: string; getTo
   return new GatewayClient({ url: gateway, ...auth });
 }
 
-/** POST /v1/visitors: a new anonymous visitor, speaking `locale` (the widget's language: AICC's robot answers in it). */
-export function createVisitor(gateway: string, locale: string): Promise<Visitor> {
-  return postVisitor(gateway, '/v1/visitors', undefined, { locale });
+/** POST /v1/visitors: a new anonymous visitor, speaking `locale` (the widget's language: AICC's robot answers in it),
+ *  named `name` when the pre-chat form asked (what the agent sees). */
+export function createVisitor(gateway: string, locale: string, name?: string): Promise<Visitor> {
+  return postVisitor(gateway, '/v1/visitors', undefined, name ? { locale, name } : { locale });
 }
 
 /** POST /v1/visitors/refresh: the same visitor, with a token that lasts longer. */

@@ -15,6 +15,7 @@ import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
 import { RatedAnswers } from './rating.js';
 import { newClientMessageId, type Session } from './session.js';
+import { preChatForm, type PreChatAnswers } from './prechat.js';
 import { SurveyOffer } from './surveyOffer.js';
 import { downloadTranscript } from './transcript.js';
 import { SeenPosition } from './unread.js';
@@ -70,6 +71,9 @@ export class Chat {
   /** AICC's survey at the end of each conversation, offered once. */
   #survey: SurveyOffer | undefined;
   #restarted = false;
+  /** The pre-chat form is on screen; what it was told. */
+  #asking = false;
+  #answers: PreChatAnswers | undefined;
   #seen: SeenPosition | undefined;
   /** The robot answers this customer rated (known once the first history page says who the customer is). */
   #rated: RatedAnswers | undefined;
@@ -101,6 +105,8 @@ export class Chat {
 
   /** Connects now when the conversation can be resumed; a new visitor is created only when the panel opens. */
   boot(signal?: AbortSignal): void {
+    const phone = this.#preChatAnswers()?.phone;
+    if (phone) this.greeting?.setPhone(phone);
     // Back to a tab where the panel is open: what arrived meanwhile is seen now.
     document.addEventListener(
       'visibilitychange',
@@ -362,6 +368,7 @@ export class Chat {
   // ---- what the customer does ----
 
   opened(): void {
+    if (this.#askBeforeStart()) return;
     void this.start().then(() => {
       this.#markSeen(true);
       this.#refreshUnread();
@@ -399,11 +406,56 @@ export class Chat {
     );
   }
 
-  /** POST /v1/leave-message; rejects with the words to show. */
+  // ---- the pre-chat form ----
+
+  /** A new visitor, on a site that asks (data-prechat): the form first, and nothing starts until it is answered. */
+  #askBeforeStart(): boolean {
+    if (this.config.prechat.length === 0 || this.session.known || this.#preChatAnswers()) return false;
+    if (!this.#asking) {
+      this.#asking = true;
+      this.panel.setPreChat(preChatForm(this.config.prechat, this.t, (answers) => this.#answered(answers)));
+    }
+    return true;
+  }
+
+  #answered(answers: PreChatAnswers): void {
+    try {
+      this.storage?.setItem(this.#preChatKey, JSON.stringify(answers));
+    } catch {
+      // Storage full or blocked: the answers last as long as the page.
+    }
+    this.#answers = answers;
+    this.session.name = answers.name;
+    if (answers.phone) this.greeting?.setPhone(answers.phone);
+    this.panel.setPreChat(undefined);
+    this.#renderBanner();
+    this.panel.focusInput();
+    this.opened();
+  }
+
+  /** What the pre-chat form was told on this browser, if anything. */
+  #preChatAnswers(): PreChatAnswers | undefined {
+    if (this.#answers) return this.#answers;
+    try {
+      const stored = this.storage?.getItem(this.#preChatKey);
+      this.#answers = stored ? (JSON.parse(stored) as PreChatAnswers) : undefined;
+    } catch {
+      this.#answers = undefined;
+    }
+    return this.#answers;
+  }
+
+  get #preChatKey(): string {
+    return `aicc-chat:${this.config.gateway}:prechat`;
+  }
+
+  /** POST /v1/leave-message; rejects with the words to show. The pre-chat form's e-mail goes with the message
+   *  (AICC's leave message has no field for it), its phone is the form's first value. */
   async leaveMessage(message: string, phone: string): Promise<void> {
+    const email = this.#preChatAnswers()?.email;
     try {
       await this.start();
-      await this.#client!.leaveMessage(message, phone);
+      await this.#client!.leaveMessage(email ? `${message}\n${this.t.leftEmail(email)}` : message, phone);
     } catch (error) {
       throw new Error(errorText(this.t, error));
     }

@@ -28,6 +28,13 @@ export interface WidgetConfig {
   sound: boolean;
   /** The round launcher button; false when the page opens the chat from its own button. */
   launcher: boolean;
+  /** The pre-chat form's fields (`data-prechat="name*,email,phone"`, `*`: required); empty: no form. */
+  prechat: PreChatField[];
+}
+
+export interface PreChatField {
+  field: 'name' | 'email' | 'phone';
+  required: boolean;
 }
 
 export interface HostSettings {
@@ -60,7 +67,20 @@ export function readConfig(script: (Attributes & { src?: string }) | null, locat
     notifications: attr('notifications') === 'true',
     sound: attr('sound') === 'true',
     launcher: attr('launcher') !== 'false' && host.launcher !== false,
+    prechat: preChatFields(attr('prechat')),
   };
+}
+
+/** "name*, email, phone": the fields asked before the first message, in that order, each once; `*` required. */
+export function preChatFields(value: string | undefined): PreChatField[] {
+  const fields: PreChatField[] = [];
+  for (const part of (value ?? '').split(',')) {
+    const name = part.trim().replace(/\*$/, '').toLowerCase();
+    if ((name === 'name' || name === 'email' || name === 'phone') && !fields.some((f) => f.field === name)) {
+      fields.push({ field: name, required: part.trim().endsWith('*') });
+    }
+  }
+  return fields;
 }
 
 /** `data-gateway` when it is an http(s) URL, else the origin the script came from. */

@@ -41,6 +41,11 @@ export class Greeting {
     });
   }
 
+  /** The number the pre-chat form asked for: the leave-message form starts with it. */
+  setPhone(phone: string): void {
+    if (!this.#phone.value) this.#phone.value = phone;
+  }
+
   /** Whether to say that no agent works now, and offer to leave a message. */
   setAgentsAway(away: boolean): void {
     this.#away.hidden = !away;

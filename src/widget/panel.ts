@@ -301,6 +301,18 @@ export class Panel {
     if (!canEnd) this.#panel.querySelector('.confirm')?.remove();
   }
 
+  /** The pre-chat form above the conversation, the composer locked meanwhile; undefined removes it. */
+  setPreChat(node: HTMLElement | undefined): void {
+    this.#scroll.querySelector('.prechat')?.remove();
+    if (node) {
+      this.log.before(node);
+      this.setCanSend(false, false, false);
+      this.#input.placeholder = this.t.prechatFirst;
+      this.#fitPlaceholder();
+      node.querySelector<HTMLElement>('input')?.focus();
+    }
+  }
+
   /** The survey (or its thank-you) below the conversation; undefined removes it. */
   setSurvey(node: HTMLElement | undefined): void {
     if (this.#surveyNode === node) return;
@@ -310,6 +322,15 @@ export class Panel {
       this.#typing.before(node);
       this.scrollToEnd();
     }
+  }
+
+  /** Tall enough for the longer words that say why the composer is locked (a textarea's placeholder wraps, and
+   *  was clipped). */
+  #fitPlaceholder(): void {
+    if (this.#input.value) return;
+    // Two rows, by the textarea's own sizing: measuring now could happen before the stylesheet is in.
+    this.#input.rows = 2;
+    this.#input.style.removeProperty('height');
   }
 
   #grow(): void {
@@ -340,12 +361,11 @@ export class Panel {
     for (const control of this.#composer.querySelectorAll('button')) control.disabled = !canSend;
     this.#composer.classList.toggle('disabled', !canSend);
     this.#input.placeholder = canSend ? this.t.placeholder : this.t.cannotWrite;
-    if (!canSend && !this.#input.value) {
-      // Tall enough for the longer words that say why (a textarea's placeholder wraps, and was clipped).
-      this.#input.value = this.#input.placeholder;
+    if (!canSend) this.#fitPlaceholder();
+    else if (this.#input.rows !== 1) {
+      this.#input.rows = 1;
       this.#grow();
-      this.#input.value = '';
-    } else if (canSend) this.#grow();
+    }
     this.#endedBar.hidden = !(ended && !canSend);
     this.#human.hidden = !showHuman;
   }

@@ -29,6 +29,9 @@ export class Session {
     return this.#token !== undefined || this.host.getToken !== undefined || this.#stored() !== undefined;
   }
 
+  /** The name a new visitor is given (the pre-chat form's). */
+  name: string | undefined;
+
   get visitorId(): string | undefined {
     return this.#stored()?.visitorId;
   }
@@ -72,7 +75,7 @@ export class Session {
       const refreshed = await refreshVisitor(this.gateway, stored.token).catch(() => undefined);
       if (refreshed) return this.#remember(refreshed);
     }
-    return this.#remember(await createVisitor(this.gateway, this.lang));
+    return this.#remember(await createVisitor(this.gateway, this.lang, this.name));
   }
 
   #remember(visitor: Visitor): string {
