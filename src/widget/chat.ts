@@ -15,7 +15,7 @@ import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
 import { RatedAnswers } from './rating.js';
 import { newClientMessageId, type Session } from './session.js';
-import { preChatForm, type PreChatAnswers } from './prechat.js';
+import { keepAnswers, keptAnswers, preChatForm, type PreChatAnswers } from './prechat.js';
 import { SurveyOffer } from './surveyOffer.js';
 import { downloadTranscript } from './transcript.js';
 import { SeenPosition } from './unread.js';
@@ -419,11 +419,7 @@ export class Chat {
   }
 
   #answered(answers: PreChatAnswers): void {
-    try {
-      this.storage?.setItem(this.#preChatKey, JSON.stringify(answers));
-    } catch {
-      // Storage full or blocked: the answers last as long as the page.
-    }
+    keepAnswers(this.storage, this.config.gateway, answers);
     this.#answers = answers;
     this.session.name = answers.name;
     if (answers.phone) this.greeting?.setPhone(answers.phone);
@@ -435,18 +431,7 @@ export class Chat {
 
   /** What the pre-chat form was told on this browser, if anything. */
   #preChatAnswers(): PreChatAnswers | undefined {
-    if (this.#answers) return this.#answers;
-    try {
-      const stored = this.storage?.getItem(this.#preChatKey);
-      this.#answers = stored ? (JSON.parse(stored) as PreChatAnswers) : undefined;
-    } catch {
-      this.#answers = undefined;
-    }
-    return this.#answers;
-  }
-
-  get #preChatKey(): string {
-    return `aicc-chat:${this.config.gateway}:prechat`;
+    return (this.#answers ??= keptAnswers(this.storage, this.config.gateway));
   }
 
   /** POST /v1/leave-message; rejects with the words to show. The pre-chat form's e-mail goes with the message

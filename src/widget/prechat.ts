@@ -43,3 +43,24 @@ export function preChatForm(fields: PreChatField[], t: Strings, done: (answers: 
   });
   return form;
 }
+
+/** Where a browser keeps what it answered, per gateway: a reload or another tab does not ask again. */
+const answersKey = (gateway: string) => `aicc-chat:${gateway}:prechat`;
+
+export function keepAnswers(storage: Storage | undefined, gateway: string, answers: PreChatAnswers): void {
+  try {
+    storage?.setItem(answersKey(gateway), JSON.stringify(answers));
+  } catch {
+    // Storage full or blocked: the answers last as long as the page.
+  }
+}
+
+/** What the pre-chat form was told on this browser, if anything. */
+export function keptAnswers(storage: Storage | undefined, gateway: string): PreChatAnswers | undefined {
+  try {
+    const stored = storage?.getItem(answersKey(gateway));
+    return stored ? (JSON.parse(stored) as PreChatAnswers) : undefined;
+  } catch {
+    return undefined;
+  }
+}
