@@ -64,19 +64,19 @@ export function customerMessage(customerId: string, channelId: string, clientMes
 
 /** The customer asking for a human (sent up as TRANS2AGENT). */
 export function transferRequest(customerId: string, channelId: string, clientMessageId: string): NormalizedMessage {
-  const now = Date.now();
-  const message: DownLinkMsg = {
-    channel: 'WEB', from: customerId, to: channelId, controlType: 'TRANS2AGENT', sourceType: 'CUSTOMER',
-    mediaType: null, content: null, timestamp: now, messageCode: clientMessageId,
-  };
-  return customerEntry(customerId, `client:${clientMessageId}`, message, now);
+  return controlRequest(customerId, channelId, clientMessageId, 'TRANS2AGENT');
 }
 
 /** The customer ending the conversation (sent up as DISCONNECT): stored first, so every tab shows it ended. */
 export function endRequest(customerId: string, channelId: string, clientMessageId: string): NormalizedMessage {
+  return controlRequest(customerId, channelId, clientMessageId, 'DISCONNECT');
+}
+
+/** A control message of the customer's own, without content, known by its clientMessageId. */
+function controlRequest(customerId: string, channelId: string, clientMessageId: string, controlType: 'TRANS2AGENT' | 'DISCONNECT'): NormalizedMessage {
   const now = Date.now();
   const message: DownLinkMsg = {
-    channel: 'WEB', from: customerId, to: channelId, controlType: 'DISCONNECT', sourceType: 'CUSTOMER',
+    channel: 'WEB', from: customerId, to: channelId, controlType, sourceType: 'CUSTOMER',
     mediaType: null, content: null, timestamp: now, messageCode: clientMessageId,
   };
   return customerEntry(customerId, `client:${clientMessageId}`, message, now);
