@@ -6,30 +6,21 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { makePng } from '../../src/simulator/files.js';
-import { CHROMIUM_ARGS } from '../../tools/screenshots.js';
 import { stringsFor } from '../../src/widget/i18n.js';
 import { assertAccessible } from '../support/axe.js';
-import { startRig, type Rig } from '../support/rig.js';
+import { PHONE, startWidgetWorld, stopWidgetWorld } from '../support/browser.js';
+import { type Rig } from '../support/rig.js';
 import { waitFor } from '../support/streams.js';
 
 const en = stringsFor('en');
 const zh = stringsFor('zh-CN');
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let rig: Rig;
 let browser: Browser;
-
-before(async () => {
-  rig = await startRig({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await rig?.close();
-});
+before(async () => ({ rig, browser } = await startWidgetWorld({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' })));
+after(() => stopWidgetWorld({ rig, browser }));
 
 /** A picture put on the page's clipboard and pasted into the composer, or dropped on the panel. */
 async function hand(page: Page, how: 'paste' | 'drop', name: string): Promise<void> {

@@ -5,27 +5,18 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../../tools/screenshots.js';
+import { type Browser } from 'playwright-core';
 import { stringsFor, type Lang } from '../../src/widget/i18n.js';
 import { assertAccessible } from '../support/axe.js';
-import { startRig, type Rig } from '../support/rig.js';
+import { PHONE, startWidgetWorld, stopWidgetWorld } from '../support/browser.js';
+import { type Rig } from '../support/rig.js';
 import { waitFor } from '../support/streams.js';
 
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let rig: Rig;
 let browser: Browser;
-
-before(async () => {
-  rig = await startRig({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await rig?.close();
-});
+before(async () => ({ rig, browser } = await startWidgetWorld({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' })));
+after(() => stopWidgetWorld({ rig, browser }));
 
 const cases: { name: string; lang: Lang; options: Parameters<Browser['newContext']>[0]; first: string; meanwhile: string }[] = [
   { name: 'on a desktop, in English', lang: 'en', options: { viewport: { width: 1280, height: 800 }, locale: 'en-US' }, first: 'Hello there', meanwhile: 'Are you still there?' },

@@ -6,24 +6,16 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../../tools/screenshots.js';
+import { type Browser } from 'playwright-core';
 import { downLinkMsg, pushBody } from '../support/fixtures.js';
 import { customerToken } from '../support/gateway.js';
-import { startRig, type Rig } from '../support/rig.js';
+import { startWidgetWorld, stopWidgetWorld } from '../support/browser.js';
+import { type Rig } from '../support/rig.js';
 
 let rig: Rig;
 let browser: Browser;
-
-before(async () => {
-  rig = await startRig({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-});
-
-after(async () => {
-  await browser?.close();
-  await rig?.close();
-});
+before(async () => ({ rig, browser } = await startWidgetWorld({ push: 'pushMsg' }, { VISITOR_RATE_LIMIT: '1000' })));
+after(() => stopWidgetWorld({ rig, browser }));
 
 describe('a returning customer', () => {
   it('whose last conversation ended writes at once, and the message starts a new conversation', async () => {
