@@ -21,6 +21,7 @@ import { CLOSE } from '../../src/protocol/index.js';
 import { downLinkMsg } from '../support/fixtures.js';
 import { CUSTOMER_TOKEN_SECRET, customerToken, tempDir } from '../support/gateway.js';
 import { waitFor, wsUrl, type Frame } from '../support/streams.js';
+import { withOverrides } from '../support/engineOverrides.js';
 
 let engine: LocalEngine;
 let app: FastifyInstance;
@@ -49,14 +50,7 @@ before(async () => {
       return engine.readSince(customerId, afterSeq, limit);
     },
   };
-  const observed = new Proxy(engine, {
-    get: (target, name) => {
-      const override = overrides[name as keyof Engine];
-      if (override) return override;
-      const value = Reflect.get(target, name);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  }) as Engine;
+  const observed = withOverrides(engine, overrides);
   const customerTokens = createCustomerTokens({
     customerSecret: CUSTOMER_TOKEN_SECRET,
     audience: 'aicc-gateway',

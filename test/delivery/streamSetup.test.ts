@@ -21,6 +21,7 @@ import { createLogger } from '../../src/logger.js';
 import { downLinkMsg } from '../support/fixtures.js';
 import { CUSTOMER_TOKEN_SECRET, customerToken, tempDir } from '../support/gateway.js';
 import { connectSse, waitFor } from '../support/streams.js';
+import { withOverrides } from '../support/engineOverrides.js';
 
 type Stage = 'token check' | 'hello' | 'replay';
 
@@ -94,14 +95,7 @@ before(async () => {
       };
     },
   };
-  const gated = new Proxy(engine, {
-    get: (target, name) => {
-      const override = overrides[name as keyof Engine];
-      if (override) return override;
-      const value = Reflect.get(target, name);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  }) as Engine;
+  const gated = withOverrides(engine, overrides);
 
   app = Fastify({ loggerInstance: log }) as unknown as FastifyInstance;
   installAnswers(app);
