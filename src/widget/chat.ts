@@ -10,7 +10,7 @@ import type { Attention } from './attention.js';
 import { bodySummary, bubble, notice, renderDelivery, type BubbleContext } from './bubbles.js';
 import type { WidgetConfig } from './config.js';
 import { errorText, notSentText, type Strings } from './i18n.js';
-import { bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
+import { answersCustomer, bannerOf, countsAsUnread, Deliveries, display, resendBody, type Body, type Display } from './model.js';
 import type { Greeting } from './greeting.js';
 import type { Panel } from './panel.js';
 import { RatedAnswers } from './rating.js';
@@ -258,7 +258,9 @@ export class Chat {
 
   #addBubble(entry: MessageEntry, shown: Extract<Display, { kind: 'bubble' }>, live: boolean): void {
     const at = Number(entry.message.timestamp) || entry.storedAt;
-    const node = bubble(entry.seq, shown, at, this.#bubbles);
+    // Only the robot's answers are offered for rating, not its greeting (answersCustomer says which is which).
+    const rateable = shown.interIdx !== undefined && answersCustomer(entry.seq, this.#entries.values());
+    const node = bubble(entry.seq, rateable ? shown : { ...shown, interIdx: undefined }, at, this.#bubbles);
     if (shown.author === 'customer') {
       const pending = shown.messageCode ? this.#pending.get(shown.messageCode) : undefined;
       pending?.node.remove();

@@ -114,6 +114,37 @@ export function interIdxOf(value: unknown): string | undefined {
   return text && text.length <= 64 ? text : undefined;
 }
 
+/**
+ * Whether the robot message at `seq` answers the customer, and so is offered for rating, rather than greets them.
+ * AICC's robot greets when the conversation is CONNECTed, before it answers anything (the call order of
+ * docs/aicc.md §5: CONNECT, then CHAT; the rule is our reading, §8), and the gateway CONNECTs at the first message
+ * of each conversation: at the log's start and after each end (a DISCONNECT, or a refusal as outside working
+ * hours, after which the next message connects again).
+ * So the robot's first message of a conversation is its greeting, and each later one an answer. In the log the
+ * greeting may come after the customer's first message (stored before it reaches AICC), so "before the customer
+ * wrote" would not tell them apart. `entries`: the log's entries the widget knows (any order, `seq`'s own
+ * included or not). Where the start of the conversation is not loaded yet, its first robot message shown counts
+ * as the greeting: a rating not offered, never a greeting rated. A robot set up to greet nobody loses the rating
+ * of its first answer of each conversation, for the same reason.
+ */
+export function answersCustomer(seq: number, entries: Iterable<MessageEntry>): boolean {
+  let lastRobot = -1;
+  let lastEnd = -1;
+  for (const entry of entries) {
+    if (entry.seq >= seq) continue;
+    const { message } = entry;
+    if (endsConversation(message)) lastEnd = Math.max(lastEnd, entry.seq);
+    else if (message.sourceType === 'ROBOT' && message.controlType === 'CHAT' && display(message).kind === 'bubble') lastRobot = Math.max(lastRobot, entry.seq);
+  }
+  return lastRobot > lastEnd;
+}
+
+/** An entry after which the gateway CONNECTs again at the customer's next message (src/aiccSide.ts markEnded). */
+function endsConversation(message: DownLinkMsg): boolean {
+  if (message.controlType === 'DISCONNECT') return true;
+  return message.controlType === 'STATUS' && message.status === 'failed' && message.resultCode === '12';
+}
+
 function splitIds(content: string | null): string[] {
   return typeof content === 'string' ? content.split(',').map((s) => s.trim()).filter(Boolean) : [];
 }

@@ -1,6 +1,7 @@
 // The robot in the widget, in a real browser (playwright-core driving Debian's Chromium) against the gateway and
-// the AICC simulator on loopback: thumbs up and down on the robot's answers reach AICC's feedbacksatisfaction and
-// stay rated after a reload; suggestions while typing are a listbox the keyboard walks, and a pick fills the input.
+// the AICC simulator on loopback: thumbs up and down on the robot's answers (never on its greeting) reach AICC's
+// feedbacksatisfaction and stay rated after a reload; suggestions while typing are a listbox the keyboard walks,
+// and a pick fills the input.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -33,18 +34,24 @@ const visitorIdOf = (page: Page) =>
   });
 
 describe('the robot in the widget', () => {
-  it('offers thumbs on the robot’s answers; up sends feedback 1, down asks a reason and sends 0; rated stays rated', async () => {
+  it('offers thumbs on the robot’s answers, not on its greeting; up sends feedback 1, down asks a reason and sends 0; rated stays rated', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     try {
+      // The customer asks; the robot greets (it was just connected), then answers. Only the answer is rated.
       await page.goto(`${gw.url}/`);
       await page.locator('.input').fill('Where is my order?');
       await page.locator('.input').press('Enter');
       const greeting = page.locator('.msg-bot', { hasText: 'virtual assistant' });
       const answer = page.locator('.msg-bot', { hasText: 'left our warehouse' });
       await answer.getByRole('button', { name: 'Helpful', exact: true }).waitFor();
-      await greeting.getByRole('button', { name: 'Not helpful' }).waitFor();
+      await answer.getByRole('button', { name: 'Not helpful' }).waitFor();
+      assert.equal(await greeting.count(), 1);
+      assert.equal(await greeting.locator('.rating').count(), 0, 'the greeting offers no rating');
       await assertAccessible(page, 'robot answers offering a rating');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await assertAccessible(page, 'robot answers offering a rating, dark');
+      await page.emulateMedia({ colorScheme: 'light' });
       const visitorId = await visitorIdOf(page);
 
       await answer.getByRole('button', { name: 'Helpful', exact: true }).click();
@@ -54,26 +61,31 @@ describe('the robot in the widget', () => {
       await answer.locator('.rating[data-rated="up"]').waitFor();
       assert.equal(await answer.locator('button.rate').count(), 0, 'not offered again');
 
-      // Thumbs down: the reason first (AICC requires one); sending stays off while it is empty.
-      await greeting.getByRole('button', { name: 'Not helpful' }).click();
-      const reason = greeting.getByLabel('What was missing?');
+      // A second question, a second answer: thumbs down asks the reason first (AICC requires one); sending stays
+      // off while it is empty.
+      await page.locator('.input').fill('Can I pay later?');
+      await page.locator('.input').press('Enter');
+      const second = page.locator('.msg-bot', { hasText: 'Can I pay later?' });
+      await second.getByRole('button', { name: 'Not helpful' }).click();
+      const reason = second.getByLabel('What was missing?');
       await reason.waitFor();
       assert.ok(await reason.evaluate((el) => (el.getRootNode() as ShadowRoot).activeElement === el), 'the reason field has focus');
-      assert.ok(await greeting.getByRole('button', { name: 'Send', exact: true }).isDisabled());
+      assert.ok(await second.getByRole('button', { name: 'Send', exact: true }).isDisabled());
       await assertAccessible(page, 'the reason form');
       await reason.fill('Too generic');
       await reason.press('Enter');
-      await waitFor(() => sim.robotFeedbacks.some((f) => f.userId === visitorId && f.request.interIdx === '1'), 'AICC has the thumbs down');
-      const down = sim.robotFeedbacks.find((f) => f.userId === visitorId && f.request.interIdx === '1')!;
-      assert.deepEqual(down.request, { feedback: 0, feedbackContent: 'Too generic', from: visitorId, interIdx: '1' });
-      await greeting.locator('.rating[data-rated="down"]').waitFor();
+      await waitFor(() => sim.robotFeedbacks.some((f) => f.userId === visitorId && f.request.interIdx === '3'), 'AICC has the thumbs down');
+      const down = sim.robotFeedbacks.find((f) => f.userId === visitorId && f.request.interIdx === '3')!;
+      assert.deepEqual(down.request, { feedback: 0, feedbackContent: 'Too generic', from: visitorId, interIdx: '3' });
+      await second.locator('.rating[data-rated="down"]').waitFor();
 
-      // After a reload both answers show their rating, and offer none.
+      // After a reload both answers show their rating and offer none; the greeting still offers nothing.
       await page.reload();
       await page.locator('.msg-bot', { hasText: 'left our warehouse' }).locator('.rating[data-rated="up"]').waitFor();
-      await page.locator('.msg-bot', { hasText: 'virtual assistant' }).locator('.rating[data-rated="down"]').waitFor();
+      await page.locator('.msg-bot', { hasText: 'Can I pay later?' }).locator('.rating[data-rated="down"]').waitFor();
+      assert.equal(await page.locator('.msg-bot', { hasText: 'virtual assistant' }).locator('.rating').count(), 0);
       assert.equal(await page.locator('.msg-bot button.rate').count(), 0);
-      assert.equal(sim.robotFeedbacks.filter((f) => f.userId === visitorId).length, 2, 'each answer rated once');
+      assert.equal(sim.robotFeedbacks.filter((f) => f.userId === visitorId).length, 2, 'each answer rated once, the greeting never');
     } finally {
       await context.close();
     }
@@ -129,11 +141,16 @@ describe('the robot in the widget', () => {
       await page.goto(`${gw.url}/`);
       await page.locator('.input').fill('你好');
       await page.locator('.input').press('Enter');
-      await page.locator('.msg-bot').first().getByRole('button', { name: '有帮助', exact: true }).waitFor();
-      await page.locator('.msg-bot').first().getByRole('button', { name: '没有帮助' }).waitFor();
+      // The greeting (the robot's first message) offers no rating; its answer to 你好 does, in Chinese.
+      const answer = page.locator('.msg-bot', { hasText: '你好' });
+      await answer.getByRole('button', { name: '有帮助', exact: true }).waitFor();
+      await answer.getByRole('button', { name: '没有帮助' }).waitFor();
+      assert.equal(await page.locator('.msg-bot').first().locator('.rating').count(), 0, 'the greeting offers no rating');
       await page.locator('.input').pressSequentially('订单');
       await page.getByRole('listbox', { name: '联想问题' }).getByRole('option', { name: '我的订单在哪里？' }).waitFor();
       await assertAccessible(page, 'zh-CN: ratings and suggestions');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await assertAccessible(page, 'zh-CN: ratings and suggestions, dark');
       assert.equal(sim.phraseQueries.at(-1)!.request.locale, 'zh_CN');
     } finally {
       await context.close();
