@@ -20,6 +20,7 @@
 //   sim.sends, sim.leftMessages, sim.satisfactions, sim.uploads      what was received (in order)
 //   sim.requests                                       every call's headers and body (conformance tests)
 //   sim.answerQueueInfo(code)                          queryQueueInfo answers this resultCode (undefined: play)
+//   sim.holdQueue(held)                                nobody's place in the queue moves while held (a steady banner)
 //   sim.expireCustomerTokens()                         every ccmessaging-token expires now (401 next)
 //   sim.robotFeedbacks, sim.phraseQueries              the robot's ratings accepted, the phrase lookups received
 //   sim.pushes                                         every push attempt to the gateway; sim.pushFailures
@@ -75,6 +76,8 @@ export interface Simulator {
   readonly uploads: readonly RecordedUpload[];
   readonly requests: readonly RecordedRequest[];
   answerQueueInfo(resultCode: string | undefined): void;
+  /** While held, nobody's place in the queue moves; released, the line moves again one step at a time. */
+  holdQueue(held: boolean): void;
   /** Every ccmessaging-token expires at once, as after its hour: the next per-customer call answers 401. */
   expireCustomerTokens(): void;
   readonly robotFeedbacks: readonly RecordedRobotFeedback[];
@@ -158,6 +161,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       if (resultCode === undefined) delete ctx.faults.queueResultCode;
       else ctx.faults.queueResultCode = resultCode;
     },
+    holdQueue: (held) => conversations.holdQueue(held),
     robotFeedbacks: ctx.records.robotFeedbacks,
     phraseQueries: ctx.records.phraseQueries,
     pushes: outbox.attempts,

@@ -45,6 +45,8 @@ interface Step {
   run: () => void;
   /** The agent's hang-up: stays the last step when more are added. */
   hangUp?: boolean;
+  /** The line moving by one: waits while the queue is held (holdQueue). */
+  queueMove?: boolean;
 }
 
 interface Session {
@@ -71,6 +73,8 @@ export class Conversations {
   /** The last interIdx given to each customer's robot answers. */
   private readonly interIdx = new Map<string, number>();
   private callCounter = 0;
+  /** While true, nobody's place in the queue moves (a test reads a steady queue banner). */
+  private queueHeld = false;
 
   constructor(
     private readonly settings: SimulatorSettings,
@@ -195,15 +199,15 @@ export class Conversations {
     session.phase = 'queuing';
     session.queuePosition = this.settings.queueLength;
     session.queuedAt = Date.now();
-    const steps: (() => void)[] = [() => this.say(session, 'SYSTEM', 'CHAT', 'TEXT', TEXTS.queuing)];
-    for (let i = 0; i < this.settings.queueLength; i++) steps.push(() => (session.queuePosition -= 1));
-    const last = steps.length - 1;
-    const decrement = steps[last]!;
-    steps[last] = () => {
+    const steps: Step[] = [{ run: () => this.say(session, 'SYSTEM', 'CHAT', 'TEXT', TEXTS.queuing) }];
+    for (let i = 0; i < this.settings.queueLength; i++) steps.push({ run: () => (session.queuePosition -= 1), queueMove: true });
+    const last = steps[steps.length - 1]!;
+    const decrement = last.run;
+    last.run = () => {
       decrement();
       this.queueDone(session);
     };
-    this.schedule(session, steps);
+    this.scheduleSteps(session, steps);
   }
 
   private queueDone(session: Session): void {
@@ -325,9 +329,15 @@ export class Conversations {
     if (session.timer || session.steps.length === 0) return;
     session.timer = setTimeout(() => {
       session.timer = undefined;
-      session.steps.shift()?.run();
+      // A held queue: the line does not move; the step is tried again a step later.
+      if (!(this.queueHeld && session.steps[0]?.queueMove)) session.steps.shift()?.run();
       this.pump(session);
     }, this.settings.stepMs);
+  }
+
+  /** Holds everyone's place in the queue (true) or lets the line move again (false). */
+  holdQueue(held: boolean): void {
+    this.queueHeld = held;
   }
 
   private cancelSteps(session: Session): void {
