@@ -1,8 +1,12 @@
 // Takes the README's pictures of the widget: docs/widget-desktop.png (1280×800) and docs/widget-mobile.png
 // (390×844), mid-conversation with the agent; docs/widget-greeting.png (opened, before the customer writes),
+// docs/widget-robot.png (the robot's greeting, offered no rating, and its answer, offered thumbs),
+// docs/widget-queue.png (a phone, waiting for a person: the place in line and the estimated wait),
 // docs/widget-unread.png (closed, two unread, with the tab title as Chromium has it written on a strip, since a
-// headless browser draws no tab) and docs/widget-offline.png (no agent now: the banner and the leave-message
-// offer). Runs the gateway (with the widget) and the AICC simulator on
+// headless browser draws no tab), docs/widget-offline.png (no agent now: the banner and the leave-message
+// offer), docs/widget-survey.png (the customer ended the chat: AICC's survey), docs/widget-reconnecting.png (the
+// network gone: the banner and a message waiting), docs/widget-prechat.png (the pre-chat form) and
+// docs/widget-dark.png (dark mode on a phone). Runs the gateway (with the widget) and the AICC simulator on
 // loopback, and Debian's Chromium through playwright-core: `npm run screenshots` (tools/screenshots.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +18,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { buildServer } from '../src/server.js';
-import { createSimulator } from '../src/simulator/index.js';
+import { createSimulator, type Simulator } from '../src/simulator/index.js';
 
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 export const CHROMIUM_ARGS = [
@@ -64,6 +68,31 @@ async function converse(page: Page, url: string, followUp: boolean): Promise<voi
   if (followUp) await reply(page);
   await page.locator('.scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
   await page.mouse.move(1, 1); // no hover styles in the picture
+}
+
+/** The robot: its greeting (no rating: it answers nothing) and its answer to the customer's question (thumbs). */
+async function robot(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  const input = page.locator('.input');
+  await input.fill('Where is my order?');
+  await input.press('Enter');
+  await page.locator('.msg-bot', { hasText: 'left our warehouse' }).locator('.rating .rate-up').waitFor();
+  await page.locator('.scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await page.mouse.move(1, 1);
+}
+
+/** A phone, waiting for a person: the line held still (the simulator's holdQueue) while the picture is taken. */
+async function queue(page: Page, url: string, sim: Simulator): Promise<void> {
+  sim.holdQueue(true);
+  await page.goto(url);
+  const input = page.locator('.input');
+  await input.fill('Hi! Where is my order #1042?');
+  await input.press('Enter');
+  await page.locator('.msg-bot').nth(1).waitFor();
+  await page.locator('button.human').click();
+  await page.locator('.banner-state', { hasText: 'to wait' }).waitFor();
+  await page.locator('.scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await page.mouse.move(1, 1);
 }
 
 /** pushMsg as AICC sends it, to the demo visitor of `page`. */
@@ -190,6 +219,8 @@ export async function takeScreenshots(): Promise<string[]> {
       ['widget-desktop.png', desktop, (page: Page) => converse(page, `${url}/`, false)],
       ['widget-mobile.png', { width: 390, height: 844, mobile: true }, (page: Page) => converse(page, `${url}/`, true)],
       ['widget-greeting.png', desktop, (page: Page) => greet(page, `${url}/`)],
+      ['widget-robot.png', desktop, (page: Page) => robot(page, `${url}/`)],
+      ['widget-queue.png', { width: 390, height: 844, mobile: true }, (page: Page) => queue(page, `${url}/`, sim)],
       ['widget-unread.png', desktop, (page: Page) => unread(page, url)],
       ['widget-offline.png', desktop, (page: Page) => offline(page, url)],
       ['widget-survey.png', desktop, (page: Page) => survey(page, `${url}/`)],
@@ -204,6 +235,7 @@ export async function takeScreenshots(): Promise<string[]> {
         await page.screenshot({ path: join(DOCS, name) });
         saved.push(join(DOCS, name));
       } finally {
+        sim.holdQueue(false);
         await chromium.close();
       }
     }
