@@ -1,6 +1,6 @@
 // axe-core (the engine behind Lighthouse and most accessibility CI) run inside a real page: the browser tests
-// call it in every state they reach, and fail on any serious or critical violation (and on any landmark
-// rule: the widget must not add a second banner beside its host page's). Shadow DOM is audited too.
+// call it in every state they reach, light and dark, and fail on any serious or critical violation (and on any
+// landmark rule: the widget must not add a second banner beside its host page's). Shadow DOM is audited too.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,7 +40,22 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
 }
 
+/**
+ * Fails on any serious or critical violation in the state the page is in, light and dark: axe runs in the colour
+ * scheme the page has, then in the other one (the widget follows prefers-color-scheme), and the page is left as
+ * it was.
+ */
 export async function assertAccessible(page: Page, state: string): Promise<void> {
-  const problems = await accessibilityProblems(page);
-  if (problems.length > 0) throw new Error(`axe-core, ${state}:\n  ${problems.join('\n  ')}`);
+  const dark = await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
+  const schemes = dark ? (['dark', 'light'] as const) : (['light', 'dark'] as const);
+  const found: string[] = [];
+  try {
+    for (const scheme of schemes) {
+      if (scheme !== schemes[0]) await page.emulateMedia({ colorScheme: scheme });
+      found.push(...(await accessibilityProblems(page)).map((problem) => `${scheme}: ${problem}`));
+    }
+  } finally {
+    await page.emulateMedia({ colorScheme: schemes[0] });
+  }
+  if (found.length > 0) throw new Error(`axe-core, ${state}:\n  ${found.join('\n  ')}`);
 }
