@@ -346,6 +346,22 @@ describe('simulator: session calls', () => {
     assert.equal((await ann.queueInfo()).body.resultCode, '5');
   });
 
+  it('holds the line still while holdQueue(true), and lets it move once released', async () => {
+    const { sim, aicc } = await simulator({ push: 'poll', stepMs: 20, queueLength: 3 });
+    const ann = await aicc.customer('u-held');
+    sim.holdQueue(true);
+    await ann.send({ controlType: 'CONNECT' });
+    await ann.send({ controlType: 'TRANS2AGENT' });
+    await waitFor('the queuing notice', () => sim.downlinks('u-held').some((m) => m.content === 'Queuing...'));
+    // Ten steps later, still third: the line did not move (a slow machine only makes the wait longer).
+    await new Promise((resolve) => setTimeout(resolve, 10 * 20));
+    const held = (await ann.queueInfo()).body;
+    assert.deepEqual([held.resultCode, held.position, held.estimateWaitTime], ['0', 3, 90]);
+    sim.holdQueue(false);
+    await waitFor('an agent', async () => (await ann.queueInfo()).body.resultCode === '160021');
+    assert.equal(sim.session('u-held')?.phase, 'agent');
+  });
+
   it('after hours: transfers answer 12, the bot explains, and leave-message works', async () => {
     const { sim, aicc } = await simulator({ push: 'poll', scenario: 'after-hours' });
     const ann = await aicc.customer('u-late');
