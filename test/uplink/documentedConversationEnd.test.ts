@@ -1,6 +1,7 @@
 // The end of a conversation against the simulator as Huawei documents AICC (no invented events), in push mode and
 // in poll mode, through the SDK: a long Chinese message within AICC's 1 KB (and one beyond it refused before
-// anything is stored or sent), the stream lost and resumed without losing what AICC said meanwhile, the customer
+// anything is stored or sent), the stream lost and resumed without losing what AICC said meanwhile (and the
+// message sent again once it is back, as the widget sends what waited, stored and sent once), the customer
 // ending the conversation (send DISCONNECT, once, as the call order of docs/aicc.md §5 ends), and the survey,
 // answered once.
 
@@ -54,6 +55,11 @@ for (const mode of ['pushMsg', 'poll'] as const) {
         await waitFor(() => heard.messages.some((m) => m.message.sourceType === 'ROBOT'), 'the robot answers');
         sockets[0]!.terminate();
         assert.ok(fromAicc(id).some((s) => s.request.controlType === 'CHAT' && s.request.content === '您'.repeat(341)), 'AICC has it whole');
+        // Sent again once the stream is back, as the widget sends what waited for the connection: the same
+        // clientMessageId is the same message, stored and sent to AICC once.
+        const resent = await client.send({ kind: 'text', text: '您'.repeat(341), clientMessageId: long.clientMessageId });
+        assert.deepEqual([resent.duplicate, resent.seq], [true, long.seq]);
+        assert.equal(fromAicc(id).filter((s) => s.request.controlType === 'CHAT' && s.request.content === '您'.repeat(341)).length, 1, 'AICC heard it once');
         const seqs = heard.messages.map((m) => m.seq);
         assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in order');
         assert.equal(new Set(seqs).size, seqs.length, 'each once');
