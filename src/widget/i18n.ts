@@ -163,7 +163,7 @@ const zh: Strings = {
   connecting: '连接中…',
   reconnecting: '连接已断开，正在重连…',
   queuing: '正在排队等待人工客服…',
-  queuePosition: (n: number) => `正在排队，您前面还有 ${n} 位`,
+  queuePosition: (n: number) => `正在排队，您排在第 ${n} 位`,
   estimatedWait: (minutes: number) => `预计等待约 ${Math.max(1, minutes)} 分钟`,
   agentJoined: (name: string) => `${name} 已加入会话`,
   agentFallback: '客服',

@@ -37,7 +37,7 @@ const cases = [
     options: { ...PHONE, locale: 'zh-CN' },
     hello: '你好',
     person: '转人工',
-    waiting: '正在排队，您前面还有 3 位 · 预计等待约 2 分钟',
+    waiting: '正在排队，您排在第 3 位 · 预计等待约 2 分钟',
     joined: 'Lily 已加入会话',
   },
 ];
