@@ -97,8 +97,8 @@ describe('local engine: the WAL stays bounded', () => {
     const dir = tempDir();
     const engine = await open(dir);
     try {
-      // 30,000 messages of 3 KB: about 100 MB through the WAL, well past its 64 MB checkpoint size.
-      const content = 'x'.repeat(3000);
+      // 30,000 messages of 12 KB: about 400 MB through the WAL, well past its 256 MB checkpoint size.
+      const content = 'x'.repeat(12_000);
       const total = 30_000;
       const pushes: Promise<unknown>[] = [];
       for (let i = 0; i < total; i += 100) {
@@ -108,8 +108,8 @@ describe('local engine: the WAL stays bounded', () => {
       }
       await Promise.all(pushes);
       const walBytes = statSync(join(dir, 'gateway.sqlite-wal')).size;
-      // The checkpoint size (64 MB) plus at most one commit (4,096 messages of 3 KB) beyond it.
-      assert.ok(walBytes <= 64 * 2 ** 20 + 16 * 2 ** 20, `the WAL holds ${walBytes} bytes`);
+      // The checkpoint size (256 MB) plus at most one commit (4,096 messages of 12 KB) beyond it.
+      assert.ok(walBytes <= 256 * 2 ** 20 + 64 * 2 ** 20, `the WAL holds ${walBytes} bytes`);
       await engine.close();
       const db = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
       try {
