@@ -28,6 +28,8 @@ export interface LocalEngineOptions {
   durability: Durability;
   busyTimeoutMs: number;
   log: Logger;
+  /** The WAL's checkpoint size in bytes (the writer's 256 MB when absent); tests set a small one. */
+  walLimitBytes?: number;
 }
 
 /**
@@ -84,7 +86,7 @@ export class LocalEngine implements Engine {
     mkdirSync(options.dataDir, { recursive: true });
     const path = join(options.dataDir, DATABASE_FILE);
     // The writer creates the tables; the reader may only open the file once they exist.
-    const writer = startWriter({ path, durability: options.durability, busyTimeoutMs: options.busyTimeoutMs });
+    const writer = startWriter({ path, durability: options.durability, busyTimeoutMs: options.busyTimeoutMs, walLimitBytes: options.walLimitBytes });
     await writer;
     const engine = new LocalEngine(options, path);
     engine.writer = writer.then((worker) => engine.watch(worker));
@@ -312,7 +314,8 @@ export class LocalEngine implements Engine {
   }
 
   private writerData(): WriterData {
-    return { path: this.path, durability: this.options.durability, busyTimeoutMs: this.options.busyTimeoutMs };
+    const { durability, busyTimeoutMs, walLimitBytes } = this.options;
+    return { path: this.path, durability, busyTimeoutMs, walLimitBytes };
   }
 }
 

@@ -52,10 +52,12 @@ export type WriterReply =
 
 export interface WriterData extends DatabaseOptions {
   path: string;
+  /** The WAL's checkpoint size; WAL_LIMIT_BYTES unless a test needs a small one to reach it quickly. */
+  walLimitBytes?: number;
 }
 
 const port = parentPort!;
-const { path, ...options } = workerData as WriterData;
+const { path, walLimitBytes, ...options } = workerData as WriterData;
 const db = openDatabase(path, options);
 // A message adds to the (customer, seq) index, whose pages are spread over the file: keep more of them in memory
 // than SQLite's 2 MB default, so an insert rarely has to read a page back (about a fifth more rows/s measured).
@@ -69,8 +71,9 @@ migrate(db);
 // written a message than 64 MB (bench/writerCost.ts). The price: the WAL file takes up to that much room (it is cut
 // back to that size after each checkpoint), and a start after a crash reads it whole (about 0.2–0.3 s for 256 MB).
 const WAL_LIMIT_BYTES = 256 * 2 ** 20;
-db.pragma(`wal_autocheckpoint = ${WAL_LIMIT_BYTES / (db.pragma('page_size', { simple: true }) as number)}`);
-db.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
+const walLimit = walLimitBytes ?? WAL_LIMIT_BYTES;
+db.pragma(`wal_autocheckpoint = ${Math.ceil(walLimit / (db.pragma('page_size', { simple: true }) as number))}`);
+db.pragma(`journal_size_limit = ${walLimit}`);
 
 const findByDedupeKey = db.prepare<[number, number, string], { seq: number; body: string; stored_at: number }>(QUERIES.duplicate);
 const readHead = db.prepare<[string], HeadRow>(QUERIES.head);
