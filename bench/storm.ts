@@ -34,6 +34,11 @@ export interface StormOptions {
   clientOptions?: Partial<ClientOptions>;
   /** Which restarts to measure (default both). */
   restarts?: ('kill9' | 'sigterm')[];
+  /**
+   * When the message of each restart is pushed: the moment the node listens (default: during the storm), or once
+   * every customer is back, so that the node's CPU until then is the reconnects' alone (bench/stormCpu.ts).
+   */
+  pushAtRestart?: 'listening' | 'back';
 }
 
 export interface RestartResult {
@@ -48,6 +53,10 @@ export interface RestartResult {
   connectsPerSecond: number;
   /** The most customers back within one second. */
   peakConnectsPerSecond: number;
+  /** Streams accepted (hellos) from the node listening until every customer was back. */
+  accepts: number;
+  /** The node's CPU time (user + system) over that time, per stream accepted: what one reconnect costs it. */
+  cpuUsPerAccept: number;
 }
 
 export async function measureStorm(options: StormOptions) {
@@ -80,9 +89,14 @@ export async function measureStorm(options: StormOptions) {
       await gateway.exited;
       gateway = await startGateway(env, options);
       const answeredAt = gateway.listeningAt;
-      await pushToAll(url, ids, name);
+      const pushNow = (options.pushAtRestart ?? 'listening') === 'listening';
+      if (pushNow) await pushToAll(url, ids, name);
       await until(async () => (await customers.status()).connected === n, `every customer back after ${name}`, NEVER_BACK_AFTER_MS).catch(() => undefined);
-      restarts[name] = { startMs: gateway.startMs, ...backTimes(await customers.report(), stoppedAt, answeredAt) };
+      const cpuUs = cpuTimeUs(gateway.child) - gateway.cpuUsAtListening;
+      const reports = await customers.report();
+      if (!pushNow) await pushToAll(url, ids, name);
+      const accepts = reports.reduce((sum, r) => sum + r.connectedAt.filter((t) => t > stoppedAt).length, 0);
+      restarts[name] = { startMs: gateway.startMs, ...backTimes(reports, stoppedAt, answeredAt), accepts, cpuUsPerAccept: Math.round(cpuUs / Math.max(accepts, 1)) };
     }
     await until(async () => (await customers.status()).received >= (1 + which.length) * n, 'every message', 60_000).catch(() => undefined);
     const messages = checkMessages(await customers.report(), ['before', ...which]);
@@ -94,7 +108,7 @@ export async function measureStorm(options: StormOptions) {
   }
 }
 
-function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs'> {
+function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs' | 'accepts' | 'cpuUsPerAccept'> {
   const back: number[] = [];
   let neverBack = 0;
   for (const r of reports) {
@@ -138,6 +152,8 @@ interface StormGateway {
   exited: Promise<void>;
   listeningAt: number;
   startMs: number;
+  /** Its CPU time (µs) when it listened: what its start took, left out of what the reconnects cost. */
+  cpuUsAtListening: number;
 }
 
 function startGateway(env: Record<string, string>, options: StormOptions): Promise<StormGateway> {
@@ -154,7 +170,7 @@ function startGateway(env: Record<string, string>, options: StormOptions): Promi
       // From here on its log is drained unread: parsing 10,000 "stream opened" lines would take this process's CPU.
       lines.close();
       child.stdout!.resume();
-      resolve({ child, exited, listeningAt, startMs: listeningAt - execAt });
+      resolve({ child, exited, listeningAt, startMs: listeningAt - execAt, cpuUsAtListening: cpuTimeUs(child) });
     });
     void exited.then(() => reject(new Error('the gateway exited before listening')));
   });
@@ -188,6 +204,17 @@ function message(to: string, content: string, k: number) {
     messageCode: `${content}-${to}-${k}`, channel: 'WEB', timestamp: Date.now(),
   };
 }
+
+/** A process's CPU time so far (user + system, all its threads), from /proc: µs, in steps of a clock tick (10 ms). */
+function cpuTimeUs(child: ChildProcess): number {
+  // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them.
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
+}
+
+/** USER_HZ, which Linux reports /proc times in: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function rssOf(child: ChildProcess): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));

@@ -1,0 +1,18 @@
+// What one reconnect costs the node: N customers (BENCH_STORM_CPU_CUSTOMERS, default 2,000) on the compiled SDK
+// reconnect to a node restarted after kill -9 and after SIGTERM (bench/storm.ts), with nothing pushed until every
+// one is back, and the node's CPU time from listening until then is divided by the streams it accepted. CPU time,
+// not a rate: on a machine shared with others' work a rate mostly measures them. BENCH_CPU_PROF=<dir> writes a
+// V8 CPU profile of each node (the restarted one's covers its start, the storm and the pushes after it).
+// Run `npm run build` first: the node runs as deployed, `node dist/main.js`.
+
+import { join } from 'node:path';
+import { measureStorm } from './storm.js';
+
+const customers = Number(process.env.BENCH_STORM_CPU_CUSTOMERS ?? 2000);
+const result = await measureStorm({
+  customers,
+  perProcess: customers,
+  pushAtRestart: 'back',
+  ...(process.env.BENCH_CPU_PROF ? { profileDir: join(process.env.BENCH_CPU_PROF, 'stormCpu') } : {}),
+});
+process.stdout.write(JSON.stringify(result, null, 2) + '\n');
