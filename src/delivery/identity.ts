@@ -6,11 +6,12 @@
 
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { SignJWT, decodeJwt, jwtVerify } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { idProblem } from '../aicc/customerId.js';
 import { GatewayError } from '../errors.js';
 import { bearerToken } from '../http/bearer.js';
 import { AICC_CUSTOMER_ID_MAX_LENGTH } from '../limits.js';
+import { checkClaims, hmacKeys, hs256Signed, plainHs256 } from './hs256.js';
 
 const VISITOR_AUDIENCE = 'aicc-gateway:visitor';
 
@@ -60,6 +61,9 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
   const refuse = (why: string) => new GatewayError('UNAUTHORIZED', why);
   // Imported once: given the raw bytes, jose imports a WebCrypto key on every verify, which was a third of a
   // stream's set-up in a reconnect storm (bench/storm.ts under --cpu-prof).
+  // The common token (HS256, a plain header) is checked with node:crypto (./hs256.ts), without WebCrypto's promise
+  // job and thread-pool hop: 14 % of the node's time in a reconnect storm went there (bench/stormCpu.ts).
+  const hmacKey = hmacKeys();
   const verifyKeys = new Map<Uint8Array, Promise<CryptoKey>>();
   const verifyKey = (secret: Uint8Array): Promise<CryptoKey> => {
     let key = verifyKeys.get(secret);
@@ -84,25 +88,37 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
   return {
     async verify(token) {
       if (!token) throw refuse('a customer token is required');
+      const plain = plainHs256(token);
       let audience: unknown;
-      try {
-        audience = decodeJwt(token).aud;
-      } catch {
-        throw refuse('the customer token is not a JWT');
+      if (plain) {
+        audience = plain.claims.aud;
+      } else {
+        try {
+          audience = decodeJwt(token).aud;
+        } catch {
+          throw refuse('the customer token is not a JWT');
+        }
       }
       // The (unverified) audience only picks the key to verify with; the signature decides.
       const isVisitor = audience === VISITOR_AUDIENCE;
       const expected = isVisitor ? VISITOR_AUDIENCE : audience !== undefined || options.requireAudience ? options.audience : undefined;
       const key = isVisitor ? options.visitorKey : customerKey;
       if (!key) throw refuse('customer tokens are not enabled on this gateway (CUSTOMER_TOKEN_SECRET)');
-      let payload;
+      let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, await verifyKey(key), {
-          algorithms: ['HS256'],
-          requiredClaims: ['exp', 'sub'],
-          ...(expected !== undefined ? { audience: expected } : {}),
-        }));
+        if (plain) {
+          if (!hs256Signed(plain, hmacKey(key))) throw refuse('the customer token is not valid');
+          checkClaims(plain.claims, expected);
+          payload = plain.claims as JWTPayload;
+        } else {
+          ({ payload } = await jwtVerify(token, await verifyKey(key), {
+            algorithms: ['HS256'],
+            requiredClaims: ['exp', 'sub'],
+            ...(expected !== undefined ? { audience: expected } : {}),
+          }));
+        }
       } catch (err) {
+        if (err instanceof GatewayError) throw err;
         const { code, claim } = err as { code?: string; claim?: string };
         if (code === 'ERR_JWT_EXPIRED') throw refuse('the customer token has expired');
         if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'aud' && audience === undefined) {
@@ -113,7 +129,9 @@ export function createCustomerTokens(options: CustomerTokenOptions): CustomerTok
         }
         throw refuse('the customer token is not valid');
       }
-      const customerId = payload.sub!;
+      // jose does not look at the claim's type; a number here would fail below as a TypeError (a 500), not a 401.
+      if (typeof payload.sub !== 'string') throw refuse('the customer token is not valid');
+      const customerId = payload.sub;
       // The same rule as a push's `to`: an id that differs by an invisible character would be another, unread log.
       // A blank or over-long sub makes the token unusable (401); an id a person cannot read is the caller's to fix.
       const problem = idProblem(customerId);
