@@ -3,6 +3,7 @@
 // does the delivery, ./transports.ts adapts the two connections to it, and this module admits the customer and
 // answers the frames they send.
 
+import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
@@ -65,6 +66,15 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   /** A refused stream comes back after a delay drawn from at least a second: the queue needs time to drain. */
   const busyAdvice = () => BUSY_FLOOR_MS + reconnectAdvice(Math.max(options.reconnectWindowMs, 1000));
 
+  // The upgrade's 101 answer waits in the socket for the hello, which on SQLite is ready before the event loop
+  // turns (the token, the place and the head are read without I/O): the two leave in one write, not two. Whatever
+  // is not ready by then (Redis) goes when it is.
+  app.websocketServer.on('headers', (_headers: string[], request: IncomingMessage) => {
+    const socket = request.socket;
+    socket.cork();
+    setImmediate(() => socket.uncork());
+  });
+
   // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
   let draining = false;
   app.addHook('preClose', async () => {
@@ -100,7 +110,9 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     sessions.add(session);
-    request.log.info({ customerId: identity.customerId, since }, 'stream opened');
+    // Debug, not info: a line per stream is a write per stream, and in a reconnect storm those add up (the
+    // gateway_streams gauge and the stream metrics count them).
+    request.log.debug({ customerId: identity.customerId, since }, 'stream opened');
     return session;
   }
 
