@@ -7,7 +7,7 @@
 // connected customer. BENCH_STORM_CUSTOMERS (default 10,000) sets N.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -57,6 +57,8 @@ export interface RestartResult {
   accepts: number;
   /** The node's CPU time (user + system) over that time, per stream accepted: what one reconnect costs it. */
   cpuUsPerAccept: number;
+  /** The part of it spent in the kernel (system time): sockets, TCP on loopback, the store's file. */
+  systemCpuUsPerAccept: number;
 }
 
 export async function measureStorm(options: StormOptions) {
@@ -92,11 +94,15 @@ export async function measureStorm(options: StormOptions) {
       const pushNow = (options.pushAtRestart ?? 'listening') === 'listening';
       if (pushNow) await pushToAll(url, ids, name);
       await until(async () => (await customers.status()).connected === n, `every customer back after ${name}`, NEVER_BACK_AFTER_MS).catch(() => undefined);
-      const cpuUs = cpuTimeUs(gateway.child) - gateway.cpuUsAtListening;
+      const cpu = cpuTimeUs(gateway.child);
+      if (process.env.BENCH_STORM_THREADS) process.stderr.write(`${name} threads (ms): ${JSON.stringify(threadCpuMs(gateway.child))}\n`);
+      const cpuUs = cpu.total - gateway.cpuUsAtListening.total;
+      const systemUs = cpu.system - gateway.cpuUsAtListening.system;
       const reports = await customers.report();
       if (!pushNow) await pushToAll(url, ids, name);
       const accepts = reports.reduce((sum, r) => sum + r.connectedAt.filter((t) => t > stoppedAt).length, 0);
-      restarts[name] = { startMs: gateway.startMs, ...backTimes(reports, stoppedAt, answeredAt), accepts, cpuUsPerAccept: Math.round(cpuUs / Math.max(accepts, 1)) };
+      restarts[name] = { startMs: gateway.startMs, ...backTimes(reports, stoppedAt, answeredAt), accepts,
+        cpuUsPerAccept: Math.round(cpuUs / Math.max(accepts, 1)), systemCpuUsPerAccept: Math.round(systemUs / Math.max(accepts, 1)) };
     }
     await until(async () => (await customers.status()).received >= (1 + which.length) * n, 'every message', 60_000).catch(() => undefined);
     const messages = checkMessages(await customers.report(), ['before', ...which]);
@@ -108,7 +114,7 @@ export async function measureStorm(options: StormOptions) {
   }
 }
 
-function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs' | 'accepts' | 'cpuUsPerAccept'> {
+function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs' | 'accepts' | 'cpuUsPerAccept' | 'systemCpuUsPerAccept'> {
   const back: number[] = [];
   let neverBack = 0;
   for (const r of reports) {
@@ -153,7 +159,7 @@ interface StormGateway {
   listeningAt: number;
   startMs: number;
   /** Its CPU time (µs) when it listened: what its start took, left out of what the reconnects cost. */
-  cpuUsAtListening: number;
+  cpuUsAtListening: { total: number; system: number };
 }
 
 function startGateway(env: Record<string, string>, options: StormOptions): Promise<StormGateway> {
@@ -170,6 +176,7 @@ function startGateway(env: Record<string, string>, options: StormOptions): Promi
       // From here on its log is drained unread: parsing 10,000 "stream opened" lines would take this process's CPU.
       lines.close();
       child.stdout!.resume();
+      if (process.env.BENCH_STORM_THREADS) process.stderr.write(`listening threads (ms): ${JSON.stringify(threadCpuMs(child))}\n`);
       resolve({ child, exited, listeningAt, startMs: listeningAt - execAt, cpuUsAtListening: cpuTimeUs(child) });
     });
     void exited.then(() => reject(new Error('the gateway exited before listening')));
@@ -206,11 +213,24 @@ function message(to: string, content: string, k: number) {
 }
 
 /** A process's CPU time so far (user + system, all its threads), from /proc: µs, in steps of a clock tick (10 ms). */
-function cpuTimeUs(child: ChildProcess): number {
+function cpuTimeUs(child: ChildProcess): { total: number; system: number } {
   // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them.
   const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / CLOCK_TICKS_PER_SECOND);
+  const tick = 1_000_000 / CLOCK_TICKS_PER_SECOND;
+  return { total: (Number(fields[11]) + Number(fields[12])) * tick, system: Number(fields[12]) * tick };
+}
+
+/** Each thread's CPU time (ms) by name, for a look at where the process's time goes (BENCH_STORM_THREADS). */
+function threadCpuMs(child: ChildProcess): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${child.pid}/task`)) {
+    const stat = readFileSync(`/proc/${child.pid}/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    byName[`${name}-${tid}`] = (byName[`${name}-${tid}`] ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return byName;
 }
 
 /** USER_HZ, which Linux reports /proc times in: 100 on every architecture Node runs on. */

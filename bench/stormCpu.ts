@@ -13,6 +13,21 @@ const result = await measureStorm({
   customers,
   perProcess: customers,
   pushAtRestart: 'back',
+  env: gatewaySettings(),
   ...(process.env.BENCH_CPU_PROF ? { profileDir: join(process.env.BENCH_CPU_PROF, 'stormCpu') } : {}),
 });
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+
+/**
+ * The node's settings to compare: BENCH_STORM_GATEWAY_ENV=`LISTEN_BACKLOG=4096,RECONNECT_WINDOW_MS=2000`, and
+ * BENCH_GATEWAY_NODE_OPTIONS for V8 or Node flags of the node alone (GC settings, say).
+ */
+function gatewaySettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of (process.env.BENCH_STORM_GATEWAY_ENV ?? '').split(',').filter(Boolean)) {
+    const [name, ...value] = pair.split('=');
+    settings[name!] = value.join('=');
+  }
+  if (process.env.BENCH_GATEWAY_NODE_OPTIONS) settings.NODE_OPTIONS = process.env.BENCH_GATEWAY_NODE_OPTIONS;
+  return settings;
+}

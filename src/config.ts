@@ -57,6 +57,8 @@ export interface Config {
   reconnectWindowMs: number;
   /** Streams that may be setting up at once; more are refused with 1013 and told when to come back. */
   streamAcceptQueue: number;
+  /** The listen backlog (LISTEN_BACKLOG). */
+  listenBacklog: number;
   /** Bytes a stream connection may have waiting to be sent before the server stops writing to it. */
   streamBufferBytes: number;
   /** How long a connection may stay over its buffer before it is closed as a slow consumer (4008). */
@@ -164,6 +166,7 @@ export const SETTINGS = {
   HEARTBEAT_MS: { default: '25000', help: 'a stream with nothing to send sends a heartbeat at least this often', group: 'customers' },
   RECONNECT_WINDOW_MS: { default: '1000', help: 'streams closed on shutdown tell their clients to come back within a random delay up to this', group: 'customers' },
   STREAM_ACCEPT_QUEUE: { default: '1000', help: 'streams that may be setting up at once (token, store read, hello); more are told to come back later (1013)', group: 'customers' },
+  LISTEN_BACKLOG: { default: '511', help: 'connections the kernel holds for the node to accept (capped by net.core.somaxconn); one beyond it is dropped and its client retries 1 s later', group: 'customers' },
   STREAM_BUFFER_BYTES: { default: '1048576', help: 'bytes a stream may have waiting for a slow client', group: 'customers' },
   SLOW_CONSUMER_MS: { default: '10000', help: 'a client over its buffer this long is closed with 4008 (it resumes)', group: 'customers' },
   ALLOWED_ORIGINS: { default: '*', help: 'origins whose pages may call /v1/* (CORS), comma-separated', group: 'customers' },
@@ -270,6 +273,7 @@ function readAll(merged: Env): Config {
     heartbeatMs: integer(merged, 'HEARTBEAT_MS', 1000, 600_000),
     reconnectWindowMs: integer(merged, 'RECONNECT_WINDOW_MS', 0, 60_000),
     streamAcceptQueue: integer(merged, 'STREAM_ACCEPT_QUEUE', 1, 1_000_000),
+    listenBacklog: integer(merged, 'LISTEN_BACKLOG', 1, 65_535),
     streamBufferBytes: integer(merged, 'STREAM_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
     slowConsumerMs: integer(merged, 'SLOW_CONSUMER_MS', 10, 600_000),
     trustProxy: trustedProxies(merged),

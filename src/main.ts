@@ -143,7 +143,7 @@ async function start(values: FlagValues): Promise<void> {
     process.exit(1);
   });
   const gateway = await buildServer(config, log);
-  const url = await gateway.app.listen({ host: config.host, port: config.port });
+  const url = await gateway.app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   const address = gateway.app.server.address();
   log.info(
     { url, port: typeof address === 'object' && address ? address.port : config.port, dataDir: config.dataDir },

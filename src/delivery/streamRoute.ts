@@ -4,6 +4,7 @@
 // answers the frames they send.
 
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
@@ -66,14 +67,25 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   /** A refused stream comes back after a delay drawn from at least a second: the queue needs time to drain. */
   const busyAdvice = () => BUSY_FLOOR_MS + reconnectAdvice(Math.max(options.reconnectWindowMs, 1000));
 
-  // The upgrade's 101 answer waits in the socket for the hello, which on SQLite is ready before the event loop
-  // turns (the token, the place and the head are read without I/O): the two leave in one write, not two. Whatever
-  // is not ready by then (Redis) goes when it is.
+  // The upgrade's 101 answer waits in the socket for the hello: the two leave in one write, not two (on SQLite the
+  // hello is ready within the same turn of the event loop: the token, the place and the head need no I/O). The
+  // socket is uncorked once the set-up is done whichever way it went, and at the latest when the event loop turns
+  // (Redis: the hello then follows in its own write).
+  const corked = new WeakMap<Socket, () => void>();
   app.websocketServer.on('headers', (_headers: string[], request: IncomingMessage) => {
     const socket = request.socket;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      corked.delete(socket);
+      socket.uncork();
+    };
     socket.cork();
-    setImmediate(() => socket.uncork());
+    corked.set(socket, release);
+    setImmediate(release);
   });
+  const uncork = (request: FastifyRequest) => corked.get(request.raw.socket)?.();
 
   // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
   let draining = false;
@@ -208,8 +220,11 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       const early: [string, boolean][] = [];
       let handle = (text: string, isBinary: boolean) => void early.push([text, isBinary]);
       socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
-      if (busy()) return refuseBusy(webSocketTransport(socket), busyAdvice());
-      const started = await queued(() => startWebSocket(socket, request));
+      if (busy()) {
+        refuseBusy(webSocketTransport(socket), busyAdvice());
+        return uncork(request);
+      }
+      const started = await queued(() => startWebSocket(socket, request)).finally(() => uncork(request));
       if (!started) return;
       const { transport, customerId } = started;
       const gate = new FrameGate(options.frameLimiter, clientAddress(request));

@@ -9,6 +9,7 @@ import { serializeMessage } from '../engine/messageJson.js';
 import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CLOSE, type DownLinkMsg, type QueueMessage, type ServerFrame, type TransportName } from '../protocol/index.js';
+import { ExpiryClock } from './expiryClock.js';
 import type { Transport } from './transports.js';
 
 export interface SessionOptions {
@@ -27,7 +28,8 @@ export interface SessionOptions {
 
 const PAGE = 200;
 const DRAIN_POLL_MS = 20;
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Every session's token expiry, on one timer (./expiryClock.ts). */
+const expiries = new ExpiryClock();
 
 export class StreamSession {
   private lastSentSeq = 0;
@@ -38,6 +40,7 @@ export class StreamSession {
   private readonly startedAt = Date.now();
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
+  private cancelExpiry: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -69,8 +72,7 @@ export class StreamSession {
       heartbeatMs: this.options.heartbeatMs,
     });
     this.timers.push(setInterval(() => this.heartbeat(), Math.max(250, this.options.heartbeatMs / 2)));
-    const untilExpiry = Math.min(this.options.tokenExpiresAtMs - Date.now(), MAX_TIMER_MS);
-    this.timers.push(setTimeout(() => this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired'), untilExpiry));
+    this.cancelExpiry = expiries.at(this.options.tokenExpiresAtMs, () => this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired'));
     this.catchingUp = false;
     // Nothing stored after the client's position, and nothing came meanwhile: no store read. Most customers of a
     // reconnect storm are in this case; each read saved is one less on the node while it takes them all back.
@@ -86,6 +88,7 @@ export class StreamSession {
     this.closed = true;
     this.unsubscribe?.();
     for (const timer of this.timers) clearTimeout(timer);
+    this.cancelExpiry?.();
     if (code !== undefined) this.transport.close(code, reason, reconnectAfterMs);
     this.options.onClosed?.();
   }
