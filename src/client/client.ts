@@ -107,6 +107,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
       maxMs: options.maxReconnectDelayMs ?? 20_000,
       steadyMs: options.steadyReconnectDelayMs ?? 500,
       steadyForMs: options.steadyReconnectForMs ?? 15_000,
+      quickMaxMs: Math.min(options.maxReconnectDelayMs ?? 20_000, QUICK_MAX_RECONNECT_DELAY_MS),
+      quickForMs: QUICK_RECONNECT_FOR_MS,
     };
     this.#stableAfterMs = options.stableAfterMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -490,6 +492,14 @@ export class GatewayClient extends Emitter<ClientEvents> {
  * (`minMs`) while it is hidden. README, "Reconnect storms and restarts", has the measurement behind it.
  */
 const VISIBLE_MIN_RECONNECT_DELAY_MS = 100;
+
+/**
+ * While the page is visible, the failure backoff grows to at most 2 s for its first 30 s, then to `maxMs`: after a
+ * crash the node is usually back in a few seconds, and a customer should not wait a 6–20 s step once it answers.
+ * README, "Reconnect storms and restarts", has the measurement.
+ */
+const QUICK_MAX_RECONNECT_DELAY_MS = 2_000;
+const QUICK_RECONNECT_FOR_MS = 30_000;
 
 /** Whether a person may be looking: a page not hidden, or no page at all (Node). */
 function pageVisible(): boolean {

@@ -30,6 +30,13 @@ export interface ReconnectPolicy {
   steadyMs: number;
   /** After a close on purpose: how long the steady tries go on before the failure backoff takes over. */
   steadyForMs: number;
+  /**
+   * While the page is visible, the failure backoff's ceiling for the first `quickForMs` of failures: a node that
+   * crashed is usually back within seconds, and a backoff grown to 6–20 s meanwhile keeps its customers away long
+   * after it answers. A refused connection costs the node nothing, so the cap costs little.
+   */
+  quickMaxMs: number;
+  quickForMs: number;
 }
 
 /** Where the client stands between two connections. */
@@ -38,6 +45,8 @@ export interface RetryState {
   step: number;
   /** When the gateway closed on purpose with no hello since: the steady tries run until `steadyForMs` after it. */
   advisedAt: number | undefined;
+  /** When the failure backoff took its first step: its ceiling is `quickMaxMs` until `quickForMs` after it. */
+  failingSince?: number;
 }
 
 /**
@@ -52,7 +61,7 @@ export type EndCause = { kind: 'advised'; afterMs: number | undefined } | { kind
  * node is restarting, nothing else is up yet) are retried every ~`steadyMs` until `steadyForMs` after the close:
  * a deploy costs a customer about one interval once the node answers, not a backoff grown while it was away.
  * Past that, and after any failure not preceded by such a close, the exponential backoff, from a lower floor
- * while the page is visible.
+ * and, for its first `quickForMs`, up to a lower ceiling while the page is visible.
  */
 export function nextDelay(
   state: RetryState,
@@ -71,8 +80,13 @@ export function nextDelay(
   if (state.advisedAt !== undefined && now - state.advisedAt < policy.steadyForMs) {
     return { delayMs: Math.round(policy.steadyMs * (0.5 + random())), state };
   }
-  const bounds = { minMs: visible ? policy.visibleMinMs : policy.minMs, maxMs: policy.maxMs };
-  return { delayMs: backoffDelay(state.step, bounds, random), state: { step: state.step + 1, advisedAt: undefined } };
+  const failingSince = state.step === 0 ? now : state.failingSince ?? now;
+  const quick = visible && now - failingSince < policy.quickForMs;
+  const bounds = {
+    minMs: visible ? policy.visibleMinMs : policy.minMs,
+    maxMs: quick ? Math.min(policy.maxMs, policy.quickMaxMs) : policy.maxMs,
+  };
+  return { delayMs: backoffDelay(state.step, bounds, random), state: { step: state.step + 1, advisedAt: undefined, failingSince } };
 }
 
 export type NextStep =

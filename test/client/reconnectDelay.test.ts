@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nextDelay, type EndCause, type ReconnectPolicy, type RetryState } from '../../src/client/reconnect.js';
 
-const policy: ReconnectPolicy = { minMs: 300, visibleMinMs: 100, maxMs: 20_000, steadyMs: 500, steadyForMs: 15_000 };
+const policy: ReconnectPolicy = {
+  minMs: 300,
+  visibleMinMs: 100,
+  maxMs: 20_000,
+  steadyMs: 500,
+  steadyForMs: 15_000,
+  quickMaxMs: 2_000,
+  quickForMs: 30_000,
+};
 const advised = (afterMs?: number): EndCause => ({ kind: 'advised', afterMs });
 const failed: EndCause = { kind: 'failed' };
 const fresh: RetryState = { step: 0, advisedAt: undefined };
@@ -28,15 +36,20 @@ describe('nextDelay', () => {
       ['steady, low', { step: 0, advisedAt: 1000 }, failed, 1600, true, 0, 250, { step: 0, advisedAt: 1000 }],
       ['steady, high', { step: 0, advisedAt: 1000 }, failed, 15_999, false, 1, 750, { step: 0, advisedAt: 1000 }],
       // Past the window: the backoff from its first step, and the window is over.
-      ['window over', { step: 0, advisedAt: 1000 }, failed, 16_000, true, 1, 200, { step: 1, advisedAt: undefined }],
-      ['window over, hidden', { step: 0, advisedAt: 1000 }, failed, 16_000, false, 1, 600, { step: 1, advisedAt: undefined }],
+      ['window over', { step: 0, advisedAt: 1000 }, failed, 16_000, true, 1, 200, { step: 1, advisedAt: undefined, failingSince: 16_000 }],
+      ['window over, hidden', { step: 0, advisedAt: 1000 }, failed, 16_000, false, 1, 600, { step: 1, advisedAt: undefined, failingSince: 16_000 }],
       // A crash (no advice): exponential with full jitter, from 100 ms while visible, 300 ms while hidden.
-      ['crash, visible, first', fresh, failed, 1000, true, 0, 100, { step: 1, advisedAt: undefined }],
-      ['crash, visible, first, high', fresh, failed, 1000, true, 1, 200, { step: 1, advisedAt: undefined }],
-      ['crash, hidden, first', fresh, failed, 1000, false, 1, 600, { step: 1, advisedAt: undefined }],
-      ['crash, visible, fourth', { step: 3, advisedAt: undefined }, failed, 1000, true, 1, 1600, { step: 4, advisedAt: undefined }],
-      ['crash, hidden, fourth', { step: 3, advisedAt: undefined }, failed, 1000, false, 0.5, 2550, { step: 4, advisedAt: undefined }],
-      ['crash, capped', { step: 40, advisedAt: undefined }, failed, 1000, true, 1, 20_000, { step: 41, advisedAt: undefined }],
+      ['crash, visible, first', fresh, failed, 1000, true, 0, 100, { step: 1, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, visible, first, high', fresh, failed, 1000, true, 1, 200, { step: 1, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, hidden, first', fresh, failed, 1000, false, 1, 600, { step: 1, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, visible, fourth', { step: 3, advisedAt: undefined, failingSince: 0 }, failed, 1000, true, 1, 1600, { step: 4, advisedAt: undefined, failingSince: 0 }],
+      ['crash, hidden, fourth', { step: 3, advisedAt: undefined, failingSince: 0 }, failed, 1000, false, 0.5, 2550, { step: 4, advisedAt: undefined, failingSince: 0 }],
+      // The first 30 s of failures on a visible page: the ceiling is 2 s, whatever the step.
+      ['crash, visible, quick ceiling', { step: 7, advisedAt: undefined, failingSince: 1000 }, failed, 20_000, true, 1, 2000, { step: 8, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, visible, quick ceiling, last moment', { step: 7, advisedAt: undefined, failingSince: 1000 }, failed, 30_999, true, 1, 2000, { step: 8, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, visible, after 30 s', { step: 7, advisedAt: undefined, failingSince: 1000 }, failed, 31_000, true, 1, 20_000, { step: 8, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, hidden, no quick ceiling', { step: 7, advisedAt: undefined, failingSince: 1000 }, failed, 2000, false, 1, 20_000, { step: 8, advisedAt: undefined, failingSince: 1000 }],
+      ['crash, capped', { step: 40, advisedAt: undefined, failingSince: -40_000 }, failed, 1000, true, 1, 20_000, { step: 41, advisedAt: undefined, failingSince: -40_000 }],
     ];
     for (const [name, state, cause, now, visible, random, delayMs, next] of cases) {
       const got = nextDelay(state, cause, now, visible, policy, () => random);
@@ -59,6 +72,24 @@ describe('nextDelay', () => {
     }
     const steady = delays.filter((d) => d === 500).length;
     assert.equal(steady, 30, 'one try every 500 ms from 0.3 s to 15.3 s');
-    assert.deepEqual(delays.slice(steady, steady + 5), [150, 250, 450, 850, 1650], 'then the backoff, from its floor');
+    assert.deepEqual(delays.slice(steady, steady + 6), [150, 250, 450, 850, 1050, 1050], 'then the backoff, from its floor, to 2 s at most at first');
+  });
+
+  it('after a crash, a visible page tries at least every 2 s for 30 s, then backs off towards 20 s', () => {
+    // The node died at t=0 and stays down for a minute; the connection had been stable (step 0).
+    let state: RetryState = fresh;
+    let now = 0;
+    const tries: { at: number; delayMs: number }[] = [];
+    while (now < 60_000) {
+      const next = nextDelay(state, failed, now, true, policy, () => 1);
+      tries.push({ at: now, delayMs: next.delayMs });
+      state = next.state;
+      now += next.delayMs;
+    }
+    const early = tries.filter((t) => t.at < 30_000);
+    assert.ok(early.every((t) => t.delayMs <= 2000), 'no wait over 2 s in the first 30 s');
+    assert.deepEqual(early.slice(0, 6).map((t) => t.delayMs), [200, 400, 800, 1600, 2000, 2000]);
+    const late = tries.filter((t) => t.at >= 30_000);
+    assert.deepEqual(late.map((t) => t.delayMs).slice(0, 2), [20_000, 20_000], 'then the backoff as grown');
   });
 });
