@@ -318,14 +318,19 @@ export function settingWarnings(env: Env = process.env): string[] {
 
 /** "; did you mean X?" for the nearest setting close enough to be a typo; for `always`, at least "". */
 function meant(name: string, always: boolean): string {
+  // Short names need a closer match: HOME is two edits from HOST and no typo of it.
+  const within = name.length <= 8 ? 1 : 2;
+  const upper = name.toUpperCase();
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const setting of Object.keys(SETTINGS)) {
-    const distance = editDistance(name.toUpperCase(), setting);
+    // Names whose lengths differ by more cannot be close: no need to measure (a start checks every variable
+    // of its environment, which can hold hundreds).
+    if (Math.abs(setting.length - upper.length) > within) continue;
+    const distance = editDistance(upper, setting);
     if (distance < bestDistance) [best, bestDistance] = [setting, distance];
   }
-  // Short names need a closer match: HOME is two edits from HOST and no typo of it.
-  const close = bestDistance <= (name.length <= 8 ? 1 : 2);
+  const close = bestDistance <= within;
   if (close) return `; did you mean ${best}?`;
   return always ? ' (aicc-gateway --help lists them)' : '';
 }
