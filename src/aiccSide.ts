@@ -2,11 +2,12 @@
 // uplink and its plain calls, queue watching and (in poll mode) polling, the last two as jobs (engine/jobs.ts)
 // that one node runs per customer. They use the engine the composition root made, and
 // `onAppended` is what the root registers on it so they hear of every state change stored on this node.
-// Without AICC_BASE_URL there is no uplink and nothing to hear.
+// Without AICC_BASE_URL there is no uplink and nothing to hear, and the HTTP client (undici, a megabyte of
+// JavaScript: a tenth of a start) is not even loaded.
 
 import type { CustomerIdentity } from './delivery/identity.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccClient, type AiccClientOptions } from './aicc/aiccClient.js';
+import type { AiccClient, AiccClientOptions } from './aicc/aiccClient.js';
 import type { AiccSettings } from './config.js';
 import type { AppendObserver } from './engine/observe.js';
 import type { Engine } from './engine/types.js';
@@ -41,7 +42,7 @@ export interface AiccSide {
   close(): Promise<void>;
 }
 
-export function buildAiccSide(options: {
+export async function buildAiccSide(options: {
   settings: AiccSettings | undefined;
   engine: Engine;
   /** Where queue watching and polling run: on exactly one node per customer. */
@@ -51,7 +52,7 @@ export function buildAiccSide(options: {
   onUplink?: UplinkOptions['onResult'];
   /** Told of each call to AICC and how it ended (metrics). */
   onAiccAttempt?: AiccClientOptions['onAttempt'];
-}): AiccSide {
+}): Promise<AiccSide> {
   const { settings, engine, jobs, log } = options;
   if (!settings) {
     return {
@@ -60,6 +61,7 @@ export function buildAiccSide(options: {
     };
   }
 
+  const { AiccClient } = await import('./aicc/aiccClient.js');
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }), onAttempt: options.onAiccAttempt });
   const polling = settings.downlink === 'poll';
   // In poll mode, every message the customer sends keeps (or starts) the conversation's poll loop somewhere.

@@ -113,7 +113,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
       () => readiness.writeSucceeded(),
     ),
   );
-  const aiccSide = buildAiccSide({
+  const aiccSide = await buildAiccSide({
     settings: config.aicc,
     engine,
     jobs,

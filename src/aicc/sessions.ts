@@ -5,7 +5,8 @@
 // (HTTP 401: it lives one hour, cec_07_0103) is applied for again and the call repeated, once: AICC refused the
 // call, so repeating it cannot double it. The new token carries on the same conversation (docs/aicc.md §5).
 
-import { AiccError, type AiccClient, type AiccSession } from './aiccClient.js';
+import type { AiccClient, AiccSession } from './aiccClient.js';
+import { AiccError } from './resultCodes.js';
 import { PerCustomerQueue } from './serial.js';
 
 /**

@@ -1,6 +1,6 @@
 // What became of a call to AICC, in words the customer and the operator can act on.
 
-import { AiccError } from '../aicc/aiccClient.js';
+import { AiccError } from '../aicc/resultCodes.js';
 import { GatewayError } from '../errors.js';
 
 /** Calls AICC for the customer's HTTP request; AICC's refusal becomes an answer the customer can act on (a

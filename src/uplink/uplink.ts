@@ -3,7 +3,8 @@
 // entry, and a retry with the same clientMessageId is never sent twice. The plain calls are in ./calls.ts.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { AiccError, type AiccClient, type AiccSession, type SatisfactionAnswer } from '../aicc/aiccClient.js';
+import type { AiccClient, AiccSession, SatisfactionAnswer } from '../aicc/aiccClient.js';
+import { AiccError } from '../aicc/resultCodes.js';
 import type { SatisfactionQuestion, SendMsgRequest } from '../aicc/api.js';
 import type { NormalizedMessage } from '../aicc/downlink.js';
 import type { AgentHours } from './agentHours.js';
