@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, settingWarnings, SETTINGS, type Setting } from './config.js';
 import { StartupError } from './errors.js';
+import { openEngine } from './engine/open.js';
 import { createLogger, logDestination } from './logger.js';
-import { buildServer } from './server.js';
 
 /** A command's flags: the value each takes (none: a switch) and what it means. */
 type Flags = Record<string, { value?: string; help: string }>;
@@ -142,7 +142,12 @@ async function start(values: FlagValues): Promise<void> {
     log.fatal({ err: reason }, 'unhandled rejection (a bug): exiting');
     process.exit(1);
   });
-  const gateway = await buildServer(config, log);
+  // The store first: its writer thread starts (a second isolate, the SQLite file opened and its schema checked)
+  // on the other core while this one loads the server's modules (server.js, loaded only now, for that reason).
+  const opening = openEngine(config, log.child({ part: 'store' }));
+  opening.catch(() => {}); // Not unhandled while the modules load: buildServer awaits it and reports its failure.
+  const { buildServer } = await import('./server.js');
+  const gateway = await buildServer(config, log, { opening });
   const url = await gateway.app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog });
   const address = gateway.app.server.address();
   log.info(

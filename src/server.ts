@@ -10,7 +10,7 @@ import { AICC_PATHS } from './aicc/api.js';
 import { createAuthV2Verifier, type PushSignatureVerifier } from './aicc/authV2.js';
 import type { Config } from './config.js';
 import { observeAppendFailures, observeAppends } from './engine/observe.js';
-import { openEngine } from './engine/open.js';
+import { openEngine, type OpenedEngine } from './engine/open.js';
 import type { Engine } from './engine/types.js';
 import websocket from '@fastify/websocket';
 import { createCustomerTokens, type CustomerIdentity } from './delivery/identity.js';
@@ -76,12 +76,17 @@ export interface GatewayParts {
    * address would otherwise chat with the company's contact centre on a made-up brand's page.
    */
   demoPage?: boolean;
+  /**
+   * The store, already being opened from this configuration (openEngine): the command line starts that first, so
+   * the writer thread's start overlaps with loading the server's modules instead of following it.
+   */
+  opening?: Promise<OpenedEngine>;
 }
 
 export async function buildServer(config: Config, log: Logger, parts: GatewayParts = {}): Promise<Gateway> {
   // SQLite in DATA_DIR, or Redis when REDIS_URL is set (then the signing secret, the limits and the jobs are
   // shared through Redis too).
-  const { engine: store, limits, jobs } = await openEngine(config, log.child({ part: 'store' }));
+  const { engine: store, limits, jobs } = await (parts.opening ?? openEngine(config, log.child({ part: 'store' })));
   const keys = await openSigningKeys(config).catch(async (err: unknown) => {
     await store.close();
     throw err;
