@@ -1,7 +1,7 @@
 // `npm run build [-- --outdir dir]`: the package as it ships, in dist/ (or `dir`, which must be a package's
 // dist/ folder): the gateway and the SDK compiled by tsc with source maps and declarations, the operator page's
 // assets beside their module, the chat widget's bundle (dist/widget) and the SDK's one-file bundle
-// (dist/client/aicc-gateway-client.js). `npm ci` runs it (prepare).
+// (dist/client/aicc-gateway-client.js), and the command line bundled into dist/main.js. `npm ci` runs it (prepare).
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildClient } from './buildClient.js';
+import { buildServer } from './buildServer.js';
 import { BUILD_SIZES, kib, type BuildSizes } from './buildSizes.js';
 import { buildWidget } from './buildWidget.js';
 
@@ -23,6 +24,8 @@ const compiled = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.bu
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
 // The files that are not TypeScript but ship with their module: the operator page's script, styles and icon.
 cpSync(join(ROOT, 'src', 'ops', 'assets'), join(outdir, 'ops', 'assets'), { recursive: true });
+// The command line over tsc's main.js: one bundle that starts in about half the time (tools/buildServer.ts).
+const server = await buildServer(outdir);
 chmodSync(join(outdir, 'main.js'), 0o755);
 const widget = await buildWidget(join(outdir, 'widget'));
 const client = await buildClient(join(outdir, 'client', 'aicc-gateway-client.js'));
@@ -36,6 +39,6 @@ const figures: BuildSizes = {
 };
 writeFileSync(join(outdir, BUILD_SIZES), `${JSON.stringify(figures, null, 2)}\n`);
 console.log(
-  `${shown(outdir)}: compiled (source maps, .d.ts); widget.js ${kib(widget.js.bytes)} (${kib(widget.js.gzipBytes)} gzipped), ` +
+  `${shown(outdir)}: compiled (source maps, .d.ts), main.js bundled (${server.files} files, ${kib(server.bytes)}); widget.js ${kib(widget.js.bytes)} (${kib(widget.js.gzipBytes)} gzipped), ` +
     `widget.css ${kib(widget.css.bytes)} (${kib(widget.css.gzipBytes)} gzipped); SDK bundle ${kib(client.bytes)}`,
 );
