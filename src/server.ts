@@ -38,6 +38,7 @@ import { installClientLimits } from './http/clientLimits.js';
 import { trustedPeer, trustProxyOption } from './http/clientAddress.js';
 import { capConnectionsPerAddress, serverTimeouts } from './http/connections.js';
 import { installSecurityHeaders } from './http/securityHeaders.js';
+import { compileOnFirstUse } from './lazyValidation.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { TransportName } from './protocol/index.js';
 import { metricsRoute } from './ops/metricsRoute.js';
@@ -154,7 +155,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     requestIdHeader: false,
     genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Each route's schemas are compiled on its first request, not at start (lazyValidation.ts).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false }, onCreate: compileOnFirstUse },
     schemaErrorFormatter: describeValidationErrors,
     // The router's and the HTTP parser's refusals in our shape too ({resultCode, resultDesc}).
     frameworkErrors: answerFrameworkError,
