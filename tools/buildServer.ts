@@ -4,18 +4,18 @@
 // stays in chunks beside it, loaded when asked for. The rest of dist/ (tsc's) is still the package's API.
 
 import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 
 /**
- * Loaded from node_modules as they are: better-sqlite3 (its native addon), ws's optional native helpers,
- * swagger-ui (it reads its page's files from its own folder) and ioredis (its error paths use __dirname, and on
- * SQLite it is never loaded).
+ * Loaded from node_modules as they are: better-sqlite3 (its native addon), ws's optional native helpers and
+ * ioredis (its error paths use __dirname, and on SQLite it is never loaded).
  */
-const EXTERNAL = ['better-sqlite3', 'bufferutil', 'utf-8-validate', '@fastify/swagger-ui', 'ioredis'];
+const EXTERNAL = ['better-sqlite3', 'bufferutil', 'utf-8-validate', 'ioredis'];
+const SWAGGER_UI = '/node_modules/@fastify/swagger-ui/';
 
 /**
  * Each module's import.meta.url as tsc's output of it would have (dist/x/y.js), so that what it finds beside itself
@@ -30,6 +30,23 @@ const ownUrl: Plugin = {
       if (!args.path.startsWith(SRC) || !contents.includes('import.meta.url')) return undefined;
       const built = `./${relative(SRC, args.path).replace(/\.ts$/, '.js')}`;
       return { contents: contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(built)}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * swagger-ui (/docs) serves its page's files from its own folder, found by __dirname: in the bundle, that is its
+ * folder in node_modules, found at run time (the package is a dependency, installed beside dist/).
+ */
+const swaggerUiFolder: Plugin = {
+  name: 'swagger-ui-folder',
+  setup(b) {
+    b.onLoad({ filter: /\/node_modules\/@fastify\/swagger-ui\/.*\.js$/ }, (args) => {
+      const contents = readFileSync(args.path, 'utf8');
+      if (!contents.includes('__dirname')) return undefined;
+      const within = dirname(args.path.slice(args.path.lastIndexOf(SWAGGER_UI) + SWAGGER_UI.length));
+      const folder = `require('node:path').join(require('node:path').dirname(require.resolve('@fastify/swagger-ui/package.json')), ${JSON.stringify(within)})`;
+      return { contents: contents.replaceAll('__dirname', `(${folder})`), loader: 'js' };
     });
   },
 };
@@ -54,7 +71,7 @@ export async function buildServer(outdir: string): Promise<{ files: number; byte
     minifySyntax: true,
     // The CommonJS dependencies call require() (for Node's own modules too): an ES module has none of its own.
     banner: { js: "import { createRequire as __aiccCreateRequire } from 'node:module'; const require = __aiccCreateRequire(import.meta.url);" },
-    plugins: [ownUrl],
+    plugins: [ownUrl, swaggerUiFolder],
     metafile: true,
     logLevel: 'warning',
   });
