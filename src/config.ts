@@ -327,7 +327,7 @@ function meant(name: string, always: boolean): string {
     // Names whose lengths differ by more cannot be close: no need to measure (a start checks every variable
     // of its environment, which can hold hundreds).
     if (Math.abs(setting.length - upper.length) > within) continue;
-    const distance = editDistance(upper, setting);
+    const distance = editDistance(upper, setting, within);
     if (distance < bestDistance) [best, bestDistance] = [setting, distance];
   }
   const close = bestDistance <= within;
@@ -335,11 +335,14 @@ function meant(name: string, always: boolean): string {
   return always ? ' (aicc-gateway --help lists them)' : '';
 }
 
-function editDistance(a: string, b: string): number {
+/** The edit distance of a and b, or more than `limit` (not exactly: it stops once no path stays within it). */
+function editDistance(a: string, b: string, limit: number): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    // A row's smallest entry never decreases further down: once over the limit, so is the distance.
+    if (Math.min(...row) > limit) return limit + 1;
     previous = row;
   }
   return previous[b.length]!;
