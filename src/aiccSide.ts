@@ -2,8 +2,8 @@
 // uplink and its plain calls, queue watching and (in poll mode) polling, the last two as jobs (engine/jobs.ts)
 // that one node runs per customer. They use the engine the composition root made, and
 // `onAppended` is what the root registers on it so they hear of every state change stored on this node.
-// Without AICC_BASE_URL there is no uplink and nothing to hear, and the HTTP client (undici, a megabyte of
-// JavaScript: a tenth of a start) is not even loaded.
+// Without AICC_BASE_URL there is no uplink and nothing to hear, and none of these parts is even loaded (the HTTP
+// client alone, undici, is a megabyte of JavaScript: a tenth of a start).
 
 import type { CustomerIdentity } from './delivery/identity.js';
 import type { FastifyBaseLogger } from 'fastify';
@@ -11,13 +11,10 @@ import type { AiccClient, AiccClientOptions } from './aicc/aiccClient.js';
 import type { AiccSettings } from './config.js';
 import type { AppendObserver } from './engine/observe.js';
 import type { Engine } from './engine/types.js';
-import { PollLoops } from './ingest/pollLoop.js';
-import { AiccCalls } from './uplink/calls.js';
-import { Uplink, type UplinkOptions } from './uplink/uplink.js';
+import type { AiccCalls } from './uplink/calls.js';
+import type { Uplink, UplinkOptions } from './uplink/uplink.js';
 import type { Jobs } from './engine/jobs.js';
-import { AgentHours } from './uplink/agentHours.js';
-import { QueueWatcher } from './ingest/queueWatcher.js';
-import { AiccSessions } from './aicc/sessions.js';
+import type { AgentHours } from './uplink/agentHours.js';
 
 /** What the operator page shows of a customer's AICC session: never the ccmessaging-token. */
 export interface OpsAiccSession {
@@ -61,7 +58,15 @@ export async function buildAiccSide(options: {
     };
   }
 
-  const { AiccClient } = await import('./aicc/aiccClient.js');
+  const [{ AiccClient }, { AiccSessions }, { QueueWatcher }, { PollLoops }, { AgentHours }, { Uplink }, { AiccCalls }] = await Promise.all([
+    import('./aicc/aiccClient.js'),
+    import('./aicc/sessions.js'),
+    import('./ingest/queueWatcher.js'),
+    import('./ingest/pollLoop.js'),
+    import('./uplink/agentHours.js'),
+    import('./uplink/uplink.js'),
+    import('./uplink/calls.js'),
+  ]);
   const aicc = new AiccClient({ ...settings, log: log.child({ part: 'aicc' }), onAttempt: options.onAiccAttempt });
   const polling = settings.downlink === 'poll';
   // In poll mode, every message the customer sends keeps (or starts) the conversation's poll loop somewhere.

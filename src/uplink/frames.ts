@@ -13,7 +13,9 @@ import { inputOf, SendBody } from './routes.js';
 import type { AiccCalls } from './calls.js';
 import type { Uplink } from './uplink.js';
 
-const checkSend = Compile(SendBody);
+// Compiled on the first send frame, not while the gateway starts.
+const compileSend = () => Compile(SendBody);
+let compiledSend: ReturnType<typeof compileSend> | undefined;
 const CLIENT_MESSAGE_ID = new RegExp(CLIENT_MESSAGE_ID_PATTERN);
 
 export function uplinkFrames(uplink: Uplink | undefined, calls: AiccCalls | undefined): ClientFrameHandler {
@@ -22,7 +24,7 @@ export function uplinkFrames(uplink: Uplink | undefined, calls: AiccCalls | unde
     switch (frame.type) {
       case 'send': {
         const { type: _type, ...body } = frame;
-        if (!checkSend.Check(body)) throw new GatewayError('INVALID_PARAMETER', 'a send frame needs clientMessageId, kind and its fields');
+        if (!(compiledSend ??= compileSend()).Check(body)) throw new GatewayError('INVALID_PARAMETER', 'a send frame needs clientMessageId, kind and its fields');
         const accepted = await uplink.send(customerId, body.clientMessageId, inputOf(body));
         return { type: 'ack', clientMessageId: body.clientMessageId, ...accepted } satisfies AckFrame;
       }
