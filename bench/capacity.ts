@@ -31,7 +31,7 @@ export async function measureCapacity({ durationSeconds }: { durationSeconds: nu
   ], {}, (line) => line.includes('Ready to accept connections'));
   const dataDir = mkdtempSync(join(tmpdir(), 'aicc-bench-'));
   let port = 0;
-  const gateway = await pinned(0, process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+  const gateway = await pinned(0, process.execPath, [join(ROOT, 'dist/main.js')], {
     HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     // Lifted, but still counted in Redis: a limit check is part of what a push costs with several nodes.

@@ -34,7 +34,7 @@ type Target = {
 
 export async function measureDelivery({ stepSeconds }: DeliveryOptions) {
   const dataDir = mkdtempSync(join(tmpdir(), 'aicc-bench-'));
-  const gatewayServer = await startProcess(join(ROOT, 'src/main.ts'), gatewayEnv(dataDir), { profile: 'gateway-delivery' });
+  const gatewayServer = await startProcess(join(ROOT, 'dist/main.js'), gatewayEnv(dataDir), { profile: 'gateway-delivery' });
   const bareServer = await startProcess(join(ROOT, 'bench/bareWsServer.ts'), {});
   try {
     const gateway: Target = {

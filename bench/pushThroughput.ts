@@ -36,7 +36,7 @@ export async function measurePushThroughput({ durationSeconds }: ThroughputOptio
   const servers: ServerProcess[] = [];
   const started = async (dir: string, profile: string) => {
     const at = performance.now();
-    const server = await startProcess(join(ROOT, 'src/main.ts'), gatewayEnv(dir), { profile });
+    const server = await startProcess(join(ROOT, 'dist/main.js'), gatewayEnv(dir), { profile });
     servers.push(server);
     return { server, startupMs: Math.round(performance.now() - at) };
   };

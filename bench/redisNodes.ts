@@ -28,7 +28,7 @@ export async function measureRedisNodes({ durationSeconds }: { durationSeconds: 
       const dataDirs = Array.from({ length: setup.nodes }, () => mkdtempSync(join(tmpdir(), 'aicc-bench-')));
       const servers = await Promise.all(
         dataDirs.map((dataDir) =>
-          startProcess(join(ROOT, 'src/main.ts'), {
+          startProcess(join(ROOT, 'dist/main.js'), {
             HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, AICC_APPS: 'bench:bench-secret', LOG_LEVEL: 'info',
             CUSTOMER_TOKEN_SECRET: BENCH_CUSTOMER_SECRET, ...(setup.engine === 'redis' ? { REDIS_URL: redis.url } : {}),
             // The load comes from one address and one app key: the per-client limits would measure themselves.

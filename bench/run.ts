@@ -3,12 +3,20 @@
 // BENCH_ONLY=throughput,delivery,redis,capacity,storm runs only the parts named; BENCH_CPU_PROF=<dir> profiles the
 // gateway; BENCH_STORM_CUSTOMERS (default 10,000) sizes the reconnect storm.
 
+import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { measureDelivery } from './deliveryLatency.js';
 import { measurePushThroughput } from './pushThroughput.js';
 import { measureRedisNodes } from './redisNodes.js';
 import { measureCapacity } from './capacity.js';
 import { measureStorm } from './storm.js';
+
+// The gateway is measured as deployed, `node dist/main.js`: build it from the sources first, so that the figures
+// are never those of a stale build (BENCH_NO_BUILD=1 skips it when dist/ is known to be current).
+if (process.env.BENCH_NO_BUILD !== '1') {
+  const built = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error(`npm run build failed (${built.status}): the bench measures dist/`);
+}
 
 const durationSeconds = Number(process.env.BENCH_DURATION ?? 5);
 const only = new Set((process.env.BENCH_ONLY ?? 'throughput,delivery,redis,capacity,storm').split(','));
@@ -45,8 +53,8 @@ function goalsOf(r: Record<string, unknown>) {
   if (throughput) {
     goals.ingest1PerPush = { value: ratio(1), target: '>= 0.5 x bare route', met: (ratio(1) ?? 0) >= 0.5 };
     goals.ingest20PerPush = { value: ratio(20), target: '>= 0.3 x bare route', met: (ratio(20) ?? 0) >= 0.3 };
-    const startup = throughput.prefilledStore.startupMs - throughput.prefilledStore.freshStartupMs;
-    goals.startupWithStoredMessages = { value: startup, target: '< 1,000 ms more than on a fresh store', met: startup < 1000 };
+    const startup = throughput.prefilledStore.startupMs;
+    goals.startupWithStoredMessages = { value: startup, target: '< 1,000 ms from spawn to listening, 1.5M messages stored', met: startup < 1000 };
   }
   if (delivery) {
     const { gateway, ratioToBare } = delivery.pushToBrowser;

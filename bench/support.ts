@@ -21,7 +21,9 @@ export function startProcess(script: string, env: Record<string, string>, option
   const profiling = profileDir && options.profile
     ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, options.profile)}`]
     : [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', script], {
+  // The gateway runs as deployed (dist/main.js, plain node); the bench's own TypeScript servers under tsx.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...profiling, ...loader, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
