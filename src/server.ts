@@ -31,6 +31,7 @@ import { healthRoutes } from './ops/healthRoutes.js';
 import { installDrain } from './http/drain.js';
 import { installJsonBody } from './http/jsonBody.js';
 import { acceptedRequestId, installRequestLog } from './http/requestLog.js';
+import { lazyChildLogger } from './http/requestLogger.js';
 import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
 import { tokenRoute } from './ingest/tokenRoute.js';
@@ -154,6 +155,8 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     // A caller's X-Request-Id is kept (it ties our line to theirs) only when short and plain; else one is made.
     requestIdHeader: false,
     genReqId: (req) => acceptedRequestId(req.headers['x-request-id']) ?? randomUUID(),
+    // request.log is made when a request logs a line of its own, not for every request.
+    childLoggerFactory: lazyChildLogger,
     // Never coerce: a number where a string belongs is refused, not silently rewritten before it is stored.
     // Each route's schemas are compiled on its first request, not at start (lazyValidation.ts).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false }, onCreate: compileOnFirstUse },

@@ -12,17 +12,20 @@ export function installClientLimits(
   app: FastifyInstance,
   limits: { customer: RateLimiter; token: RateLimiter; tokenPath: string },
 ): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style: every request runs this hook (AICC's pushes too, which it does not limit), and an async one
+  // costs each a promise; only the limited ones wait for their count.
+  app.addHook('onRequest', (request, reply, done) => {
     const path = routedPath(request);
     const limiter = path.startsWith('/v1/') ? limits.customer : path === limits.tokenPath ? limits.token : undefined;
-    if (!limiter || request.method === 'OPTIONS') return;
+    if (!limiter || request.method === 'OPTIONS') return done();
     const read = request.method === 'GET' || request.method === 'HEAD';
-    const { allowed, retryAfterSeconds } = await limiter.take(clientAddress(request)).catch((err) => {
-      if (read) return { allowed: true, retryAfterSeconds: 0 };
-      throw err;
-    });
-    if (allowed) return;
-    reply.header('retry-after', String(retryAfterSeconds));
-    throw new GatewayError('RATE_LIMITED', 'too many requests from this address; try again after Retry-After');
+    limiter.take(clientAddress(request)).then(
+      ({ allowed, retryAfterSeconds }) => {
+        if (allowed) return done();
+        reply.header('retry-after', String(retryAfterSeconds));
+        done(new GatewayError('RATE_LIMITED', 'too many requests from this address; try again after Retry-After'));
+      },
+      (err: Error) => done(read ? undefined : err),
+    );
   });
 }

@@ -33,8 +33,8 @@ export function capConnectionsPerAddress(
   app: FastifyInstance,
   options: { caps: ConnectionCaps; trustedPeer: (address: string) => boolean; onRefused?: (address: string) => void },
 ): void {
-  /** Whether each counted connection got its place; settled once the count answers. */
-  const admitted = new WeakMap<Socket, Promise<boolean>>();
+  /** Whether each counted connection got its place: a promise until the count answers, then the answer. */
+  const admitted = new WeakMap<Socket, Promise<boolean> | boolean>();
   app.server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress;
     if (!address || options.trustedPeer(address)) return;
@@ -49,20 +49,30 @@ export function capConnectionsPerAddress(
         if (!place) {
           options.onRefused?.(address);
           socket.destroy();
-          return false;
-        }
-        if (closed) place();
+        } else if (closed) place();
         else release = place;
+        // Settled: the requests of this connection read the answer without waiting for a promise.
+        admitted.set(socket, place !== undefined);
+        return place !== undefined;
+      },
+      () => {
+        admitted.set(socket, true);
         return true;
       },
-      () => true,
     );
     admitted.set(socket, verdict);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style: every request runs this hook, and once its connection's count has answered (all requests
+  // but the first few) it decides without a promise.
+  app.addHook('onRequest', (request, reply, done) => {
     const verdict = admitted.get(request.raw.socket);
-    if (!verdict || (await verdict)) return;
-    reply.hijack();
-    request.raw.socket.destroy();
+    if (verdict === undefined || verdict === true) return done();
+    const refuse = () => {
+      reply.hijack();
+      request.raw.socket.destroy();
+      done();
+    };
+    if (verdict === false) return refuse();
+    verdict.then((ok) => (ok ? done() : refuse()), done);
   });
 }

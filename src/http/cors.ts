@@ -20,15 +20,16 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 
 export function installCors(app: FastifyInstance, allowedOrigins: readonly string[]): void {
   const any = allowedOrigins.includes('*');
-  app.addHook('onRequest', async (request, reply) => {
-    if (!routedPath(request).startsWith('/v1/')) return;
+  // Callback-style: every request runs this hook, and an async one costs each a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!routedPath(request).startsWith('/v1/')) return done();
     const origin = request.headers.origin;
     // Browsers enforce CORS on reads; refusing here too keeps other origins' pages from even sending. A WebSocket
     // upgrade is refused by the stream itself, with a close code a browser can read (4003).
     if (request.headers.upgrade?.toLowerCase() !== 'websocket' && !originAllowed(origin, request.headers.host, allowedOrigins)) {
-      throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
+      return done(new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)'));
     }
-    if (!origin || !(any || allowedOrigins.includes(origin))) return;
+    if (!origin || !(any || allowedOrigins.includes(origin))) return done();
     reply.header('access-control-allow-origin', any ? '*' : origin);
     if (!any) reply.header('vary', 'Origin');
     if (request.method === 'OPTIONS') {
@@ -39,5 +40,6 @@ export function installCors(app: FastifyInstance, allowedOrigins: readonly strin
         .status(204)
         .send();
     }
+    done();
   });
 }

@@ -20,9 +20,10 @@ export function installDrain(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     draining = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!draining || request.routeOptions.config?.drainsItself) return;
+  // Callback-style, as the other hooks every request runs: an async hook costs each request a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!draining || request.routeOptions.config?.drainsItself) return done();
     reply.header('connection', 'close');
-    throw new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down; try again');
+    done(new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down; try again'));
   });
 }

@@ -5,11 +5,12 @@ import type { FastifyInstance } from 'fastify';
 
 /** Headers every answer carries; pages we serve add their own Content-Security-Policy. */
 export function installSecurityHeaders(app: FastifyInstance, options: { tls: boolean }): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // Callback-style: every answer runs this hook, and an async one costs each a promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
     if (options.tls) reply.header('strict-transport-security', 'max-age=31536000');
-    return payload;
+    done(null, payload);
   });
 }
