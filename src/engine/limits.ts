@@ -14,6 +14,8 @@ export interface RateLimiter {
    * the shared counter cannot be reached: the caller decides to refuse (a write) or to let it through (a read).
    */
   take(key: string): Promise<Verdict>;
+  /** The same count without a promise, where it is kept in this process (the local limiter only). */
+  takeNow?(key: string): Verdict;
 }
 
 export interface ConnectionCaps {
@@ -40,17 +42,21 @@ export function createRateLimiter(options: { limit: number; windowMs: number; no
   const now = options.now ?? Date.now;
   let windowStart = now();
   let counts = new Map<string, number>();
+  const takeNow = (key: string): Verdict => {
+    const t = now();
+    if (t - windowStart >= options.windowMs) {
+      windowStart = t - ((t - windowStart) % options.windowMs);
+      counts = new Map();
+    }
+    const used = (counts.get(key) ?? 0) + 1;
+    counts.set(key, used);
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + options.windowMs - t) / 1000));
+    return { allowed: used <= options.limit, retryAfterSeconds };
+  };
   return {
+    takeNow,
     async take(key) {
-      const t = now();
-      if (t - windowStart >= options.windowMs) {
-        windowStart = t - ((t - windowStart) % options.windowMs);
-        counts = new Map();
-      }
-      const used = (counts.get(key) ?? 0) + 1;
-      counts.set(key, used);
-      const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + options.windowMs - t) / 1000));
-      return { allowed: used <= options.limit, retryAfterSeconds };
+      return takeNow(key);
     },
   };
 }

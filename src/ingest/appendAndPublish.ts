@@ -20,9 +20,11 @@ export async function appendAndPublish(
   messages: readonly NormalizedMessage[],
   append: (durable: NormalizedMessage[]) => Promise<AppendOutcome[]> = (durable) => engine.append(durable),
 ): Promise<Ingested> {
-  const durable = messages.filter((m) => !m.ephemeral);
-  const ephemeral = messages.filter((m) => m.ephemeral);
+  const durable: NormalizedMessage[] = [];
+  const ephemeral: NormalizedMessage[] = [];
+  for (const message of messages) (message.ephemeral ? ephemeral : durable).push(message);
   const stored = await append(durable);
-  await engine.publishEphemeral(ephemeral);
+  // Most pushes carry no typing: they skip the call.
+  if (ephemeral.length > 0) await engine.publishEphemeral(ephemeral);
   return { durable, ephemeral, stored };
 }

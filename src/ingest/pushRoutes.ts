@@ -67,8 +67,8 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   const authenticated = new WeakSet<FastifyRequest>();
 
   // Every push, stored or refused, is seen here once it is answered: the refusals by reason, the time of the
-  // last good push (alerts on silence), and the record the operator page lists.
-  app.addHook('onResponse', async (request, reply) => {
+  // last good push (alerts on silence), and the record the operator page lists. Callback-style: no promise a push.
+  app.addHook('onResponse', (request, reply, done) => {
     const door: Door = request.routeOptions.url === PUSH_PATHS.webhook ? 'webhook' : 'pushMsg';
     const note = request.logNote ?? {};
     const refused = reply.statusCode !== 200;
@@ -89,6 +89,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       requestId: request.id,
       authenticated: caller === 'authenticated',
     });
+    done();
   });
 
   /** AICC retries a push answered 429 after Retry-After: a flood slows down instead of being lost. */
@@ -96,20 +97,23 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   async function limit(key: string, reply: FastifyReply, whose = 'this app key'): Promise<void> {
     const { allowed, retryAfterSeconds } = await options.rateLimiter.take(key);
     if (allowed) return;
+    throw limited(reply, retryAfterSeconds, whose);
+  }
+
+  function limited(reply: FastifyReply, retryAfterSeconds: number, whose: string): GatewayError {
     reply.header('retry-after', String(retryAfterSeconds));
-    throw new GatewayError('RATE_LIMITED', `too many pushes for ${whose}; try again after Retry-After`);
+    return new GatewayError('RATE_LIMITED', `too many pushes for ${whose}; try again after Retry-After`);
+  }
+
+  /** `limit` for a callback-style hook: counted in this process, it answers without a promise. */
+  function limitThen(key: string, reply: FastifyReply, done: (err?: Error) => void): void {
+    const verdict = options.rateLimiter.takeNow?.(key);
+    if (verdict === undefined) return void limit(key, reply).then(() => done(), done);
+    done(verdict.allowed ? undefined : limited(reply, verdict.retryAfterSeconds, 'this app key'));
   }
 
   async function accept(request: FastifyRequest, reply: FastifyReply, body: PushBody, door: 'pushMsg' | 'webhook') {
-    body.messages.forEach((msg, index) => {
-      for (const field of ['content', 'simQuestions'] as const) {
-        const value = msg[field];
-        // Counted in code points, as the schema's maxLength counts (an emoji is one character, two UTF-16 units).
-        if (typeof value === 'string' && value.length > options.messageMaxChars && codePoints(value) > options.messageMaxChars) {
-          throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: longer than MESSAGE_MAX_CHARS (${options.messageMaxChars})`);
-        }
-      }
-    });
+    checkLengths(body.messages, options.messageMaxChars);
     const messages = normalizePush(body);
     const times: PushTime[] = [{ name: 'timestamp', ms: Number(body.timestamp) }];
     const signed = signedAt.get(request);
@@ -120,28 +124,34 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       const durable = messages.filter((m) => !m.ephemeral).length;
       if (metrics) countStoredRetry(metrics, door, durable, reply.elapsedTime / 1000);
       noteForLog(request, { messages: messages.length, stored: 0, duplicates: durable, typing: 0, oldRetry: true });
-      return SUCCESS;
+      return success(reply);
     }
     const { durable, ephemeral, stored } = await appendAndPublish(engine, messages);
     const fresh = stored.filter((s) => !s.duplicate).length;
     if (metrics) count(metrics, door, durable, stored, ephemeral.length, reply.elapsedTime / 1000);
     noteForLog(request, { messages: messages.length, stored: fresh, duplicates: stored.length - fresh, typing: ephemeral.length });
-    return SUCCESS;
+    return success(reply);
   }
 
   typed.post(PUSH_PATHS.pushMsg, {
     schema: { body: PushBodySchema },
     // Headers are checked before the body is read, so an unauthenticated caller costs us nothing more.
-    onRequest: async (request, reply) => {
+    // Callback-style: AICC's token, verified once, and the in-process count need no promise on later pushes.
+    onRequest: (request, reply, done) => {
       const appKey = header(request, 'x-app-key');
       const authorization = header(request, 'authorization');
-      if (!appKey) throw new GatewayError('UNAUTHORIZED', 'the x-app-key header is missing');
-      if (!authorization) throw new GatewayError('UNAUTHORIZED', 'the Authorization header is missing');
+      if (!appKey) return done(new GatewayError('UNAUTHORIZED', 'the x-app-key header is missing'));
+      if (!authorization) return done(new GatewayError('UNAUTHORIZED', 'the Authorization header is missing'));
       const token = bearerToken(authorization);
-      if (!token) throw new GatewayError('UNAUTHORIZED', 'the Authorization header must be "Bearer <AccessToken>"');
-      await tokens.verify(token, appKey);
-      authenticated.add(request);
-      await limit(`app:${appKey}`, reply);
+      if (!token) return done(new GatewayError('UNAUTHORIZED', 'the Authorization header must be "Bearer <AccessToken>"'));
+      if (tokens.alreadyVerified(token, appKey)) {
+        authenticated.add(request);
+        return limitThen(`app:${appKey}`, reply, done);
+      }
+      tokens.verify(token, appKey).then(() => {
+        authenticated.add(request);
+        limitThen(`app:${appKey}`, reply, done);
+      }, done);
     },
     handler: (request, reply) => accept(request, reply, request.body, 'pushMsg'),
   });
@@ -179,6 +189,30 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     handler: (request, reply) => accept(request, reply, request.body, 'webhook'),
   });
 };
+
+/** The answer "0", serialized once: every push that is stored (or was already) gets these same bytes. */
+const SUCCESS_BODY = JSON.stringify(SUCCESS);
+
+function success(reply: FastifyReply): string {
+  reply.header('content-type', 'application/json; charset=utf-8');
+  return SUCCESS_BODY;
+}
+
+/** Content and simQuestions within MESSAGE_MAX_CHARS, counted in code points as the schema's maxLength counts. */
+function checkLengths(messages: PushBody['messages'], maxChars: number): void {
+  for (let index = 0; index < messages.length; index++) {
+    const msg = messages[index]!;
+    for (const field of LIMITED_FIELDS) {
+      const value = msg[field];
+      // Counted in code points, as the schema's maxLength counts (an emoji is one character, two UTF-16 units).
+      if (typeof value === 'string' && value.length > maxChars && codePoints(value) > maxChars) {
+        throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: longer than MESSAGE_MAX_CHARS (${maxChars})`);
+      }
+    }
+  }
+}
+
+const LIMITED_FIELDS = ['content', 'simQuestions'] as const;
 
 /**
  * The push's counts, one call per distinct label set rather than one per message: prom-client hashes the
