@@ -1,7 +1,7 @@
 // AICC's DownLinkMsg and push body: the TypeBox schemas (the shape, checked by Fastify before our code runs)
 // and the normalisation that applies our readings of the spec (docs/aicc.md §1) on top of the shape.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { GatewayError } from '../errors.js';
 import { idProblem } from './customerId.js';
@@ -70,26 +70,24 @@ export function normalizePush(body: PushBody): NormalizedMessage[] {
 }
 
 export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): NormalizedMessage {
-  const refuse = (field: string, why: string): never => {
-    throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: ${why}`);
-  };
   const controlType = msg.controlType.trim().toUpperCase();
   const sourceType = msg.sourceType.trim().toUpperCase();
   const mediaType = msg.mediaType == null ? null : msg.mediaType.trim().toUpperCase();
   const content = msg.content ?? null;
 
-  for (const [key, value] of Object.entries(msg)) {
+  for (const key in msg) {
+    const value: unknown = msg[key as keyof RawDownLinkMsg];
     if (value !== null && typeof value === 'object' && nestsDeeperThan(value, MAX_VALUE_DEPTH)) {
-      refuse(key, `must not nest deeper than ${MAX_VALUE_DEPTH} levels`);
+      refuseField(index, key, `must not nest deeper than ${MAX_VALUE_DEPTH} levels`);
     }
   }
   const toProblem = idProblem(msg.to);
-  if (toProblem) refuse('to', toProblem.why);
-  if (!msg.from.trim()) refuse('from', 'must not be blank');
+  if (toProblem) refuseField(index, 'to', toProblem.why);
+  if (!msg.from.trim()) refuseField(index, 'from', 'must not be blank');
   if (controlType === 'CHAT') {
-    if (mediaType === null || mediaType === '') refuse('mediaType', 'is required when controlType is CHAT');
-    if (content === null) refuse('content', 'is required when controlType is CHAT');
-    if (mediaType !== 'TEXT' && content!.trim() === '') refuse('content', `must name the ${mediaType} resource`);
+    if (mediaType === null || mediaType === '') refuseField(index, 'mediaType', 'is required when controlType is CHAT');
+    if (content === null) refuseField(index, 'content', 'is required when controlType is CHAT');
+    if (mediaType !== 'TEXT' && content!.trim() === '') refuseField(index, 'content', `must name the ${mediaType} resource`);
   }
 
   const message: DownLinkMsg = {
@@ -101,7 +99,7 @@ export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): Normal
     ...(msg.isOfflineStatus != null ? { isOfflineStatus: msg.isOfflineStatus === true || msg.isOfflineStatus === 'true' } : {}),
   };
   if (controlType === 'CHAT' && mediaType === 'LOCATE') {
-    message.location = parseLocation(content!, (why) => refuse('content', why));
+    message.location = parseLocation(content!, (why) => refuseField(index, 'content', why));
   }
   if (controlType === 'READ') message.readIds = parseReadIds(content);
 
@@ -117,6 +115,11 @@ export function normalizeDownLinkMsg(msg: RawDownLinkMsg, index: number): Normal
     timestamp,
     message,
   };
+}
+
+/** Refuses the push for one field of one message (no closure per message: this runs for every message). */
+function refuseField(index: number, field: string, why: string): never {
+  throw new GatewayError('INVALID_PARAMETER', `messages[${index}].${field}: ${why}`);
 }
 
 /** LOCATE content is `latitude/longitude/description`; the description may itself contain slashes. */
@@ -153,9 +156,8 @@ export function parseReadIds(content: string | null): string[] {
  */
 function dedupeKeyOf(msg: RawDownLinkMsg, controlType: string, timestamp: number): string {
   if (msg.messageCode) return `code:${msg.messageCode}`;
-  const digest = createHash('sha256')
-    .update(JSON.stringify([msg.from, msg.to, timestamp, controlType, msg.content ?? null]))
-    .digest('base64url');
+  // One-shot hash: the same digest as createHash().update().digest(), without the Hash object.
+  const digest = hash('sha256', JSON.stringify([msg.from, msg.to, timestamp, controlType, msg.content ?? null]), 'base64url');
   return `hash:${digest}`;
 }
 
