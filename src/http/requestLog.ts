@@ -73,17 +73,25 @@ function lineOf(request: FastifyRequest, reply: FastifyReply): Record<string, un
  */
 function fieldsOf(request: FastifyRequest, reply: FastifyReply): string {
   let text =
-    `,"reqId":${JSON.stringify(request.id)},"method":${JSON.stringify(request.method)},"path":${JSON.stringify(pathOf(request.url))}` +
-    `,"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 10) / 10},"remoteAddress":${JSON.stringify(clientAddress(request))}`;
+    `,"reqId":${jsonString(request.id)},"method":${jsonString(request.method)},"path":${jsonString(pathOf(request.url))}` +
+    `,"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 10) / 10},"remoteAddress":${jsonString(clientAddress(request))}`;
   const note = request.logNote;
   if (note === undefined) return text;
-  // LogNote's fields, each a string, a number or a boolean; a field the route left undefined is left out, as
-  // JSON.stringify of the object would.
+  // LogNote's fields (its keys are plain names), each a string, a number or a boolean; a field the route left
+  // undefined is left out, as JSON.stringify of the object would.
   for (const key in note) {
     const value = note[key as keyof LogNote];
-    if (value !== undefined) text += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    if (value !== undefined) text += `,"${key}":${typeof value === 'string' ? jsonString(value) : String(value)}`;
   }
   return text;
+}
+
+/** Characters JSON.stringify would escape in a string: quote, backslash, controls, and any surrogate. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string as JSON: quoted as it is when nothing in it needs escaping (request ids, methods, addresses, paths). */
+function jsonString(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 function pathOf(url: string): string {

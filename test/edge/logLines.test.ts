@@ -3,11 +3,13 @@
 // forges a line of its own. A caller's X-Request-Id is kept only when short and plain; otherwise one is made.
 
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, readableLines } from '../../src/logger.js';
 import { buildServer, type Gateway } from '../../src/server.js';
 import { baseEnv, Client, tempDir } from '../support/gateway.js';
+import { downLinkMsg, pushBody } from '../support/fixtures.js';
 import { waitFor } from '../support/streams.js';
 
 const ESC = '\u001b';
@@ -72,5 +74,60 @@ describe('readable log lines', () => {
         else assert.match(reqId, /^[0-9a-f-]{36}$/, `made one for ${JSON.stringify(id.slice(0, 20))}`);
       }
     });
+  });
+});
+
+// The request line is written as JSON text by http/requestLog.ts rather than by pino's object walk: it must be the
+// line pino would write (its level, time and bindings first, msg last) and escape what a path may hold.
+describe('JSON request lines', () => {
+  let gateway: Gateway;
+  let client: Client;
+  const written: string[] = [];
+  before(async () => {
+    const config = loadConfig(baseEnv(tempDir(), { LOG_LEVEL: 'info' }));
+    gateway = await buildServer(config, createLogger('info', { write: (text: string) => void written.push(text) }));
+    client = new Client(await gateway.app.listen({ host: '127.0.0.1', port: 0 }));
+  });
+  after(() => gateway.close());
+
+  const completed = (id: string) => written.filter((l) => l.includes('request completed') && l.includes(`"${id}"`));
+
+  it('a push is one JSON line with pino\'s own fields and the push\'s counts', async () => {
+    const token = await client.token('app1');
+    const res = await client.push(pushBody([downLinkMsg()]), { 'x-app-key': 'app1', authorization: `Bearer ${token}`, 'x-request-id': 'json-line-1' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { resultCode: '0', resultDesc: 'success' });
+    await waitFor(() => completed('json-line-1').length === 1, 'the request line');
+    const text = completed('json-line-1')[0]!;
+    assert.ok(text.endsWith('}\n') && text.split('\n').length === 2, text);
+    const line = JSON.parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(line), [
+      'level', 'time', 'pid', 'hostname', 'reqId', 'method', 'path', 'status', 'ms', 'remoteAddress', 'messages', 'stored', 'duplicates', 'typing', 'msg',
+    ]);
+    assert.equal(line.level, 30);
+    assert.equal(typeof line.time, 'number');
+    assert.equal(line.pid, process.pid);
+    assert.deepEqual(
+      { reqId: line.reqId, method: line.method, path: line.path, status: line.status, messages: line.messages, stored: line.stored, duplicates: line.duplicates, typing: line.typing, msg: line.msg },
+      { reqId: 'json-line-1', method: 'POST', path: '/apiaccess/ccmessaging/pushMsg', status: 200, messages: 1, stored: 1, duplicates: 0, typing: 0, msg: 'request completed' },
+    );
+  });
+
+  it('escapes what a raw request line puts in the path', async () => {
+    // Sent raw: fetch would percent-encode the quote and turn the backslash into a slash.
+    const path = '/a"b\\c';
+    const { port } = new URL(client.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nX-Request-Id: json-line-2\r\nConnection: close\r\n\r\n`);
+      });
+      socket.on('data', () => {});
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await waitFor(() => completed('json-line-2').length === 1, 'the request line');
+    const line = JSON.parse(completed('json-line-2')[0]!) as Record<string, unknown>;
+    assert.equal(line.status, 404);
+    assert.equal(line.path, path);
   });
 });
