@@ -19,6 +19,11 @@ export interface GeneratorOptions {
   /** Makes this run's messages unique across runs against the same store. */
   tag: string;
   customers: number;
+  /**
+   * Pushes per second across all connections (open pacing: each push waits for its slot, and for a free connection);
+   * unset, every connection sends its next push as soon as the last is answered (the default, closed loop).
+   */
+  ratePerSecond?: number;
 }
 
 export interface GeneratorResult {
@@ -90,8 +95,14 @@ export async function generate(options: GeneratorOptions): Promise<GeneratorResu
   };
 
   let stopAt = performance.now() + options.warmupSeconds * 1000;
+  let pacedFrom = performance.now();
+  let paced = 0;
   const lane = async (): Promise<void> => {
     for (;;) {
+      if (options.ratePerSecond) {
+        const wait = pacedFrom + (paced++ * 1000) / options.ratePerSecond - performance.now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       const now = performance.now();
       if (now >= stopAt || next >= bodies.length) return;
       const body = bodies[next]!;
@@ -106,6 +117,8 @@ export async function generate(options: GeneratorOptions): Promise<GeneratorResu
 
   await runLanes();
   const startedAt = performance.now();
+  pacedFrom = startedAt;
+  paced = 0;
   measuring = true;
   stopAt = startedAt + options.durationSeconds * 1000;
   await runLanes();

@@ -33,6 +33,9 @@ async function send(url: string, headers: Record<string, string>, count: number,
   const options: GeneratorOptions = {
     url, headers, messagesPerPush: perPush, connections: CONNECTIONS, warmupSeconds: 0, durationSeconds: 3600,
     maxBodies: count, tag: `${tag}-${Date.now()}`, customers: 500,
+    // BENCH_RATE=<pushes/s>: every server gets the same rate, so that each spreads its pushes over its event-loop
+    // turns alike (the CPU a push costs falls as more pushes share a turn); unset, as fast as each answers.
+    ...(process.env.BENCH_RATE ? { ratePerSecond: Number(process.env.BENCH_RATE) } : {}),
   };
   return runJson<GeneratorResult>(join(ROOT, 'bench/loadGenerator.ts'), [JSON.stringify(options)]);
 }
