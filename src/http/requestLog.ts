@@ -26,6 +26,8 @@ export interface LogNote {
 /** The request ids taken from callers: a log line, a metric's exemplar or an operator's search must stay plain. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const MESSAGE = 'request completed';
+/** How long a request's line may wait for others to share its write: a line is in the log this much later at most. */
+const LINES_WAIT_MS = 10;
 const INFO = 30;
 
 /** The caller's X-Request-Id when it is 1 to 64 letters, digits or `._:-`; undefined otherwise (one is made). */
@@ -128,8 +130,9 @@ function plainLineWriter(logger: Logger): LineWriter | undefined {
   const end = `,${JSON.stringify(messageKey)}:${JSON.stringify(MESSAGE)}${parts[s.endSym] as string}`;
   const line = (fields: string) => start + time() + bindings + fields + end;
   if (!writesToFile(stream)) return (fields) => void stream.write(line(fields));
-  // A file or pipe (pino's own destination, SonicBoom) takes many lines in one write: the lines of one turn of
-  // the event loop go out together, one write instead of one per request (the writes were ~8 % of a push).
+  // A file or pipe (pino's own destination, SonicBoom) takes many lines in one write: the lines of the next few
+  // milliseconds go out together, one write instead of one per request (the writes were ~8 % of a push's main
+  // thread; once a turn still ~6 %, since at a few thousand pushes a second a turn holds one or two).
   let pending = '';
   const flush = () => {
     const text = pending;
@@ -137,14 +140,14 @@ function plainLineWriter(logger: Logger): LineWriter | undefined {
     if (text) stream.write(text);
   };
   const writer = (fields: string) => {
-    if (pending === '') setImmediate(flush);
+    if (pending === '') setTimeout(flush, LINES_WAIT_MS).unref();
     pending += line(fields);
   };
   writer.close = () => {
     flush();
     atExit.delete(lastWords);
   };
-  // When the process exits, the last turn's lines are written at once (pino flushes its own buffer the same way).
+  // When the process exits, the lines still waiting are written at once (pino flushes its own buffer the same way).
   const lastWords = () => {
     flush();
     try {
