@@ -3,7 +3,8 @@
 // load generator (its own process too) sends a warm-up, then a fixed number of pushes, and the server's main
 // thread's CPU (/proc/<pid>/task/<pid>/stat, GC on that thread included) and the whole process's are read before
 // and after. The gateway's writer thread and V8's helper threads are in the process figure only.
-//   node --import tsx bench/mainThreadCpu.ts [pushes=40000] [messagesPerPush=1]
+//   npm run build && node --import tsx bench/mainThreadCpu.ts [pushes=40000] [messagesPerPush=1]
+// The gateway runs as deployed (dist/main.js, as in the other benchmarks): build it first, and the compared one too.
 //   BENCH_CPU_PROF=<dir> also writes V8 CPU profiles of the gateway (one file per thread).
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,7 +69,7 @@ try {
   const startGateway = async (root: string, profile: string) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'aicc-bench-cpu-'));
     dataDirs.push(dataDir);
-    const server = await startProcess(join(root, 'src/main.ts'), gatewayEnv(dataDir, gatewayExtra), { profile });
+    const server = await startProcess(join(root, 'dist/main.js'), gatewayEnv(dataDir, gatewayExtra), { profile });
     servers.push(server);
     return { server, headers: { 'x-app-key': 'bench', authorization: `Bearer ${await accessToken(server.url)}` } };
   };
