@@ -126,7 +126,8 @@ export class StreamSession {
     if (entry.seq <= this.lastSentSeq) return;
     const next = entry.seq === this.lastSentSeq + 1;
     if (next && !this.catchingUp && this.transport.bufferedBytes() < this.options.bufferBytes) {
-      this.sendEntry(entry);
+      // Encoded by the first of the customer's connections to send it, reused by the others.
+      this.sendEntry(entry, (event.frame ??= messageFrameOf(entry)));
     } else {
       void this.catchUp();
     }
@@ -177,16 +178,12 @@ export class StreamSession {
     return !this.closed;
   }
 
-  private sendEntry(entry: LogEntry): void {
+  /** Per connection, only the write and a tally: the frame is encoded once per message (messageFrameOf). */
+  private sendEntry(entry: LogEntry, frame = messageFrameOf(entry)): void {
     this.lastSentSeq = entry.seq;
-    const metrics = this.options.metrics;
-    if (metrics) {
-      const transport = this.transport.kind;
-      const live = entry.storedAt >= this.startedAt;
-      metrics.deliveries.inc({ transport, mode: live ? 'live' : 'replay' });
-      if (live) metrics.pushToDelivery.observe({ transport }, Math.max(0, Date.now() - entry.storedAt) / 1000);
-    }
-    this.sendText(messageFrameOf(entry), entry.seq);
+    this.sendText(frame, entry.seq);
+    const live = entry.storedAt >= this.startedAt;
+    this.options.metrics?.deliveries.delivered(this.transport.kind, live, Math.max(0, this.lastSendAt - entry.storedAt) / 1000);
     if (entry.state) this.send({ type: 'state', seq: entry.seq, state: entry.state });
   }
 
@@ -205,20 +202,12 @@ export class StreamSession {
   }
 }
 
-// A live entry reaches every connection of its customer as the same object: encode its frame once, not once
-// per connection (a customer with many tabs, or many agents' screens, would otherwise pay it each time). The
-// message's own JSON usually exists already (the engine serialized it to store it); the frame is built around it,
-// in the key order JSON.stringify({ type, seq, message, storedAt }) would give.
-const encodedFrames = new WeakMap<LogEntry, string>();
-
+// A live entry's frame is encoded once, whatever the number of its customer's connections: the first one to
+// send it leaves it on the event they all receive (EngineEvent's `frame`). The message's own JSON usually exists
+// already (the engine serialized it to store it); the frame is built around it, in the key order
+// JSON.stringify({ type, seq, message, storedAt }) would give: the protocol's MessageFrame.
 function messageFrameOf(entry: LogEntry): string {
-  let json = encodedFrames.get(entry);
-  if (json === undefined) {
-    // The protocol's MessageFrame: { type: 'message', seq, message, storedAt }, in that key order.
-    json = `{"type":"message","seq":${entry.seq},"message":${serializeMessage(entry.message)},"storedAt":${entry.storedAt}}`;
-    encodedFrames.set(entry, json);
-  }
-  return json;
+  return `{"type":"message","seq":${entry.seq},"message":${serializeMessage(entry.message)},"storedAt":${entry.storedAt}}`;
 }
 
 /** The gateway's queue position, published as an ephemeral DownLinkMsg by the queue watcher. */

@@ -19,13 +19,21 @@ export class Hub {
   publish(customerId: string, event: EngineEvent): void {
     const set = this.listeners.get(customerId);
     if (!set) return;
-    for (const listener of [...set]) {
-      // One failing listener (a connection that just broke) must not keep the event from the others.
-      try {
-        listener(event);
-      } catch {
-        // The listener's own connection handling reports and cleans up its failures.
-      }
+    // Most customers have one connection: no copy of the set for them (one array per message otherwise).
+    if (set.size === 1) {
+      deliver(set.values().next().value!, event);
+      return;
     }
+    // A copy: a listener that unsubscribes another (or subscribes one) does not change who hears this event.
+    for (const listener of [...set]) deliver(listener, event);
+  }
+}
+
+function deliver(listener: EngineListener, event: EngineEvent): void {
+  // One failing listener (a connection that just broke) must not keep the event from the others.
+  try {
+    listener(event);
+  } catch {
+    // The listener's own connection handling reports and cleans up its failures.
   }
 }

@@ -25,7 +25,11 @@ export interface AppendOutcome extends LogEntry {
 }
 
 export type EngineEvent =
-  | { type: 'entry'; entry: LogEntry }
+  /**
+   * `frame`: the entry's message frame as JSON, left here by the first listener that encodes it, so that the
+   * other connections of the customer (tabs, agents' screens) send the same text instead of encoding it again.
+   */
+  | { type: 'entry'; entry: LogEntry; frame?: string }
   | { type: 'ephemeral'; customerId: string; message: DownLinkMsg }
   /** Entries may have been missed (the fan-out reconnected, or only just subscribed): catch up from the log. */
   | { type: 'resync' };

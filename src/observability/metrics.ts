@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { PUSH_PATHS, type Door } from '../aicc/api.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import type { TransportName } from '../protocol/index.js';
+import { DeliveryMetrics } from './deliveryMetrics.js';
 
 
 export interface Metrics {
@@ -14,8 +15,8 @@ export interface Metrics {
   duplicates: Counter;
   typing: Counter;
   refusals: Counter<'reason'>;
-  deliveries: Counter<'transport' | 'mode'>;
-  pushToDelivery: Histogram<'transport'>;
+  /** Deliveries and their push-to-delivery time (aicc_gateway_deliveries_total, ..._push_to_delivery_seconds). */
+  deliveries: DeliveryMetrics;
   pushDuration: Histogram<'door'>;
   uplink: Counter<'result'>;
   uplinkFailures: Counter<'reason'>;
@@ -72,19 +73,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
-    deliveries: new Counter({
-      name: 'aicc_gateway_deliveries_total',
-      help: 'Messages sent to customer connections, by transport and mode (live, or replay when resuming).',
-      labelNames: ['transport', 'mode'],
-      registers: [registry],
-    }),
-    pushToDelivery: new Histogram({
-      name: 'aicc_gateway_push_to_delivery_seconds',
-      help: 'Time from storing a message to sending it on a live customer connection.',
-      labelNames: ['transport'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
+    deliveries: new DeliveryMetrics(registry),
     pushDuration: new Histogram({
       name: 'aicc_gateway_push_duration_seconds',
       help: 'Time to answer a push, from its arrival to the "0" (includes the fsync).',

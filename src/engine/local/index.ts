@@ -260,8 +260,9 @@ export class LocalEngine implements Engine {
             const outcomes = toOutcomes(batch, (reply as { result: AppendResult }).result);
             // Published in commit order, and only once durable: a listener never sees what a crash could undo.
             batch.forEach((pending, i) => {
-              for (const { duplicate, ...entry } of outcomes[i]!) {
-                if (!duplicate) this.hub.publish(entry.customerId, { type: 'entry', entry });
+              // The outcome is the entry (its extra `duplicate: false` goes nowhere): no copy per message.
+              for (const outcome of outcomes[i]!) {
+                if (!outcome.duplicate) this.hub.publish(outcome.customerId, { type: 'entry', entry: outcome });
               }
               pending.resolve(outcomes[i]!);
             });
