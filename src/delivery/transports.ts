@@ -1,6 +1,7 @@
 // The two ways a customer's stream travels, adapted to one Transport that StreamSession writes to: a WebSocket,
 // or Server-Sent Events on a hijacked HTTP response (docs/protocol.md).
 
+import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { CloseFrame, ReconnectFrame, TransportName } from '../protocol/index.js';
@@ -24,11 +25,47 @@ function reconnectFrame(afterMs: number): string {
 /** How long a closed WebSocket's client has to answer the close before its socket is dropped. */
 const CLOSE_GRACE_MS = 5000;
 
+/**
+ * Frames that go to one socket in the same turn of the event loop leave in one write (one system call, which on
+ * loopback is most of a frame's cost): the first frame is written at once, as ever; from the second one the TCP
+ * socket is corked, and every socket corked is uncorked together at the end of the turn (setImmediate). A catch-up
+ * page (up to 200 frames), or a commit carrying several messages for one customer, so costs one write.
+ */
+let turn = 0;
+let turnEndScheduled = false;
+const corked: Socket[] = [];
+
+function endTurn(): void {
+  turn++;
+  turnEndScheduled = false;
+  for (const raw of corked) raw.uncork();
+  corked.length = 0;
+}
+
+function scheduleTurnEnd(): void {
+  if (turnEndScheduled) return;
+  turnEndScheduled = true;
+  setImmediate(endTurn);
+}
+
 export function webSocketTransport(socket: WebSocket): Transport {
+  // `ws` keeps the TCP socket on `_socket`, not in its typings (ws 8).
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  let sentInTurn = -1;
+  let corkedInTurn = -1;
   return {
     kind: 'websocket',
     send: (json) => {
-      if (socket.readyState === socket.OPEN) socket.send(json);
+      if (socket.readyState !== socket.OPEN) return;
+      if (sentInTurn !== turn) {
+        sentInTurn = turn;
+        scheduleTurnEnd();
+      } else if (corkedInTurn !== turn && raw && !raw.destroyed) {
+        corkedInTurn = turn;
+        raw.cork();
+        corked.push(raw);
+      }
+      socket.send(json);
     },
     bufferedBytes: () => socket.bufferedAmount,
     close: (code, reason, reconnectAfterMs) => {
