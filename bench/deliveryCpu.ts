@@ -2,7 +2,8 @@
 // shared machine): 1,000 WebSocket customers (bench/customers.ts), pushes of 20 messages at RATE msgs/s for
 // SECONDS, and the gateway's CPU per delivered message from /proc, its main thread apart from the rest (the
 // store's writer, the garbage collector's helpers). BENCH_CPU_PROF=<dir> adds per-thread V8 profiles.
-// Usage: node --import tsx bench/deliveryCpu.ts [rate=10000] [seconds=6]
+// Usage: node --import tsx bench/deliveryCpu.ts [rate=10000] [seconds=6]. It runs the sources (src/main.ts under
+// tsx, compiled once at start), so two checkouts compare without a build; `npm run bench` measures dist/.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
