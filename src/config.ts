@@ -166,7 +166,7 @@ export const SETTINGS = {
   HEARTBEAT_MS: { default: '25000', help: 'a stream with nothing to send sends a heartbeat at least this often', group: 'customers' },
   RECONNECT_WINDOW_MS: { default: '1000', help: 'streams closed on shutdown tell their clients to come back within a random delay up to this', group: 'customers' },
   STREAM_ACCEPT_QUEUE: { default: '1000', help: 'streams that may be setting up at once (token, store read, hello); more are told to come back later (1013)', group: 'customers' },
-  LISTEN_BACKLOG: { default: '511', help: 'connections the kernel holds for the node to accept (capped by net.core.somaxconn); one beyond it is dropped and its client retries 1 s later', group: 'customers' },
+  LISTEN_BACKLOG: { default: '4096', help: 'connections the kernel holds for the node to accept (capped by net.core.somaxconn, 4096 on Linux 5.4 and later); one beyond it is dropped and its client retries 1 s later', group: 'customers' },
   STREAM_BUFFER_BYTES: { default: '1048576', help: 'bytes a stream may have waiting for a slow client', group: 'customers' },
   SLOW_CONSUMER_MS: { default: '10000', help: 'a client over its buffer this long is closed with 4008 (it resumes)', group: 'customers' },
   ALLOWED_ORIGINS: { default: '*', help: 'origins whose pages may call /v1/* (CORS), comma-separated', group: 'customers' },
