@@ -14,7 +14,7 @@ import { NGINX_CONF, startNginx, type TestNginx } from '../support/nginx.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { waitFor } from '../support/streams.js';
 
-const CUSTOMERS = 400;
+const CUSTOMERS = 500;
 const LANES = 4;
 
 describe('a rolling deploy behind nginx', () => {
