@@ -32,7 +32,12 @@ class LazyChildLogger {
   }
 
   isLevelEnabled(level: LevelWithSilent | string): boolean {
-    return this.made ? this.made.isLevelEnabled(level) : this.options.level === undefined && this.parent.isLevelEnabled(level);
+    return this.deciding.isLevelEnabled(level);
+  }
+
+  /** Who decides what is enabled: the parent while the child is not made and sets no level of its own. */
+  private get deciding(): Logger {
+    return this.made || this.options.level !== undefined ? this.logger : this.parent;
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
@@ -67,7 +72,7 @@ class LazyChildLogger {
 
   /** A line below the level is dropped without making the child (the webhook's debug line, say). */
   private write(level: Level, args: unknown[]): void {
-    if (!this.made && this.options.level === undefined && !this.parent.isLevelEnabled(level)) return;
+    if (!this.deciding.isLevelEnabled(level)) return;
     (this.logger[level] as (...line: unknown[]) => void)(...args);
   }
 }
