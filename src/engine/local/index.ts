@@ -86,7 +86,7 @@ export class LocalEngine implements Engine {
     mkdirSync(options.dataDir, { recursive: true });
     const path = join(options.dataDir, DATABASE_FILE);
     // The writer creates the tables; the reader may only open the file once they exist.
-    const writer = startWriter({ path, durability: options.durability, busyTimeoutMs: options.busyTimeoutMs, walLimitBytes: options.walLimitBytes });
+    const writer = startWriter(writerDataOf(options, path));
     await writer;
     const engine = new LocalEngine(options, path);
     engine.writer = writer.then((worker) => engine.watch(worker));
@@ -315,9 +315,13 @@ export class LocalEngine implements Engine {
   }
 
   private writerData(): WriterData {
-    const { durability, busyTimeoutMs, walLimitBytes } = this.options;
-    return { path: this.path, durability, busyTimeoutMs, walLimitBytes };
+    return writerDataOf(this.options, this.path);
   }
+}
+
+/** What the writer thread is started with, at open and at each restart of the thread. */
+function writerDataOf({ durability, busyTimeoutMs, walLimitBytes }: LocalEngineOptions, path: string): WriterData {
+  return { path, durability, busyTimeoutMs, walLimitBytes };
 }
 
 function startWriter(data: WriterData): Promise<Worker> {
