@@ -16,7 +16,7 @@ import type { RateLimiter } from '../engine/limits.js';
 import { noteForLog } from '../http/requestLog.js';
 import type { Metrics } from '../observability/metrics.js';
 import { appendAndPublish } from './appendAndPublish.js';
-import { checkReplayWindow, type PushTime } from './replayWindow.js';
+import { checkReplayWindow, type Freshness, type PushTime } from './replayWindow.js';
 
 export interface PushRoutesOptions {
   engine: Engine;
@@ -67,9 +67,9 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
   const authenticated = new WeakSet<FastifyRequest>();
 
   // Every push, stored or refused, is seen here once it is answered: the refusals by reason, the time of the
-  // last good push (alerts on silence), and the record the operator page lists. Callback-style: no promise a push.
-  app.addHook('onResponse', (request, reply, done) => {
-    const door: Door = request.routeOptions.url === PUSH_PATHS.webhook ? 'webhook' : 'pushMsg';
+  // last good push (alerts on silence), and the record the operator page lists. One hook per door, which it knows
+  // without asking the request (its routeOptions are built anew on each read). Callback-style: no promise a push.
+  const recordPush = (door: Door) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const note = request.logNote ?? {};
     const refused = reply.statusCode !== 200;
     const caller = authenticated.has(request) ? 'authenticated' : 'anonymous';
@@ -90,7 +90,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
       authenticated: caller === 'authenticated',
     });
     done();
-  });
+  };
 
   /** AICC retries a push answered 429 after Retry-After: a flood slows down instead of being lost. */
   /** Counted in Redis with several nodes; when it is away the push is refused (500, resultCode 13), as its write would be. */
@@ -118,7 +118,9 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
     const times: PushTime[] = [{ name: 'timestamp', ms: Number(body.timestamp) }];
     const signed = signedAt.get(request);
     if (signed !== undefined) times.push({ name: 'the signature timestamp', ms: signed });
-    const freshness = await checkReplayWindow({ engine, messages, times, nowMs: now(), skewMs: timestampSkewMs });
+    // A push inside the window (nearly all) is judged without a promise; an old one may need a store read.
+    const window = checkReplayWindow({ engine, messages, times, nowMs: now(), skewMs: timestampSkewMs });
+    const freshness: Freshness = typeof window === 'string' ? window : await window;
     if (freshness === 'stored-retry') {
       // An old retry: everything in it is stored and was delivered; its typing is long over. Nothing is sent again.
       const durable = messages.filter((m) => !m.ephemeral).length;
@@ -135,6 +137,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
 
   typed.post(PUSH_PATHS.pushMsg, {
     schema: { body: PushBodySchema },
+    onResponse: recordPush('pushMsg'),
     // Headers are checked before the body is read, so an unauthenticated caller costs us nothing more.
     // Callback-style: AICC's token, verified once, and the in-process count need no promise on later pushes.
     onRequest: (request, reply, done) => {
@@ -158,6 +161,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (app, opt
 
   typed.post(PUSH_PATHS.webhook, {
     schema: { body: PushBodySchema },
+    onResponse: recordPush('webhook'),
     // What the headers alone can refuse is refused before the body is read: no or a malformed signature header,
     // an unknown access key, a time further ahead than the window (an old time may still be AICC's retry of
     // stored messages, which only the body tells).
@@ -273,15 +277,21 @@ function messageCount(body: unknown): number {
   return messagesOf(body).length;
 }
 
-/** The distinct `to` of a push's messages, the first five, each cut to the longest id AICC sends (128). */
+/**
+ * The distinct `to` of a push's messages, the first five, each cut to the longest id AICC sends (128). An array
+ * searched rather than a Set copied into one: it never holds more than five.
+ */
 function customersOf(body: unknown): string[] {
-  const ids = new Set<string>();
+  const ids: string[] = [];
   for (const message of messagesOf(body)) {
     const to = (message as { to?: unknown } | null)?.to;
-    if (typeof to === 'string' && to) ids.add(to.slice(0, 128));
-    if (ids.size === 5) break;
+    if (typeof to !== 'string' || !to) continue;
+    const id = to.length > 128 ? to.slice(0, 128) : to;
+    if (ids.includes(id)) continue;
+    ids.push(id);
+    if (ids.length === 5) break;
   }
-  return [...ids];
+  return ids;
 }
 
 function codePoints(text: string): number {

@@ -16,21 +16,26 @@ export interface PushTime {
 }
 
 /**
- * Holds a push's times to the window; resolves how the push is to be taken, or throws STALE_TIMESTAMP for an old
- * push carrying anything not yet stored. Only an old push costs a store read. Typing is never stored, and an
- * empty push stores nothing: an old one of either has nothing to show it is a retry, and is refused.
+ * Holds a push's times to the window: how the push is to be taken, or STALE_TIMESTAMP for an old push carrying
+ * anything not yet stored. Only an old push costs a store read, and only its answer is a promise (this runs on
+ * every push). Typing is never stored, and an empty push stores nothing: an old one of either has nothing to show
+ * it is a retry, and is refused.
  */
-export async function checkReplayWindow(input: {
+export function checkReplayWindow(input: {
   engine: Engine;
   messages: readonly NormalizedMessage[];
   times: readonly PushTime[];
   nowMs: number;
   /** 0 turns the window off. */
   skewMs: number;
-}): Promise<Freshness> {
+}): 'fresh' | Promise<Freshness> {
   const { engine, messages, times, nowMs, skewMs } = input;
   const stale = skewMs > 0 ? times.find((time) => Math.abs(nowMs - time.ms) > skewMs) : undefined;
   if (!stale) return 'fresh';
+  return storedRetryOrRefuse(engine, messages, stale);
+}
+
+async function storedRetryOrRefuse(engine: Engine, messages: readonly NormalizedMessage[], stale: PushTime): Promise<Freshness> {
   const durable = messages.filter((msg) => !msg.ephemeral);
   if (durable.length > 0 && (await engine.allStored(durable))) return 'stored-retry';
   throw new GatewayError('STALE_TIMESTAMP', `${stale.name} is outside the accepted window (replay?), and the push is not a retry of messages already stored`);
