@@ -23,11 +23,11 @@ const gatewayExtra = JSON.parse(process.env.BENCH_GATEWAY_ENV ?? '{}') as Record
 const pushes = Number(process.argv[2] ?? 40_000);
 const perPush = Number(process.argv[3] ?? 1);
 
-/** utime + stime of one thread (or, with no tid, of the whole process), in seconds. */
-function cpuSeconds(pid: number, tid?: number): number {
+/** utime + stime of one thread (or, with no tid, of the whole process), in seconds; `system` for stime alone. */
+function cpuSeconds(pid: number, tid?: number, system = false): number {
   const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  return ((system ? 0 : Number(fields[11])) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 async function send(url: string, headers: Record<string, string>, count: number, tag: string): Promise<GeneratorResult> {
@@ -48,15 +48,17 @@ async function measure(server: ServerProcess, headers: Record<string, string>, n
   // Warmed once: the JIT and the connections settle before CPU is counted.
   if (!warmed.has(server)) await send(server.url, headers, WARMUP_PUSHES, `${name}-warm`);
   warmed.add(server);
-  const before = { main: cpuSeconds(pid, pid), all: cpuSeconds(pid) };
+  const before = { main: cpuSeconds(pid, pid), mainSystem: cpuSeconds(pid, pid, true), all: cpuSeconds(pid) };
   const run = await send(server.url, headers, pushes, name);
-  const after = { main: cpuSeconds(pid, pid), all: cpuSeconds(pid) };
+  const after = { main: cpuSeconds(pid, pid), mainSystem: cpuSeconds(pid, pid, true), all: cpuSeconds(pid) };
   const done = run.pushes;
   return {
     pushes: done,
     refused: run.refused + run.errors,
     pushesPerSecond: run.pushesPerSecond,
     mainThreadMicrosPerPush: round(((after.main - before.main) / done) * 1e6, 1),
+    // The main thread's time in the kernel (socket reads and writes, epoll, waking the writer), a part of the above.
+    mainThreadSystemMicrosPerPush: round(((after.mainSystem - before.mainSystem) / done) * 1e6, 1),
     processMicrosPerPush: round(((after.all - before.all) / done) * 1e6, 1),
   };
 }
