@@ -3,7 +3,9 @@
 // 1,000 streams (a warm-up: the node's heap grows to its working size), then 4,000 more, and reports per stream
 // the growth of the JavaScript heap in use plus external and array-buffer memory, each read after two full
 // garbage collections (bench/heapProbe.mjs), beside the growth of RSS. RSS also counts what V8 reserved and has not
-// given back, so it depends on how big the heap was at start; the held memory does not.
+// given back, so it depends on how big the heap was at start; the held memory does not. BENCH_HEAP_SNAPSHOTS=<dir>
+// also writes a heap snapshot after the warm-up (1.heapsnapshot) and at the end (2.heapsnapshot):
+// `node --import tsx bench/heapDiff.ts <dir>/1.heapsnapshot <dir>/2.heapsnapshot 4000` says what a stream holds.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ const server = await startProcess(join(root, 'dist/main.js'), {
   ...gatewayEnv(join(work, 'data')),
   NODE_OPTIONS: `--expose-gc --import ${probe}`,
   HEAP_PROBE_FILE: probeFile,
+  ...(process.env.BENCH_HEAP_SNAPSHOTS ? { HEAP_PROBE_SNAPSHOTS: resolve(process.env.BENCH_HEAP_SNAPSHOTS) } : {}),
 });
 const pid = server.process.pid!;
 const sockets: WebSocket[] = [];
@@ -36,13 +39,14 @@ async function read(): Promise<Reading> {
   rmSync(probeFile, { force: true });
   server.process.kill('SIGUSR2');
   for (let tries = 0; ; tries++) {
+    // A heap snapshot of a few thousand streams takes seconds to write.
     await new Promise((done) => setTimeout(done, 100));
     try {
       const usage = JSON.parse(readFileSync(probeFile, 'utf8')) as NodeJS.MemoryUsage;
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return { held: usage.heapUsed + usage.external + usage.arrayBuffers, rss: Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024 };
     } catch (err) {
-      if (tries > 50) throw err;
+      if (tries > 600) throw err;
     }
   }
 }

@@ -31,14 +31,31 @@ export class CustomerProcesses {
     perProcess?: number;
     /** SDK options other than the defaults (the reconnect delays, say). */
     clientOptions?: Partial<ClientOptions>;
+    /**
+     * Connect the first `count` customers alone (in the first process), call `then` once they are all connected,
+     * and only then the others: what the node costs before and after a warm-up (bench/storm.ts's memory).
+     */
+    firstConnect?: { count: number; then: () => Promise<void> | void };
   }): Promise<CustomerProcesses> {
     const perProcess = options.perProcess ?? 5000;
     const groups: { id: string; token: string }[][] = [];
     for (let i = 0; i < options.customers.length; i += perProcess) groups.push(options.customers.slice(i, i + perProcess));
     const children = groups.map(() => fork(SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const processes = new CustomerProcesses(children);
+    const start = (child: ChildProcess, customers: { id: string; token: string }[]) =>
+      ask(child, { type: 'start', sdk: options.sdk, url: options.url, customers, ...(options.clientOptions ? { options: options.clientOptions } : {}) }, 'started');
     try {
-      await Promise.all(children.map((child, i) => ask(child, { type: 'start', sdk: options.sdk, url: options.url, customers: groups[i]!, ...(options.clientOptions ? { options: options.clientOptions } : {}) }, 'started')));
+      const first = options.firstConnect;
+      if (first && first.count > 0 && first.count < groups[0]!.length) {
+        await start(children[0]!, groups[0]!.slice(0, first.count));
+        await first.then();
+        groups[0] = groups[0]!.slice(first.count);
+      } else if (first) {
+        await Promise.all(children.map((child, i) => start(child, groups[i]!)));
+        await first.then();
+        return processes;
+      }
+      await Promise.all(children.map((child, i) => start(child, groups[i]!)));
     } catch (err) {
       processes.close();
       throw err;

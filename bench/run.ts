@@ -71,7 +71,10 @@ function goalsOf(r: Record<string, unknown>) {
     }
     const { lost, duplicated, reordered } = storm.messages;
     goals.stormMessages = { value: lost + duplicated + reordered, target: '0 lost, duplicated or reordered', met: lost + duplicated + reordered === 0 };
-    goals.stormMemoryPerCustomer = { value: storm.memoryPerCustomerKB, target: '<= 12 KB', met: storm.memoryPerCustomerKB <= 12 };
+    // As the issue measures it (RSS growth from the start, over all customers), and without the node's one-off
+    // warm-up (growth after the first 1,000, over the rest): both shown, the goal judged on the first.
+    goals.stormMemoryPerCustomer = { value: storm.memoryPerCustomerKB, target: '<= 12 KB (RSS growth from start / customers)', met: storm.memoryPerCustomerKB <= 12 };
+    goals.stormMemoryPerCustomerAfterWarmUp = { value: storm.memory.perCustomerAfterWarmUpKB, target: 'for reading: RSS growth after the first 1,000 / the rest', met: storm.memory.perCustomerAfterWarmUpKB <= 12 };
   }
   return goals;
 }
