@@ -36,11 +36,14 @@ export class CustomerProcesses {
      * and only then the others: what the node costs before and after a warm-up (bench/storm.ts's memory).
      */
     firstConnect?: { count: number; then: () => Promise<void> | void };
+    /** A V8 CPU profile of each customer process goes here. */
+    profileDir?: string;
   }): Promise<CustomerProcesses> {
     const perProcess = options.perProcess ?? 5000;
     const groups: { id: string; token: string }[][] = [];
     for (let i = 0; i < options.customers.length; i += perProcess) groups.push(options.customers.slice(i, i + perProcess));
-    const children = groups.map(() => fork(SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    const profiling = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    const children = groups.map(() => fork(SCRIPT, [], { execArgv: [...profiling, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     const processes = new CustomerProcesses(children);
     const start = (child: ChildProcess, customers: { id: string; token: string }[]) =>
       ask(child, { type: 'start', sdk: options.sdk, url: options.url, customers, ...(options.clientOptions ? { options: options.clientOptions } : {}) }, 'started');
@@ -61,6 +64,11 @@ export class CustomerProcesses {
       throw err;
     }
     return processes;
+  }
+
+  /** The processes' ids, to read their CPU time from /proc. */
+  get pids(): number[] {
+    return this.children.map((child) => child.pid!);
   }
 
   async status(): Promise<CustomerStatus> {

@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { CustomerProcesses, SDK } from './customerProcesses.js';
 import type { ClientOptions } from '../src/client/index.js';
 import type { CustomerReport } from './sdkCustomers.js';
@@ -32,6 +33,8 @@ export interface StormOptions {
   gateway?: 'dist' | 'source';
   /** A V8 CPU profile of each gateway process goes here (BENCH_CPU_PROF). */
   profileDir?: string;
+  /** A V8 CPU profile of each customer process goes here (BENCH_CUSTOMER_CPU_PROF). */
+  customersProfileDir?: string;
   env?: Record<string, string>;
   /** SDK options other than the defaults. */
   clientOptions?: Partial<ClientOptions>;
@@ -62,6 +65,12 @@ export interface RestartResult {
   cpuUsPerAccept: number;
   /** The part of it spent in the kernel (system time): sockets, TCP on loopback, the store's file. */
   systemCpuUsPerAccept: number;
+  /**
+   * The customers' processes' CPU time (user + system, the SDK and `ws`) from the node's stop until every customer
+   * was back, per stream accepted: what a reconnect costs the client side, refused tries included.
+   */
+  customersCpuUsPerAccept: number;
+  customersSystemCpuUsPerAccept: number;
 }
 
 export async function measureStorm(options: StormOptions) {
@@ -81,6 +90,7 @@ export async function measureStorm(options: StormOptions) {
     customers: await Promise.all(ids.map(async (id) => ({ id, token: await customerToken(id) }))),
     perProcess: options.perProcess ?? 5000,
     ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+    ...(options.customersProfileDir ? { profileDir: options.customersProfileDir } : {}),
     firstConnect: {
       count: warmUp,
       then: async () => {
@@ -111,6 +121,7 @@ export async function measureStorm(options: StormOptions) {
     const which = options.restarts ?? ['kill9', 'sigterm'];
     for (const [name, signal] of ([['kill9', 'SIGKILL'], ['sigterm', 'SIGTERM']] as const).filter(([name]) => which.includes(name))) {
       const stoppedAt = Date.now();
+      const customersCpuAtStop = sumCpuUs(customers.pids);
       gateway.child.kill(signal);
       await gateway.exited;
       gateway = await startGateway(env, options);
@@ -118,7 +129,8 @@ export async function measureStorm(options: StormOptions) {
       const pushNow = (options.pushAtRestart ?? 'listening') === 'listening';
       if (pushNow) await pushToAll(url, ids, name);
       await until(async () => (await customers.status()).connected === n, `every customer back after ${name}`, NEVER_BACK_AFTER_MS).catch(() => undefined);
-      const cpu = cpuTimeUs(gateway.child);
+      const cpu = cpuTimeUs(gateway.child.pid!);
+      const customersCpu = sumCpuUs(customers.pids);
       if (process.env.BENCH_STORM_THREADS) process.stderr.write(`${name} threads (ms): ${JSON.stringify(threadCpuMs(gateway.child))}\n`);
       const cpuUs = cpu.total - gateway.cpuUsAtListening.total;
       const systemUs = cpu.system - gateway.cpuUsAtListening.system;
@@ -126,7 +138,9 @@ export async function measureStorm(options: StormOptions) {
       if (!pushNow) await pushToAll(url, ids, name);
       const accepts = reports.reduce((sum, r) => sum + r.connectedAt.filter((t) => t > stoppedAt).length, 0);
       restarts[name] = { startMs: gateway.startMs, ...backTimes(reports, stoppedAt, answeredAt), accepts,
-        cpuUsPerAccept: Math.round(cpuUs / Math.max(accepts, 1)), systemCpuUsPerAccept: Math.round(systemUs / Math.max(accepts, 1)) };
+        cpuUsPerAccept: Math.round(cpuUs / Math.max(accepts, 1)), systemCpuUsPerAccept: Math.round(systemUs / Math.max(accepts, 1)),
+        customersCpuUsPerAccept: Math.round((customersCpu.total - customersCpuAtStop.total) / Math.max(accepts, 1)),
+        customersSystemCpuUsPerAccept: Math.round((customersCpu.system - customersCpuAtStop.system) / Math.max(accepts, 1)) };
     }
     await until(async () => (await customers.status()).received >= (1 + which.length) * n, 'every message', 60_000).catch(() => undefined);
     const messages = checkMessages(await customers.report(), ['before', ...which]);
@@ -138,7 +152,7 @@ export async function measureStorm(options: StormOptions) {
   }
 }
 
-function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs' | 'accepts' | 'cpuUsPerAccept' | 'systemCpuUsPerAccept'> {
+function backTimes(reports: CustomerReport[], stoppedAt: number, answeredAt: number): Omit<RestartResult, 'startMs' | 'accepts' | 'cpuUsPerAccept' | 'systemCpuUsPerAccept' | 'customersCpuUsPerAccept' | 'customersSystemCpuUsPerAccept'> {
   const back: number[] = [];
   let neverBack = 0;
   for (const r of reports) {
@@ -201,7 +215,7 @@ function startGateway(env: Record<string, string>, options: StormOptions): Promi
       lines.close();
       child.stdout!.resume();
       if (process.env.BENCH_STORM_THREADS) process.stderr.write(`listening threads (ms): ${JSON.stringify(threadCpuMs(child))}\n`);
-      resolve({ child, exited, listeningAt, startMs: listeningAt - execAt, cpuUsAtListening: cpuTimeUs(child) });
+      resolve({ child, exited, listeningAt, startMs: listeningAt - execAt, cpuUsAtListening: cpuTimeUs(child.pid!) });
     });
     void exited.then(() => reject(new Error('the gateway exited before listening')));
   });
@@ -237,12 +251,17 @@ function message(to: string, content: string, k: number) {
 }
 
 /** A process's CPU time so far (user + system, all its threads), from /proc: µs, in steps of a clock tick (10 ms). */
-function cpuTimeUs(child: ChildProcess): { total: number; system: number } {
+function cpuTimeUs(pid: number): { total: number; system: number } {
   // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them.
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 1_000_000 / CLOCK_TICKS_PER_SECOND;
   return { total: (Number(fields[11]) + Number(fields[12])) * tick, system: Number(fields[12]) * tick };
+}
+
+/** Several processes' CPU time so far, together. */
+function sumCpuUs(pids: number[]): { total: number; system: number } {
+  return pids.map(cpuTimeUs).reduce((sum, cpu) => ({ total: sum.total + cpu.total, system: sum.system + cpu.system }));
 }
 
 /** Each thread's CPU time (ms) by name, for a look at where the process's time goes (BENCH_STORM_THREADS). */
@@ -284,13 +303,17 @@ async function freeLocalPort(): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // BENCH_STORM_MIN_RECONNECT_MS: the SDK's backoff floor, to compare floors; BENCH_STORM_RESTARTS=kill9 (or sigterm).
+  // BENCH_STORM_MIN_RECONNECT_MS: the SDK's backoff floor, to compare floors; BENCH_STORM_RESTARTS=kill9 (or sigterm);
+  // BENCH_STORM_SDK: another build's dist/client/index.js, to compare SDKs; BENCH_CUSTOMER_CPU_PROF=<dir> profiles
+  // the customer processes.
   const customers = Number(process.env.BENCH_STORM_CUSTOMERS ?? 10_000);
   const floor = process.env.BENCH_STORM_MIN_RECONNECT_MS;
   const restarts = process.env.BENCH_STORM_RESTARTS?.split(',') as ('kill9' | 'sigterm')[] | undefined;
   const result = await measureStorm({
     customers,
     ...(process.env.BENCH_CPU_PROF ? { profileDir: join(process.env.BENCH_CPU_PROF, 'storm') } : {}),
+    ...(process.env.BENCH_CUSTOMER_CPU_PROF ? { customersProfileDir: process.env.BENCH_CUSTOMER_CPU_PROF } : {}),
+    ...(process.env.BENCH_STORM_SDK ? { sdk: pathToFileURL(process.env.BENCH_STORM_SDK).href } : {}),
     ...(floor ? { clientOptions: { minReconnectDelayMs: Number(floor) } } : {}),
     ...(restarts ? { restarts } : {}),
   });
