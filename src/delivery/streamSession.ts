@@ -10,6 +10,7 @@ import type { Engine, EngineEvent, LogEntry } from '../engine/types.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CLOSE, type DownLinkMsg, type QueueMessage, type ServerFrame, type TransportName } from '../protocol/index.js';
 import { ExpiryClock } from './expiryClock.js';
+import { HeartbeatClock } from './heartbeatClock.js';
 import type { Transport } from './transports.js';
 
 export interface SessionOptions {
@@ -30,6 +31,20 @@ const PAGE = 200;
 const DRAIN_POLL_MS = 20;
 /** Every session's token expiry, on one timer (./expiryClock.ts). */
 const expiries = new ExpiryClock();
+/** Every session's heartbeat, on one timer a heartbeat interval (./heartbeatClock.ts); in practice one. */
+const heartbeats = new Map<number, HeartbeatClock>();
+
+/**
+ * How often a session is asked whether to send a heartbeat: at most a second, so that sessions keep the phase of
+ * their own last frame (a heartbeat goes out `heartbeatMs / 2` after it, not to every idle session in one tick),
+ * and a session is silent at most `heartbeatMs / 2` and a tick, within `heartbeatMs`.
+ */
+function heartbeatClockFor(heartbeatMs: number): HeartbeatClock {
+  const tickMs = Math.min(1000, Math.max(250, heartbeatMs / 2));
+  let clock = heartbeats.get(tickMs);
+  if (!clock) heartbeats.set(tickMs, (clock = new HeartbeatClock(tickMs)));
+  return clock;
+}
 
 export class StreamSession {
   private lastSentSeq = 0;
@@ -38,7 +53,7 @@ export class StreamSession {
   private closed = false;
   private lastSendAt = Date.now();
   private readonly startedAt = Date.now();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private heartbeatClock: HeartbeatClock | undefined;
   private unsubscribe: (() => void) | undefined;
   private cancelExpiry: (() => void) | undefined;
 
@@ -71,7 +86,8 @@ export class StreamSession {
       truncated: summary.lastSeq > resumedFrom && (summary.firstSeq === 0 || summary.firstSeq > resumedFrom + 1),
       heartbeatMs: this.options.heartbeatMs,
     });
-    this.timers.push(setInterval(() => this.heartbeat(), Math.max(250, this.options.heartbeatMs / 2)));
+    this.heartbeatClock = heartbeatClockFor(this.options.heartbeatMs);
+    this.heartbeatClock.add(this);
     this.cancelExpiry = expiries.at(this.options.tokenExpiresAtMs, () => this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired'));
     this.catchingUp = false;
     // Nothing stored after the client's position, and nothing came meanwhile: no store read. Most customers of a
@@ -87,7 +103,7 @@ export class StreamSession {
     if (this.closed) return;
     this.closed = true;
     this.unsubscribe?.();
-    for (const timer of this.timers) clearTimeout(timer);
+    this.heartbeatClock?.delete(this);
     this.cancelExpiry?.();
     if (code !== undefined) this.transport.close(code, reason, reconnectAfterMs);
     this.options.onClosed?.();
@@ -187,8 +203,9 @@ export class StreamSession {
     if (entry.state) this.send({ type: 'state', seq: entry.seq, state: entry.state });
   }
 
-  private heartbeat(): void {
-    if (Date.now() - this.lastSendAt >= this.options.heartbeatMs / 2) this.send({ type: 'heartbeat', ts: Date.now() });
+  /** Asked by the heartbeat clock about once a second: a session silent for half its interval sends a heartbeat. */
+  heartbeat(now: number): void {
+    if (now - this.lastSendAt >= this.options.heartbeatMs / 2) this.send({ type: 'heartbeat', ts: now });
   }
 
   private send(frame: ServerFrame): void {
