@@ -48,6 +48,8 @@ interface Attempt {
   gapAllowed: boolean;
   /** Waits for the hello, then for any frame (the heartbeat watchdog). */
   watchdog?: ReturnType<typeof setTimeout>;
+  /** When the last frame came (set once the hello came): the watchdog looks at it when it fires. */
+  heardAt: number;
   /** The transport it uses. */
   kind: TransportName;
   /** While SSE stands in for WebSocket: when to try WebSocket again. */
@@ -82,6 +84,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
   #refusals = 0;
   readonly #tokens: TokenSource;
   readonly #url: string;
+  /** The stream's WebSocket URL without its query, built once rather than at every connection. */
+  readonly #webSocketStreamUrl: string;
   readonly #WebSocket: WebSocketConstructor | undefined;
   readonly #fetch: FetchFunction | undefined;
   readonly #policy: ReconnectPolicy;
@@ -95,6 +99,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
     super();
     if (options.token === undefined && options.getToken === undefined) throw new TypeError('give a token or getToken');
     this.#url = endpoint(options.url, '').href; // checks the URL now rather than at the first connection
+    this.#webSocketStreamUrl = endpoint(this.#url, '/v1/stream', {}, 'ws').href;
     const preferred = options.transport ?? 'websocket';
     this.#lastSeq = options.since ?? 0;
     this.#tokens = new TokenSource(options.token, options.getToken, options.tokenRefreshMarginMs ?? 30_000);
@@ -301,7 +306,7 @@ export class GatewayClient extends Emitter<ClientEvents> {
   async #open(): Promise<void> {
     const retry = this.#transports.beforeAttempt();
     if (retry) this.emit('transport', { transport: retry.to, reason: retry.reason });
-    const attempt: Attempt = { since: this.#lastSeq, connectedAt: 0, gapAllowed: this.#lastSeq === 0, kind: this.transport };
+    const attempt: Attempt = { since: this.#lastSeq, connectedAt: 0, heardAt: 0, gapAllowed: this.#lastSeq === 0, kind: this.transport };
     this.#attempt = attempt;
     this.#state = 'connecting';
     let token: string;
@@ -326,7 +331,9 @@ export class GatewayClient extends Emitter<ClientEvents> {
       const url = endpoint(this.#url, '/v1/stream', { since: attempt.since || undefined });
       attempt.transport = openSse(url, token, attempt.since, this.#fetch!, handlers);
     } else {
-      const url = endpoint(this.#url, '/v1/stream', { token, since: attempt.since || undefined }, 'ws');
+      // A string, not a URL object: a URL built, changed and read at every connection was a cost of each reconnect.
+      const since = attempt.since ? `&since=${attempt.since}` : '';
+      const url = `${this.#webSocketStreamUrl}?token=${encodeURIComponent(token)}${since}`;
       attempt.transport = openWebSocket(url, this.#WebSocket!, handlers);
     }
   }
@@ -404,7 +411,8 @@ export class GatewayClient extends Emitter<ClientEvents> {
       this.emit('error', new GatewayClientError('BAD_FRAME', `unreadable frame: ${text.slice(0, 200)}`));
       return;
     }
-    if (attempt.hello) this.#watch(attempt, attempt.hello.heartbeatMs);
+    // The watchdog reads this when it fires: no timer cleared and set again at every frame.
+    if (attempt.hello) attempt.heardAt = Date.now();
     switch (frame.type) {
       case 'hello':
         return this.#hello(attempt, frame);
@@ -482,8 +490,17 @@ export class GatewayClient extends Emitter<ClientEvents> {
   /** Reconnects when nothing is heard for one heartbeat interval and a margin (network.ts, protocol.md `heartbeat`). */
   #watch(attempt: Attempt, heartbeatMs: number): void {
     clearTimeout(attempt.watchdog);
+    attempt.watchdog = undefined;
     if (!(heartbeatMs > 0)) return;
-    attempt.watchdog = setTimeout(() => this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat in time'), silenceLimitMs(heartbeatMs));
+    const limitMs = silenceLimitMs(heartbeatMs);
+    attempt.heardAt = Date.now();
+    const check = () => {
+      if (this.#attempt !== attempt) return;
+      const silentMs = Date.now() - attempt.heardAt;
+      if (silentMs >= limitMs) this.#ended(attempt, CLOSE.ABNORMAL, 'no heartbeat in time');
+      else attempt.watchdog = setTimeout(check, limitMs - silentMs);
+    };
+    attempt.watchdog = setTimeout(check, limitMs);
   }
 }
 

@@ -19,16 +19,20 @@ export class Emitter<Events extends object> {
 
   protected emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.#listeners.get(event);
-    if (!set) return;
+    if (!set || set.size === 0) return;
+    // One listener (the usual case): no copy of the set made at every event.
+    if (set.size === 1) return call(set.values().next().value as Listener<Events[K]>, payload);
     // A copy: a listener may subscribe or unsubscribe while we iterate.
-    for (const listener of [...set] as Listener<Events[K]>[]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    for (const listener of [...set] as Listener<Events[K]>[]) call(listener, payload);
+  }
+}
+
+function call<T>(listener: Listener<T>, payload: T): void {
+  try {
+    listener(payload);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
   }
 }

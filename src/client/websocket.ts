@@ -5,7 +5,7 @@ import { CLOSE } from './reconnect.js';
 import type { Transport, TransportHandlers } from './transport.js';
 import type { WebSocketConstructor, WebSocketLike } from './types.js';
 
-export function openWebSocket(url: URL, Socket: WebSocketConstructor, handlers: TransportHandlers): Transport {
+export function openWebSocket(url: string, Socket: WebSocketConstructor, handlers: TransportHandlers): Transport {
   let closed = false;
   const end = (code: number, reason: string) => {
     if (closed) return;
@@ -15,7 +15,7 @@ export function openWebSocket(url: URL, Socket: WebSocketConstructor, handlers: 
 
   let socket: WebSocketLike;
   try {
-    socket = new Socket(url.href);
+    socket = new Socket(url);
   } catch (error) {
     queueMicrotask(() => end(CLOSE.ABNORMAL, `cannot open a WebSocket: ${error instanceof Error ? error.message : error}`));
     return { close: () => void (closed = true) };
