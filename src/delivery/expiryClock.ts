@@ -5,15 +5,23 @@
 
 const TICK_MS = 1000;
 
+/** What expires: a stream is handed over itself, so that no closure (and no cancel closure) is held per stream. */
+export interface Expiring {
+  expire(): void;
+}
+
 export class ExpiryClock {
-  /** Callbacks by the second (since the epoch) at or after which they run. */
-  private readonly due = new Map<number, Set<() => void>>();
+  /** What expires, by the second (since the epoch) at or after which it does. */
+  private readonly due = new Map<number, Set<Expiring>>();
   private timer: NodeJS.Timeout | undefined;
   /** Every second before this one has run. */
   private nextSecond = 0;
 
-  /** Runs `expire` within about a second after `atMs` (at the next tick if that has passed); returns a cancel. */
-  at(atMs: number, expire: () => void): () => void {
+  /**
+   * Expires `item` within about a second after `atMs` (at the next tick if that has passed); answers the second it
+   * is kept under, which `cancel` takes.
+   */
+  at(atMs: number, item: Expiring): number {
     if (!this.timer) {
       this.nextSecond = Math.floor(Date.now() / 1000);
       // Unreferenced: the streams' sockets keep the process alive, not their expiry.
@@ -22,12 +30,17 @@ export class ExpiryClock {
     const second = Math.max(Math.ceil(atMs / 1000), this.nextSecond);
     let bucket = this.due.get(second);
     if (!bucket) this.due.set(second, (bucket = new Set()));
-    bucket.add(expire);
-    return () => {
-      bucket.delete(expire);
-      if (bucket.size === 0 && this.due.get(second) === bucket) this.due.delete(second);
-      this.stopWhenIdle();
-    };
+    bucket.add(item);
+    return second;
+  }
+
+  /** `item` does not expire after all (`second`: what `at` answered); nothing happens when it has already. */
+  cancel(second: number, item: Expiring): void {
+    const bucket = this.due.get(second);
+    if (!bucket) return;
+    bucket.delete(item);
+    if (bucket.size === 0) this.due.delete(second);
+    this.stopWhenIdle();
   }
 
   private tick(): void {
@@ -45,9 +58,9 @@ export class ExpiryClock {
     this.stopWhenIdle();
   }
 
-  private run(second: number, bucket: Set<() => void>): void {
+  private run(second: number, bucket: Set<Expiring>): void {
     this.due.delete(second);
-    for (const expire of bucket) expire();
+    for (const item of bucket) item.expire();
   }
 
   private stopWhenIdle(): void {

@@ -55,7 +55,8 @@ export class StreamSession {
   private readonly startedAt = Date.now();
   private heartbeatClock: HeartbeatClock | undefined;
   private unsubscribe: (() => void) | undefined;
-  private cancelExpiry: (() => void) | undefined;
+  /** The second the token's expiry is kept under on the shared clock (undefined: not yet, or no more). */
+  private expirySecond: number | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -88,7 +89,7 @@ export class StreamSession {
     });
     this.heartbeatClock = heartbeatClockFor(this.options.heartbeatMs);
     this.heartbeatClock.add(this);
-    this.cancelExpiry = expiries.at(this.options.tokenExpiresAtMs, () => this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired'));
+    this.expirySecond = expiries.at(this.options.tokenExpiresAtMs, this);
     this.catchingUp = false;
     // Nothing stored after the client's position, and nothing came meanwhile: no store read. Most customers of a
     // reconnect storm are in this case; each read saved is one less on the node while it takes them all back.
@@ -104,9 +105,14 @@ export class StreamSession {
     this.closed = true;
     this.unsubscribe?.();
     this.heartbeatClock?.delete(this);
-    this.cancelExpiry?.();
+    if (this.expirySecond !== undefined) expiries.cancel(this.expirySecond, this);
     if (code !== undefined) this.transport.close(code, reason, reconnectAfterMs);
     this.options.onClosed?.();
+  }
+
+  /** Called by the expiry clock once the customer's token has expired. */
+  expire(): void {
+    this.close(CLOSE.TOKEN_REFUSED, 'the customer token has expired');
   }
 
   get isClosed(): boolean {

@@ -14,11 +14,12 @@ describe('the expiry clock', () => {
     const start = Date.now();
     const soon = start + 1200;
     const later = start + 2100;
-    clock.at(soon, () => ran.push(['soon', Date.now()]));
-    clock.at(later, () => ran.push(['later', Date.now()]));
-    clock.at(start - 60_000, () => ran.push(['past', Date.now()]));
-    const cancel = clock.at(soon, () => ran.push(['cancelled', Date.now()]));
-    cancel();
+    const item = (name: string) => ({ expire: () => void ran.push([name, Date.now()]) });
+    clock.at(soon, item('soon'));
+    clock.at(later, item('later'));
+    clock.at(start - 60_000, item('past'));
+    const cancelled = item('cancelled');
+    clock.cancel(clock.at(soon, cancelled), cancelled);
     // Twice: a callback that ran is not run again by a later tick.
     const keepAlive = setInterval(() => {}, 1000);
     try {
