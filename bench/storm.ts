@@ -31,6 +31,8 @@ export interface StormOptions {
   sdk?: string;
   /** `dist`: node dist/main.js, as deployed; `source`: src/main.ts under tsx (tests, no build needed). */
   gateway?: 'dist' | 'source';
+  /** The checkout whose gateway runs (default this one): another build's, to compare. */
+  gatewayRoot?: string;
   /** A V8 CPU profile of each gateway process goes here (BENCH_CPU_PROF). */
   profileDir?: string;
   /** A V8 CPU profile of each customer process goes here (BENCH_CUSTOMER_CPU_PROF). */
@@ -202,7 +204,8 @@ interface StormGateway {
 
 function startGateway(env: Record<string, string>, options: StormOptions): Promise<StormGateway> {
   const profiling = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-  const entry = options.gateway === 'source' ? ['--import', 'tsx', join(ROOT, 'src/main.ts')] : [join(ROOT, 'dist/main.js')];
+  const root = options.gatewayRoot ?? ROOT;
+  const entry = options.gateway === 'source' ? ['--import', 'tsx', join(root, 'src/main.ts')] : [join(root, 'dist/main.js')];
   const execAt = Date.now();
   const child = spawn(process.execPath, [...profiling, ...entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -304,8 +307,8 @@ async function freeLocalPort(): Promise<number> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   // BENCH_STORM_MIN_RECONNECT_MS: the SDK's backoff floor, to compare floors; BENCH_STORM_RESTARTS=kill9 (or sigterm);
-  // BENCH_STORM_SDK: another build's dist/client/index.js, to compare SDKs; BENCH_CUSTOMER_CPU_PROF=<dir> profiles
-  // the customer processes.
+  // BENCH_STORM_SDK: another build's dist/client/index.js, to compare SDKs; BENCH_STORM_ROOT: another checkout
+  // whose dist/main.js runs as the node; BENCH_CUSTOMER_CPU_PROF=<dir> profiles the customer processes.
   const customers = Number(process.env.BENCH_STORM_CUSTOMERS ?? 10_000);
   const floor = process.env.BENCH_STORM_MIN_RECONNECT_MS;
   const restarts = process.env.BENCH_STORM_RESTARTS?.split(',') as ('kill9' | 'sigterm')[] | undefined;
@@ -314,6 +317,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(process.env.BENCH_CPU_PROF ? { profileDir: join(process.env.BENCH_CPU_PROF, 'storm') } : {}),
     ...(process.env.BENCH_CUSTOMER_CPU_PROF ? { customersProfileDir: process.env.BENCH_CUSTOMER_CPU_PROF } : {}),
     ...(process.env.BENCH_STORM_SDK ? { sdk: pathToFileURL(process.env.BENCH_STORM_SDK).href } : {}),
+    ...(process.env.BENCH_STORM_ROOT ? { gatewayRoot: process.env.BENCH_STORM_ROOT } : {}),
     ...(floor ? { clientOptions: { minReconnectDelayMs: Number(floor) } } : {}),
     ...(restarts ? { restarts } : {}),
   });
