@@ -35,7 +35,7 @@ export class CustomerProcesses {
      * Connect the first `count` customers alone (in the first process), call `then` once they are all connected,
      * and only then the others: what the node costs before and after a warm-up (bench/storm.ts's memory).
      */
-    firstConnect?: { count: number; then: () => Promise<void> | void };
+    firstConnect?: { count: number; then: (processes: CustomerProcesses) => Promise<void> | void };
     /** A V8 CPU profile of each customer process goes here. */
     profileDir?: string;
   }): Promise<CustomerProcesses> {
@@ -51,11 +51,11 @@ export class CustomerProcesses {
       const first = options.firstConnect;
       if (first && first.count > 0 && first.count < groups[0]!.length) {
         await start(children[0]!, groups[0]!.slice(0, first.count));
-        await first.then();
+        await first.then(processes);
         groups[0] = groups[0]!.slice(first.count);
       } else if (first) {
         await Promise.all(children.map((child, i) => start(child, groups[i]!)));
-        await first.then();
+        await first.then(processes);
         return processes;
       }
       await Promise.all(children.map((child, i) => start(child, groups[i]!)));

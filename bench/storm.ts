@@ -95,14 +95,18 @@ export async function measureStorm(options: StormOptions) {
     ...(options.customersProfileDir ? { profileDir: options.customersProfileDir } : {}),
     firstConnect: {
       count: warmUp,
-      then: async () => {
+      // The warm-up customers get their first message now, so that what the node loads and compiles for a push
+      // (ingest, the fan-out) is part of the warm-up too, not of what each further customer costs.
+      then: async (processes) => {
+        await pushToAll(url, ids.slice(0, warmUp), 'before');
+        await until(async () => (await processes.status()).received >= warmUp, 'the first message to the warm-up customers', 120_000);
         await new Promise((resolve) => setTimeout(resolve, 1000));
         rssWarm = rssOf(gateway.child);
       },
     },
   });
   try {
-    await pushToAll(url, ids, 'before');
+    await pushToAll(url, ids.slice(warmUp), 'before');
     await until(async () => (await customers.status()).received >= n, 'the first message everywhere', 120_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const rssConnected = rssOf(gateway.child);
@@ -110,7 +114,8 @@ export async function measureStorm(options: StormOptions) {
       // As issue #25 states it: RSS growth from the node's start, over every customer. It counts the node's one-off
       // warm-up too (modules loaded on first use, JIT code, V8 growing its heap), more of it the lighter the start.
       perCustomerKB: round((rssConnected - rssBefore) / n / 1024, 1),
-      // What each further customer adds: RSS growth after the first `warmUp` were connected, over the rest.
+      // What each further customer adds: RSS growth after the first `warmUp` were connected and had their first
+      // message, over the rest (each of whom then gets its own).
       perCustomerAfterWarmUpKB: round((rssConnected - rssWarm) / Math.max(n - warmUp, 1) / 1024, 1),
       warmUpCustomers: warmUp,
       startMB: round(rssBefore / 2 ** 20, 0),
@@ -306,12 +311,13 @@ async function freeLocalPort(): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // BENCH_STORM_MIN_RECONNECT_MS: the SDK's backoff floor, to compare floors; BENCH_STORM_RESTARTS=kill9 (or sigterm);
+  // BENCH_STORM_MIN_RECONNECT_MS: the SDK's backoff floor, to compare floors; BENCH_STORM_RESTARTS=kill9 (or sigterm, or
+  // empty: none, the memory alone);
   // BENCH_STORM_SDK: another build's dist/client/index.js, to compare SDKs; BENCH_STORM_ROOT: another checkout
   // whose dist/main.js runs as the node; BENCH_CUSTOMER_CPU_PROF=<dir> profiles the customer processes.
   const customers = Number(process.env.BENCH_STORM_CUSTOMERS ?? 10_000);
   const floor = process.env.BENCH_STORM_MIN_RECONNECT_MS;
-  const restarts = process.env.BENCH_STORM_RESTARTS?.split(',') as ('kill9' | 'sigterm')[] | undefined;
+  const restarts = process.env.BENCH_STORM_RESTARTS?.split(',').filter(Boolean) as ('kill9' | 'sigterm')[] | undefined;
   const result = await measureStorm({
     customers,
     ...(process.env.BENCH_CPU_PROF ? { profileDir: join(process.env.BENCH_CPU_PROF, 'storm') } : {}),
