@@ -31,7 +31,7 @@ const PAGE = 200;
 const DRAIN_POLL_MS = 20;
 /** Every session's token expiry, on one timer (./expiryClock.ts). */
 const expiries = new ExpiryClock();
-/** Every session's heartbeat, on one timer a heartbeat interval (./heartbeatClock.ts); in practice one. */
+/** Every session's heartbeat check, on one timer per tick length (./heartbeatClock.ts): in practice one. */
 const heartbeats = new Map<number, HeartbeatClock>();
 
 /**
