@@ -5,10 +5,10 @@ import WebSocket from 'ws';
 
 export type Frame = { type: string; seq?: number; [key: string]: any };
 
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000, seen?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? ` (${seen()})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -200,6 +200,9 @@ describe('no agent available', () => {
       const { http, heard, client } = await customer(rig, 'after-hours');
       assert.deepEqual((await http('GET', '/v1/agents')).body, { available: null, heardAt: null }, 'nothing heard yet');
       await http('POST', '/v1/messages', { clientMessageId: 'ah-1', kind: 'text', text: 'hello?' });
+      // The robot's greeting and answer first: one arriving after the refusal turns the conversation back to the bot.
+      const robot = () => heard.messages.filter((m) => m.message.sourceType === 'ROBOT' && m.message.controlType === 'CHAT');
+      await waitFor(() => robot().length >= 2, 'the robot greets and answers');
       const transfer = await http('POST', '/v1/transfer', { clientMessageId: 'ah-2' });
       await waitFor(() => statusOf(heard, transfer.body.seq).includes('failed'), 'transfer refused');
       await waitFor(() => heard.phases.at(-1) === 'offline', 'offline');
