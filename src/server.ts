@@ -16,7 +16,7 @@ import websocket from '@fastify/websocket';
 import { createCustomerTokens, type CustomerIdentity } from './delivery/identity.js';
 import { customerRoutes } from './delivery/customerRoutes.js';
 import { startRetention, type Retention } from './delivery/retention.js';
-import { closeGoingAway, streamRoute } from './delivery/streamRoute.js';
+import { streamRoute } from './delivery/streamRoute.js';
 import type { StreamSession } from './delivery/streamSession.js';
 import { answerClientError, answerFrameworkError, installAnswers } from './http/answers.js';
 import { MediaCache } from './delivery/mediaCache.js';
@@ -36,7 +36,7 @@ import { describeValidationErrors } from './http/validation.js';
 import { pushRoutes } from './ingest/pushRoutes.js';
 import { tokenRoute } from './ingest/tokenRoute.js';
 import { installClientLimits } from './http/clientLimits.js';
-import { trustedPeer, trustProxyOption } from './http/clientAddress.js';
+import { rawClientAddress, trustedPeer, trustProxyOption } from './http/clientAddress.js';
 import { capConnectionsPerAddress, serverTimeouts } from './http/connections.js';
 import { installSecurityHeaders } from './http/securityHeaders.js';
 import { compileOnFirstUse } from './lazyValidation.js';
@@ -174,7 +174,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     ...(config.tls ? { https: { ...config.tls, ...timeouts } } : { http: timeouts }),
   }) as unknown as FastifyInstance;
   // First: a connection over its address's cap serves no request at all.
-  capConnectionsPerAddress(app, {
+  const connectionAdmitted = capConnectionsPerAddress(app, {
     caps: addressCaps,
     trustedPeer: trustedPeer(config.trustProxy),
     onRefused: () => metrics.refusals.inc({ reason: 'TOO_MANY_CONNECTIONS' }),
@@ -208,13 +208,13 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     metrics,
     onPush: (record) => journal.recordPush(record),
   });
+  // Upgrades to other paths than the stream's, which has its own (delivery/webSocketUpgrades.ts): routed through
+  // Fastify; no route takes them, so they are closed.
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, perMessageDeflate: false },
-    // "Going away" (1001), which tells clients to reconnect (to another node) and resume; the plugin's own
-    // default closes without a code.
+    // "Going away" (1001), as the streams are closed (delivery/streamRoute.ts); the plugin's own default closes
+    // without a code.
     preClose: async () => {
-      // Open streams first, each with its reconnect advice; then the sockets still setting up, without one.
-      closeGoingAway(streams, config.reconnectWindowMs);
       for (const client of app.websocketServer.clients) client.close(1001, 'the gateway is shutting down');
     },
   });
@@ -230,6 +230,7 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     metrics,
     clientFrames: uplinkFrames(uplink, calls),
     frameLimiter: clientLimiter,
+    upgradeChecks: { connectionAdmitted, clientAddress: rawClientAddress(config.trustProxy) },
     reconnectWindowMs: config.reconnectWindowMs,
     acceptQueue: config.streamAcceptQueue,
   });

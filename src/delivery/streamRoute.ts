@@ -1,12 +1,10 @@
-// GET /v1/stream: a customer's real-time stream, as a WebSocket (an upgrade request) or as Server-Sent Events
-// (a plain GET asking for text/event-stream). Both carry the same frames (docs/protocol.md); StreamSession
-// does the delivery, ./transports.ts adapts the two connections to it, and this module admits the customer and
-// answers the frames they send.
+// GET /v1/stream: a customer's real-time stream, as a WebSocket (an upgrade request, taken off Fastify's lifecycle
+// by ./webSocketUpgrades.ts) or as Server-Sent Events (a plain GET asking for text/event-stream, a Fastify route).
+// Both carry the same frames (docs/protocol.md); StreamSession does the delivery, ./transports.ts adapts the two
+// connections to it, and this module admits the customer (the same checks for both) and answers the frames they send.
 
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/types.js';
 import { GatewayError } from '../errors.js';
@@ -19,6 +17,7 @@ import { tokenOf, type CustomerIdentity, type CustomerTokens } from './identity.
 import { CLOSE, type AckFrame, type ErrorFrame, type ServerFrame } from '../protocol/index.js';
 import { StreamSession } from './streamSession.js';
 import { sseTransport, webSocketTransport, type Transport } from './transports.js';
+import { takeUpgrades, webSocketUpgrades, type StreamRequest, type UpgradeChecks } from './webSocketUpgrades.js';
 
 const STREAM_PATH = '/v1/stream';
 
@@ -42,8 +41,13 @@ export interface StreamRouteOptions {
   allowedOrigins: readonly string[];
   /** Answers the customer's own frames (send, typing, read, transfer); absent: only ping is understood. */
   clientFrames?: ClientFrameHandler;
-  /** The limiter the client's HTTP requests count against (CLIENT_RATE_LIMIT); its frames count against it too. */
+  /** The limiter the client's HTTP requests count against (CLIENT_RATE_LIMIT); its upgrade and frames count against it too. */
   frameLimiter?: RateLimiter;
+  /**
+   * The checks Fastify's hooks make for every request, made for the WebSocket upgrade, which does not go through
+   * Fastify (./webSocketUpgrades.ts); absent: no connection cap per address, and the peer's address is the client's.
+   */
+  upgradeChecks?: Omit<UpgradeChecks, 'limiter'>;
   /** A stream closed on purpose (shutting down) tells its client to come back within this window (RECONNECT_WINDOW_MS). */
   reconnectWindowMs: number;
   /**
@@ -67,45 +71,46 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
   /** A refused stream comes back after a delay drawn from at least a second: the queue needs time to drain. */
   const busyAdvice = () => BUSY_FLOOR_MS + reconnectAdvice(Math.max(options.reconnectWindowMs, 1000));
 
-  // The upgrade's 101 answer waits in the socket for the hello: the two leave in one write, not two (on SQLite the
-  // hello is ready within the same turn of the event loop: the token, the place and the head need no I/O). The
-  // socket is uncorked once the set-up is done whichever way it went, and at the latest when the event loop turns
-  // (Redis: the hello then follows in its own write).
-  const corked = new WeakMap<Socket, () => void>();
-  app.websocketServer.on('headers', (_headers: string[], request: IncomingMessage) => {
-    const socket = request.socket;
-    let held = true;
-    const release = () => {
-      if (!held) return;
-      held = false;
-      corked.delete(socket);
-      socket.uncork();
-    };
-    socket.cork();
-    corked.set(socket, release);
-    setImmediate(release);
+  const upgrades = webSocketUpgrades({
+    checks: {
+      clientAddress: (request) => request.socket.remoteAddress ?? 'unknown',
+      ...options.upgradeChecks,
+      ...(options.frameLimiter ? { limiter: options.frameLimiter } : {}),
+    },
+    log: app.log,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    onSocket: (socket, request, tcp) => void serveWebSocket(socket, request, tcp),
   });
-  const uncork = (request: FastifyRequest) => corked.get(request.raw.socket)?.();
+  // Once every plugin is registered: the upgrades for other paths still reach @fastify/websocket, if registered.
+  app.addHook('onReady', (done) => {
+    takeUpgrades(app.server, STREAM_PATH, upgrades.handle);
+    done();
+  });
 
-  // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume.
+  // Closing the gateway closes every stream with "going away", so clients reconnect elsewhere and resume; the
+  // sockets still setting up close without advice.
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
     closeGoingAway(sessions, options.reconnectWindowMs);
+    for (const socket of upgrades.server.clients) socket.close(CLOSE.GOING_AWAY, 'the gateway is shutting down');
   });
 
   /**
-   * Takes one of the customer's connection places; throws when it holds as many as allowed. A stream is a read:
-   * when the shared count cannot be reached (Redis away) it is let through.
+   * The checks both transports make, in order: the token, the resume position, a connection place of the
+   * customer's. Throws a GatewayError for the first that fails.
    */
-  async function admit(customerId: string): Promise<() => void> {
-    const release = await options.connectionCaps.acquire(customerId).catch(() => () => {});
+  async function admit(request: StreamRequest, lastEventId?: string | string[]): Promise<{ identity: CustomerIdentity; since: number; release: () => void }> {
+    const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
+    const since = sinceOf(request.query, lastEventId);
+    // A stream is a read: when the shared count cannot be reached (Redis away) it is let through.
+    const release = await options.connectionCaps.acquire(identity.customerId).catch(() => () => {});
     if (!release) throw new GatewayError('TOO_MANY_CONNECTIONS', 'this customer holds as many connections as allowed (MAX_CONNECTIONS_PER_CUSTOMER)');
-    return release;
+    return { identity, since, release };
   }
 
   /** Registers the session at once (a close that comes while it starts then finds it), then starts it. */
-  function begin(transport: Transport, request: FastifyRequest, identity: CustomerIdentity, since: number, release: () => void): StreamSession {
+  function begin(transport: Transport, log: StreamRequest['log'], identity: CustomerIdentity, since: number, release: () => void): StreamSession {
     const session = new StreamSession(transport, {
       engine: options.engine,
       customerId: identity.customerId,
@@ -114,7 +119,7 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       heartbeatMs: options.heartbeatMs,
       bufferBytes: options.bufferBytes,
       slowConsumerMs: options.slowConsumerMs,
-      log: request.log,
+      log,
       onClosed: () => {
         sessions.delete(session);
         release();
@@ -124,15 +129,15 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     sessions.add(session);
     // Debug, not info: a line per stream is a write per stream, and in a reconnect storm those add up (the
     // gateway_streams gauge and the stream metrics count them).
-    request.log.debug({ customerId: identity.customerId, since }, 'stream opened');
+    log.debug({ customerId: identity.customerId, since }, 'stream opened');
     return session;
   }
 
-  async function start(session: StreamSession, request: FastifyRequest): Promise<void> {
+  async function start(session: StreamSession, log: StreamRequest['log']): Promise<void> {
     try {
       await session.start();
     } catch (err) {
-      request.log.error({ err }, 'stream could not start');
+      log.error({ err }, 'stream could not start');
       session.close(CLOSE.INTERNAL, 'the stream could not start; resume');
     }
   }
@@ -147,33 +152,58 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     }
   }
 
-  /** Checks the WebSocket's origin and token, takes a connection place, and starts its session (to the hello). */
-  async function startWebSocket(socket: WebSocket, request: FastifyRequest): Promise<{ transport: Transport; customerId: string } | undefined> {
-    let identity: CustomerIdentity;
-    let since: number;
-    let release: () => void;
+  /** Checks the WebSocket's origin and the stream's checks, and starts its session (to the hello). */
+  async function startWebSocket(socket: WebSocket, request: StreamRequest): Promise<{ transport: Transport; customerId: string } | undefined> {
+    let admitted: Awaited<ReturnType<typeof admit>>;
     try {
       if (!originAllowed(request.headers.origin, request.headers.host, options.allowedOrigins)) {
         throw new GatewayError('FORBIDDEN', 'this origin is not allowed (ALLOWED_ORIGINS)');
       }
-      identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-      since = sinceOf(request.query, undefined);
-      release = await admit(identity.customerId);
+      admitted = await admit(request);
     } catch (err) {
       // Browsers cannot read the status of a refused upgrade, so the refusal is a documented close code.
       const code = err instanceof GatewayError ? WS_CLOSE_FOR[err.code] ?? CLOSE.UNREADABLE : CLOSE.INTERNAL;
       socket.close(code, (err as Error).message.slice(0, 120));
       return undefined;
     }
+    const { identity, since, release } = admitted;
     if (socket.readyState !== socket.OPEN) {
       release();
       return undefined;
     }
     const transport = webSocketTransport(socket);
-    const session = begin(transport, request, identity, since, release);
+    const session = begin(transport, request.log, identity, since, release);
     socket.once('close', () => session.close());
-    await start(session, request);
+    await start(session, request.log);
     return { transport, customerId: identity.customerId };
+  }
+
+  /** An upgraded stream: its set-up as one place of the accept queue, then the frames its client sends. */
+  async function serveWebSocket(socket: WebSocket, request: StreamRequest, tcp: Socket): Promise<void> {
+    // Listen at once (ws drops frames nobody listens for): what the client sends while its token is checked
+    // waits here and is handled once the customer is known.
+    const early: [string, boolean][] = [];
+    let handle = (text: string, isBinary: boolean) => void early.push([text, isBinary]);
+    socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
+    // An upgrade on a connection kept alive into the drain is told, as an open stream was, to come back.
+    if (draining || busy()) {
+      const transport = webSocketTransport(socket);
+      if (draining) transport.close(CLOSE.GOING_AWAY, 'the gateway is shutting down', reconnectAdvice(options.reconnectWindowMs));
+      else refuseBusy(transport, busyAdvice());
+      return upgrades.uncork(tcp);
+    }
+    const started = await queued(() => startWebSocket(socket, request)).finally(() => upgrades.uncork(tcp));
+    if (!started) return;
+    const { transport, customerId } = started;
+    const gate = new FrameGate(options.frameLimiter, request.address);
+    // Every frame is answered here, whatever fails below it: a rejection left to the process would end it.
+    handle = (text, isBinary) => {
+      onClientFrame(socket, transport, text, isBinary, customerId, options.clientFrames, gate).catch((err: unknown) => {
+        request.log.error({ err, customerId }, 'a client frame could not be answered');
+        transport.send(JSON.stringify({ type: 'error', code: 'INTERNAL', reason: 'the frame could not be handled' } satisfies ServerFrame));
+      });
+    };
+    for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
   }
 
   app.route({
@@ -181,7 +211,7 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
     url: STREAM_PATH,
     // While draining, a stream request is answered here, not with http/drain.ts's 503 (see drainAnswer).
     config: { drainsItself: true },
-    // Server-Sent Events: a GET without an upgrade.
+    // Server-Sent Events: a GET without an upgrade (the upgrades never reach Fastify: ./webSocketUpgrades.ts).
     handler: async (request, reply) => {
       // The client may leave at any await below (token check, hello, replay): listen from the start, so a close
       // during set-up ends whatever was set up so far instead of leaving a session that counts until the token
@@ -202,43 +232,21 @@ export const streamRoute: FastifyPluginAsync<StreamRouteOptions> = async (app, o
       }
       if (busy()) return refuseBusy(sseTransport(reply), busyAdvice());
       await queued(async () => {
-        const identity = await options.customerTokens.verify(tokenOf(request.headers, request.query));
-        if (gone) return void reply.hijack();
-        const since = sinceOf(request.query, request.headers['last-event-id']);
-        const release = await admit(identity.customerId);
+        const { identity, since, release } = await admit(sseRequestOf(request), request.headers['last-event-id']);
         if (gone) {
           release();
           return void reply.hijack();
         }
-        session = begin(sseTransport(reply), request, identity, since, release);
-        await start(session, request);
+        session = begin(sseTransport(reply), request.log, identity, since, release);
+        await start(session, request.log);
       });
-    },
-    wsHandler: async (socket: WebSocket, request) => {
-      // Listen at once (ws drops frames nobody listens for): what the client sends while its token is checked
-      // waits here and is handled once the customer is known.
-      const early: [string, boolean][] = [];
-      let handle = (text: string, isBinary: boolean) => void early.push([text, isBinary]);
-      socket.on('message', (data, isBinary) => handle(data.toString(), isBinary));
-      if (busy()) {
-        refuseBusy(webSocketTransport(socket), busyAdvice());
-        return uncork(request);
-      }
-      const started = await queued(() => startWebSocket(socket, request)).finally(() => uncork(request));
-      if (!started) return;
-      const { transport, customerId } = started;
-      const gate = new FrameGate(options.frameLimiter, clientAddress(request));
-      // Every frame is answered here, whatever fails below it: a rejection left to the process would end it.
-      handle = (text, isBinary) => {
-        onClientFrame(socket, transport, text, isBinary, customerId, options.clientFrames, gate).catch((err: unknown) => {
-          request.log.error({ err, customerId }, 'a client frame could not be answered');
-          transport.send(JSON.stringify({ type: 'error', code: 'INTERNAL', reason: 'the frame could not be handled' } satisfies ServerFrame));
-        });
-      };
-      for (const [text, isBinary] of early.splice(0)) handle(text, isBinary);
     },
   });
 };
+
+function sseRequestOf(request: FastifyRequest): StreamRequest {
+  return { headers: request.headers, query: request.query, address: clientAddress(request), log: request.log };
+}
 
 async function onClientFrame(
   socket: WebSocket,
@@ -297,7 +305,7 @@ async function onClientFrame(
  * Closes every session "going away", each with its own reconnect advice drawn from the window, so that the
  * customers of a node that shuts down come back spread over it rather than in one burst.
  */
-export function closeGoingAway(sessions: Iterable<StreamSession>, windowMs: number): void {
+function closeGoingAway(sessions: Iterable<StreamSession>, windowMs: number): void {
   for (const session of [...sessions]) session.close(CLOSE.GOING_AWAY, 'the gateway is shutting down', reconnectAdvice(windowMs));
 }
 

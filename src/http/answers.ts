@@ -2,6 +2,7 @@
 // `{"resultCode": "...", "resultDesc": "...", "code": "..."}` with the matching HTTP status, `code` naming the
 // error (src/errors.ts) so that clients word it by what it is. No stack reaches a caller.
 
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../observability/metrics.js';
@@ -38,6 +39,22 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * A refusal written straight to the socket of a request Fastify does not see (a stream's upgrade refused before
+ * its handshake): the documented answer, with the security headers every answer carries, and the connection closed.
+ */
+export function answerOnSocket(socket: Socket, error: GatewayError, headers: Record<string, string> = {}): void {
+  if (socket.destroyed || !socket.writable) return;
+  const { status, answer } = answerFor(error);
+  const body = JSON.stringify(answer);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\n` +
+      `x-frame-options: DENY\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -3,6 +3,7 @@
 // TRUST_PROXY names (a number of hops, or their addresses): the entries further left are written by the client
 // and prove nothing, so they are never believed.
 
+import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
@@ -43,6 +44,27 @@ export function clientAddress(request: FastifyRequest): string {
   const derived = request.ip;
   if (typeof derived === 'string' && derived.length <= 45 && isIP(derived) !== 0) return derived;
   return request.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * `clientAddress` for a request Fastify does not see (a stream's upgrade, delivery/webSocketStreams.ts), derived
+ * as Fastify derives request.ip (proxy-addr): from the peer leftwards through X-Forwarded-For, while the hop is
+ * trusted (its address is listed, or it is within the hop count); the first untrusted one is the client.
+ */
+export function rawClientAddress(trust: Config['trustProxy']): (request: IncomingMessage) => string {
+  const listed = trustedPeer(trust);
+  const trusted = (address: string, hop: number) => (typeof trust === 'number' ? hop < trust : listed(address));
+  return (request) => {
+    const peer = request.socket.remoteAddress ?? 'unknown';
+    const forwarded = request.headers['x-forwarded-for'];
+    if (trust === false || !forwarded) return peer;
+    // Empty entries are skipped, as proxy-addr skips them.
+    const hops = [peer, ...String(forwarded).split(',').map((entry) => entry.trim()).filter(Boolean).reverse()];
+    let hop = 0;
+    while (hop < hops.length - 1 && trusted(hops[hop]!, hop)) hop++;
+    const derived = hops[hop]!;
+    return derived.length <= 45 && isIP(derived) !== 0 ? derived : peer;
+  };
 }
 
 function cidr(item: string): [string, number, 'ipv4' | 'ipv6'] {

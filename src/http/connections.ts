@@ -27,12 +27,14 @@ export function serverTimeouts(config: Pick<Config, 'headersTimeoutMs' | 'reques
  * with the Redis engine) and gives it back when it closes; one over the cap is closed, and no request on it is
  * served until the count has answered (the first hook of every request waits for it). Connections from a trusted
  * proxy are not counted: each carries many clients (cap them at the proxy). When the shared count cannot be
- * reached (Redis away) a connection is let in, as a stream is.
+ * reached (Redis away) a connection is let in, as a stream is. Returns the verdict of a connection, for the
+ * requests that do not go through Fastify (a stream's upgrade, delivery/webSocketStreams.ts): true when it is
+ * not counted or got its place, false when refused, a promise until the count answers.
  */
 export function capConnectionsPerAddress(
   app: FastifyInstance,
   options: { caps: ConnectionCaps; trustedPeer: (address: string) => boolean; onRefused?: (address: string) => void },
-): void {
+): ConnectionVerdict {
   /** Whether each counted connection got its place: a promise until the count answers, then the answer. */
   const admitted = new WeakMap<Socket, Promise<boolean> | boolean>();
   app.server.on('connection', (socket: Socket) => {
@@ -75,4 +77,8 @@ export function capConnectionsPerAddress(
     if (verdict === false) return refuse();
     verdict.then((ok) => (ok ? done() : refuse()), done);
   });
+  return (socket) => admitted.get(socket) ?? true;
 }
+
+/** Whether a connection may be served (see capConnectionsPerAddress). */
+export type ConnectionVerdict = (socket: Socket) => Promise<boolean> | boolean;
