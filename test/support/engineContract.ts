@@ -175,6 +175,8 @@ export function contract(name: string, setup: () => Promise<Subject & { teardown
         const cutoff = Date.now() + 1;
         await waitFor(() => Date.now() > cutoff, 'the clock to pass the cutoff');
         await store.append([msg({ to: b })]);
+        // Read before the purge: what an engine remembers of them must follow it.
+        assert.deepEqual([(await store.conversation(a)).firstSeq, (await store.conversation(b)).firstSeq], [1, 1]);
         assert.equal(await store.purgeOlderThan(cutoff, 5), 5);
         assert.equal(await store.purgeOlderThan(cutoff, 5), 2);
         assert.equal(await store.purgeOlderThan(cutoff, 5), 0);

@@ -17,6 +17,7 @@ import { mediaGrantOf } from '../mediaGrants.js';
 import { openDatabase } from './database.js';
 import { dedupeTimeOf } from './dedupeTime.js';
 import { headOf, type HeadRow } from './heads.js';
+import { KnownSummaries } from './summaries.js';
 import { QUERIES } from './queries.js';
 import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
@@ -58,6 +59,8 @@ export class LocalEngine implements Engine {
   private flushScheduled = false;
   private closing = false;
   private readonly hub = new Hub();
+  /** The summaries read or told of since the start: a stream's hello for a customer seen since needs no read. */
+  private readonly summaries = new KnownSummaries();
   private readonly reader: Database.Database;
   private readonly sessions: LocalSessions;
   private readonly selectSince: Database.Statement<[string, number, number], Row>;
@@ -137,15 +140,19 @@ export class LocalEngine implements Engine {
   }
 
   async conversation(customerId: string): Promise<ConversationSummary> {
+    const known = this.summaries.get(customerId);
+    if (known) return known;
     try {
       const row = this.selectHead.get(customerId);
       const head = headOf(row);
-      return {
+      const summary = {
         customerId,
         state: head.state,
         lastSeq: head.lastSeq,
         firstSeq: row ? this.selectFirstSeq.get(customerId)?.first ?? 0 : 0,
       };
+      this.summaries.remember(summary);
+      return summary;
     } catch (err) {
       throw storeError(err);
     }
@@ -171,6 +178,8 @@ export class LocalEngine implements Engine {
 
   async purgeOlderThan(cutoffMs: number, limit: number): Promise<number> {
     const reply = await this.call({ type: 'purge', cutoffMs, limit });
+    // First seqs moved.
+    this.summaries.forgetAll();
     // The AICC sessions (ccmessaging-tokens) go with the history they belong to.
     try {
       this.sessions.purgeOlderThan(cutoffMs, limit);
@@ -262,7 +271,9 @@ export class LocalEngine implements Engine {
             batch.forEach((pending, i) => {
               // The outcome is the entry (its extra `duplicate: false` goes nowhere): no copy per message.
               for (const outcome of outcomes[i]!) {
-                if (!outcome.duplicate) this.hub.publish(outcome.customerId, { type: 'entry', entry: outcome });
+                if (outcome.duplicate) continue;
+                this.summaries.appended(outcome);
+                this.hub.publish(outcome.customerId, { type: 'entry', entry: outcome });
               }
               pending.resolve(outcomes[i]!);
             });
@@ -303,6 +314,8 @@ export class LocalEngine implements Engine {
     });
     const fail = (err: Error) => {
       this.writer = undefined;
+      // It may have committed appends whose results never came.
+      this.summaries.forgetAll();
       for (const call of this.calls.values()) call.reject(err);
       this.calls.clear();
     };
