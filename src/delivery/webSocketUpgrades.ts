@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { parse as parseQuery, type ParsedUrlQuery } from 'node:querystring';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RateLimiter } from '../engine/limits.js';
@@ -149,23 +150,20 @@ function streamRequestOf(request: IncomingMessage, address: string, log: Fastify
     headers: request.headers,
     query: queryOf(request.url ?? ''),
     address,
-    // A request id, as Fastify gives every request (the caller's X-Request-Id when plain), made when a line needs it.
+    // With a request id, as Fastify gives every request (the caller's X-Request-Id when plain): the logger and
+    // its id are made when a line is written, which most streams never do.
     get log() {
-      return (child ??= lazyChildLogger(log, { reqId: acceptedRequestId(request.headers['x-request-id']) ?? randomUUID() }, {}));
+      let id: string | undefined;
+      const bindings = { get reqId() { return (id ??= acceptedRequestId(request.headers['x-request-id']) ?? randomUUID()); } };
+      return (child ??= lazyChildLogger(log, bindings, {}));
     },
   };
 }
 
 /** The query as Fastify parses it: a name given twice is an array (which the stream then refuses). */
-function queryOf(url: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
+function queryOf(url: string): ParsedUrlQuery {
   const start = url.indexOf('?');
-  if (start === -1) return query;
-  for (const [name, value] of new URLSearchParams(url.slice(start + 1))) {
-    const seen = query[name];
-    query[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  return query;
+  return start === -1 ? {} : parseQuery(url.slice(start + 1));
 }
 
 /** The line http/requestLog.ts writes for a request refused through Fastify, for an upgrade refused here. */
