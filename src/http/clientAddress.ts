@@ -47,7 +47,7 @@ export function clientAddress(request: FastifyRequest): string {
 }
 
 /**
- * `clientAddress` for a request Fastify does not see (a stream's upgrade, delivery/webSocketStreams.ts), derived
+ * `clientAddress` for a request Fastify does not see (a stream's upgrade, delivery/webSocketUpgrades.ts), derived
  * as Fastify derives request.ip (proxy-addr): from the peer leftwards through X-Forwarded-For, while the hop is
  * trusted (its address is listed, or it is within the hop count); the first untrusted one is the client.
  */

@@ -28,7 +28,7 @@ export function serverTimeouts(config: Pick<Config, 'headersTimeoutMs' | 'reques
  * served until the count has answered (the first hook of every request waits for it). Connections from a trusted
  * proxy are not counted: each carries many clients (cap them at the proxy). When the shared count cannot be
  * reached (Redis away) a connection is let in, as a stream is. Returns the verdict of a connection, for the
- * requests that do not go through Fastify (a stream's upgrade, delivery/webSocketStreams.ts): true when it is
+ * requests that do not go through Fastify (a stream's upgrade, delivery/webSocketUpgrades.ts): true when it is
  * not counted or got its place, false when refused, a promise until the count answers.
  */
 export function capConnectionsPerAddress(
