@@ -38,7 +38,7 @@ import { tokenRoute } from './ingest/tokenRoute.js';
 import { installClientLimits } from './http/clientLimits.js';
 import { rawClientAddress, trustedPeer, trustProxyOption } from './http/clientAddress.js';
 import { capConnectionsPerAddress, serverTimeouts } from './http/connections.js';
-import { installSecurityHeaders } from './http/securityHeaders.js';
+import { installSecurityHeaders, securityHeaders } from './http/securityHeaders.js';
 import { compileOnFirstUse } from './lazyValidation.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { TransportName } from './protocol/index.js';
@@ -230,7 +230,11 @@ export async function buildServer(config: Config, log: Logger, parts: GatewayPar
     metrics,
     clientFrames: uplinkFrames(uplink, calls),
     frameLimiter: clientLimiter,
-    upgradeChecks: { connectionAdmitted, clientAddress: rawClientAddress(config.trustProxy) },
+    upgradeChecks: {
+      connectionAdmitted,
+      clientAddress: rawClientAddress(config.trustProxy),
+      answerHeaders: securityHeaders({ tls: config.tls !== undefined }),
+    },
     reconnectWindowMs: config.reconnectWindowMs,
     acceptQueue: config.streamAcceptQueue,
   });

@@ -36,6 +36,8 @@ export interface UpgradeChecks {
   limiter?: RateLimiter;
   /** The client's address, behind the trusted proxies (TRUST_PROXY) as Fastify derives it. */
   clientAddress: (request: IncomingMessage) => string;
+  /** The headers every answer carries (http/securityHeaders.ts), for a refusal written here. */
+  answerHeaders?: Record<string, string>;
 }
 
 export interface WebSocketUpgradeOptions {
@@ -95,7 +97,7 @@ export function webSocketUpgrades(options: WebSocketUpgradeOptions): WebSocketUp
         if (allowed) return upgrade(request, socket, head, streamRequest);
         const error = new GatewayError('RATE_LIMITED', 'too many requests from this address; try again after Retry-After');
         options.metrics?.refusals.inc({ reason: error.code });
-        answerOnSocket(socket, error, { 'retry-after': String(retryAfterSeconds) });
+        answerOnSocket(socket, error, { ...checks.answerHeaders, 'retry-after': String(retryAfterSeconds) });
         logRefusal(streamRequest, request, error);
       },
       () => upgrade(request, socket, head, streamRequest),

@@ -44,7 +44,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 
 /**
  * A refusal written straight to the socket of a request Fastify does not see (a stream's upgrade refused before
- * its handshake): the documented answer, with the security headers every answer carries, and the connection closed.
+ * its handshake): the documented answer, with `headers` (the security headers every answer carries, and the
+ * refusal's own), and the connection closed.
  */
 export function answerOnSocket(socket: Socket, error: GatewayError, headers: Record<string, string> = {}): void {
   if (socket.destroyed || !socket.writable) return;
@@ -53,8 +54,7 @@ export function answerOnSocket(socket: Socket, error: GatewayError, headers: Rec
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\nreferrer-policy: no-referrer\r\n` +
-      `x-frame-options: DENY\r\n${extra}Connection: close\r\n\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
   );
 }
 

@@ -40,6 +40,7 @@ describe('WebSocket upgrades of the stream', () => {
       const refused = answers[4]!;
       assert.match(refused, /^HTTP\/1\.1 429 /);
       assert.match(refused, /retry-after: \d+/i);
+      assert.match(refused, /x-content-type-options: nosniff/i, 'the headers every answer carries');
       assert.match(refused, /\r\n\r\n\{"resultCode":"8","resultDesc":"[^"]+","code":"RATE_LIMITED"\}$/);
     } finally {
       await gw.close();
