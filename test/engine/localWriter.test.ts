@@ -48,20 +48,23 @@ describe('local engine: the writer remembers heads', () => {
     }
   });
 
-  it('notices a second writer on the same file and stays gapless', async () => {
+  it('refuses a second engine on the same DATA_DIR, naming it, and opens once the first is closed', async () => {
+    // No index refuses a seq handed out twice when it is written (schema 4): one writer per DATA_DIR is enforced
+    // by a lock instead (test/engine/localLog.test.ts shows a second process refused, and kill -9 releasing it).
     const dir = tempDir();
     const a = await open(dir);
-    const b = await open(dir);
     try {
-      // a learns c1's head, b writes behind its back, then a writes again with a head that is now stale.
       assert.equal((await a.append([msg()]))[0]!.seq, 1);
-      assert.equal((await b.append([msg()]))[0]!.seq, 2);
-      const [third, fourth] = await a.append([msg(), msg()]);
-      assert.deepEqual([third!.seq, fourth!.seq], [3, 4]);
-      assert.equal((await b.append([msg()]))[0]!.seq, 5);
-      assert.deepEqual((await a.readSince('c1', 0, 10)).map((e) => e.seq), [1, 2, 3, 4, 5]);
+      await assert.rejects(open(dir), (err: Error) => err.message.includes(`DATA_DIR ${dir} is in use by another gateway`));
+      assert.equal((await a.append([msg()]))[0]!.seq, 2, 'the refused engine took nothing from the first');
     } finally {
       await a.close();
+    }
+    const b = await open(dir);
+    try {
+      assert.equal((await b.append([msg()]))[0]!.seq, 3);
+      assert.deepEqual((await b.readSince('c1', 0, 10)).map((e) => e.seq), [1, 2, 3]);
+    } finally {
       await b.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -145,7 +148,7 @@ describe('local engine: a file written by an older gateway', () => {
     PRAGMA user_version = 1;
   `;
 
-  it('moves schema 1 to schema 3 keeping every message, seq, dedupe key, state and grant', async () => {
+  it('moves schema 1 to schema 4 keeping every message, seq, dedupe key, state and grant', async () => {
     const dir = tempDir();
     const agentState = { phase: 'agent', canSend: true, seq: 2, agentNickname: 'Lily' };
     const old = [
@@ -191,9 +194,9 @@ describe('local engine: a file written by an older gateway', () => {
 
       const after = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
       try {
-        assert.equal(after.pragma('user_version', { simple: true }), 3);
+        assert.equal(after.pragma('user_version', { simple: true }), 4);
         const tables = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-        assert.deepEqual(tables.map((t) => t.name), ['customers', 'media_grants', 'messages']);
+        assert.deepEqual(tables.map((t) => t.name), ['customers', 'log_state', 'media_grants', 'message_seqs', 'messages']);
         assert.equal((after.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n, old.length + 3);
       } finally {
         after.close();
@@ -207,13 +210,13 @@ describe('local engine: a file written by an older gateway', () => {
   it('refuses a file from a newer gateway and leaves it as it was', async () => {
     const dir = tempDir();
     const file = new Database(join(dir, 'gateway.sqlite'));
-    file.pragma('user_version = 4');
+    file.pragma('user_version = 5');
     file.close();
     try {
-      await assert.rejects(open(dir), /newer gateway \(schema 4/);
+      await assert.rejects(open(dir), /newer gateway \(schema 5, this one knows 4/);
       const after = new Database(join(dir, 'gateway.sqlite'), { readonly: true });
       try {
-        assert.equal(after.pragma('user_version', { simple: true }), 4);
+        assert.equal(after.pragma('user_version', { simple: true }), 5);
         assert.equal((after.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n, 0);
       } finally {
         after.close();

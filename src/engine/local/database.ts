@@ -10,7 +10,7 @@ export interface DatabaseOptions {
   busyTimeoutMs: number;
 }
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const TABLES = `
   -- key: the customer's number in the message indexes, where a small integer takes a fraction of the room of
@@ -27,7 +27,7 @@ const TABLES = `
   );
 
   -- A rowid table, so that rows (a few hundred bytes each) are appended in arrival order and a commit writes
-  -- few pages; the customer's order lives in the (customer, seq) index.
+  -- few pages. A customer's order lives in message_seqs (merged) and in memory (the rows not merged yet).
   CREATE TABLE IF NOT EXISTS messages (
     id            INTEGER PRIMARY KEY,
     customer      INTEGER NOT NULL,   -- customers.key
@@ -39,10 +39,29 @@ const TABLES = `
     stored_at     INTEGER NOT NULL,
     state         TEXT                -- the conversation state (JSON) this message led to, when it changed it
   );
+
+  -- Each customer's seqs and the rows holding them. Not written by a commit (an index on messages ordered by the
+  -- customer took a page per customer per commit: most of what a commit wrote): the writer merges the rows
+  -- appended since merged_upto in batches sorted by (customer, seq), so that a page is written once for many
+  -- commits (logSeqs.ts). The key still refuses a seq handed out twice.
+  CREATE TABLE IF NOT EXISTS message_seqs (
+    customer  INTEGER NOT NULL,
+    seq       INTEGER NOT NULL,
+    id        INTEGER NOT NULL,     -- messages.id
+    PRIMARY KEY (customer, seq)
+  ) WITHOUT ROWID;
+
+  -- One row: the messages up to merged_upto (messages.id) are in message_seqs, written in the merge's transaction.
+  CREATE TABLE IF NOT EXISTS log_state (
+    one          INTEGER PRIMARY KEY CHECK (one = 1),
+    merged_upto  INTEGER NOT NULL
+  );
+  INSERT OR IGNORE INTO log_state (one, merged_upto) VALUES (1, 0);
 `;
 
 const INDEXES = `
-  CREATE UNIQUE INDEX IF NOT EXISTS messages_by_customer_seq ON messages (customer, seq);
+  -- Schema 3's (customer, seq) index, written at every commit; message_seqs took its place.
+  DROP INDEX IF EXISTS messages_by_customer_seq;
   -- Led by the time, so the keys a commit adds sit together at the index's right edge: a commit of ~1,000 messages
   -- over ~500 customers writes a few pages of it, not one per customer (about twice the messages/s on a store
   -- holding 1.5M messages, measured). A retry carries the same key and the same ts, so it still collides here.
@@ -133,9 +152,21 @@ export function migrate(db: Database.Database): void {
     if (version === 1) copyMessages(db, FROM_SCHEMA_1, 'messages_schema1', 'customers_schema1');
     else if (version === 2) copyMessages(db, FROM_SCHEMA_2, 'messages_schema2');
     else db.exec(TABLES);
+    if (version >= 1 && version < 4) mergeAllMessages(db);
     db.exec(INDEXES);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/**
+ * Schemas 1 to 3 kept a customer's seqs in an index on messages: they are copied into message_seqs whole, sorted
+ * (so each page is written once), and every message counts as merged.
+ */
+export function mergeAllMessages(db: Database.Database): void {
+  db.exec(`
+    INSERT INTO message_seqs (customer, seq, id) SELECT customer, seq, id FROM messages ORDER BY customer, seq;
+    UPDATE log_state SET merged_upto = coalesce((SELECT max(id) FROM messages), 0);
+  `);
 }
 
 function copyMessages(db: Database.Database, script: string, oldMessages: string, oldCustomers?: string): void {

@@ -27,14 +27,17 @@ export interface HeadRow {
   state: string | null;
 }
 
-/** The newer of the customer's newest message and its floor (database.ts). */
-export function headOf(row: HeadRow | undefined): Head {
+/**
+ * The newest of the customer's newest merged message, its newest hot one (not in message_seqs yet: seqMerge.ts,
+ * hotRows.ts) and its floor (database.ts).
+ */
+export function headOf(row: HeadRow | undefined, newestHotSeq: (key: number) => number = () => 0): Head {
   if (!row) return { key: 0, lastSeq: 0, state: INITIAL_STATE };
   const fromMessage = row.state_seq !== null && row.state_seq >= row.floor_seq;
   const state = fromMessage ? row.state : row.floor_state;
   return {
     key: row.key,
-    lastSeq: Math.max(row.floor_seq, row.newest_seq ?? 0),
+    lastSeq: Math.max(row.floor_seq, row.newest_seq ?? 0, newestHotSeq(row.key)),
     state: state ? (JSON.parse(state) as ConversationState) : INITIAL_STATE,
   };
 }

@@ -1,6 +1,7 @@
 // The local engine: one SQLite file in DATA_DIR. Writes go to the writer thread in groups (group commit: the
 // pushes that arrive while one commit is under way share the next one); reads run here, on a second connection,
-// which WAL lets proceed beside the writer.
+// which WAL lets proceed beside the writer, through message_seqs and, for the rows not merged into it yet, the
+// map this thread keeps of them (hotRows.ts).
 
 import { mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -15,8 +16,10 @@ import { stateInputOf } from '../../conversation/state.js';
 import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
 import { mediaGrantOf } from '../mediaGrants.js';
 import { openDatabase } from './database.js';
+import { lockDataDir } from './dataDirLock.js';
 import { dedupeTimeOf } from './dedupeTime.js';
 import { headOf, type HeadRow } from './heads.js';
+import { HotRows, mergeBySeq } from './hotRows.js';
 import { KnownSummaries } from './summaries.js';
 import { QUERIES } from './queries.js';
 import { LocalSessions } from './sessions.js';
@@ -31,6 +34,8 @@ export interface LocalEngineOptions {
   log: Logger;
   /** The WAL's checkpoint size in bytes (the writer's 256 MB when absent); tests set a small one. */
   walLimitBytes?: number;
+  /** Hot rows that start a merge (the writer's MERGE_AT when absent); tests set a small one. */
+  mergeAt?: number;
 }
 
 /**
@@ -46,9 +51,11 @@ type WriterCommand =
   | { type: 'append'; batch: AppendBatch }
   | { type: 'purge'; cutoffMs: number; limit: number }
   | { type: 'grant'; customerId: string; grants: MediaGrant[] }
+  | { type: 'merge' }
   | { type: 'ping' }
   | { type: 'close' };
 type Row = { seq: number; body: string; stored_at: number; state: string | null };
+type ReadQuery = Database.Statement<[string, number, number], Row>;
 
 export class LocalEngine implements Engine {
   private writer: Promise<Worker> | undefined;
@@ -63,8 +70,11 @@ export class LocalEngine implements Engine {
   private readonly summaries = new KnownSummaries();
   private readonly reader: Database.Database;
   private readonly sessions: LocalSessions;
-  private readonly selectSince: Database.Statement<[string, number, number], Row>;
-  private readonly selectBefore: Database.Statement<[string, number, number], Row>;
+  private readonly hot = new HotRows();
+  private readonly selectSince: ReadQuery;
+  private readonly selectBefore: ReadQuery;
+  private readonly selectById: Database.Statement<[number], Row>;
+  private readonly selectExists: Database.Statement<[number], { found: number }>;
   private readonly selectHead: Database.Statement<[string], HeadRow>;
   private readonly selectFirstSeq: Database.Statement<[string], { first: number | null }>;
   private readonly selectGrant: Database.Statement<[string, string], { grant_json: string }>;
@@ -73,11 +83,14 @@ export class LocalEngine implements Engine {
   private constructor(
     private readonly options: LocalEngineOptions,
     private readonly path: string,
+    private readonly lock: { release(): void },
   ) {
     this.reader = openDatabase(path, options);
     this.sessions = new LocalSessions(options.dataDir, options.busyTimeoutMs);
     this.selectSince = this.reader.prepare(QUERIES.readSince);
     this.selectBefore = this.reader.prepare(QUERIES.readBefore);
+    this.selectById = this.reader.prepare(QUERIES.byId);
+    this.selectExists = this.reader.prepare(QUERIES.exists);
     this.selectHead = this.reader.prepare(QUERIES.head);
     this.selectFirstSeq = this.reader.prepare(QUERIES.firstSeq);
     this.selectGrant = this.reader.prepare(QUERIES.mediaGrant);
@@ -88,13 +101,29 @@ export class LocalEngine implements Engine {
   static async open(options: LocalEngineOptions): Promise<LocalEngine> {
     mkdirSync(options.dataDir, { recursive: true });
     const path = join(options.dataDir, DATABASE_FILE);
-    // The writer creates the tables; the reader may only open the file once they exist.
-    const writer = startWriter(writerDataOf(options, path));
-    await writer;
-    const engine = new LocalEngine(options, path);
-    engine.writer = writer.then((worker) => engine.watch(worker));
-    await engine.writer;
+    const lock = lockDataDir(options.dataDir);
+    let engine: LocalEngine;
+    try {
+      // The writer creates the tables; the reader may only open the file once they exist.
+      const writer = startWriter(writerDataOf(options, path));
+      const worker = await writer;
+      engine = new LocalEngine(options, path, lock);
+      // Before any merge report can arrive (they come in order after 'ready', handled from here on): a merge that
+      // committed before this read moved the watermark this read starts from.
+      engine.loadHotRows();
+      engine.writer = Promise.resolve(engine.watch(worker));
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     return engine;
+  }
+
+  /** The rows above the watermark: at most what a merge takes, so this stays short however large the store. */
+  private loadHotRows(): void {
+    const { merged_upto: upto } = this.reader.prepare(QUERIES.mergedUpto).get() as { merged_upto: number };
+    const rows = this.reader.prepare(QUERIES.hotRowsByCustomerId).iterate(upto) as Iterable<{ id: number; seq: number; customer_id: string }>;
+    for (const row of rows) this.hot.add(row.customer_id, row.seq, row.id);
   }
 
   append(messages: readonly NormalizedMessage[]): Promise<AppendOutcome[]> {
@@ -132,11 +161,28 @@ export class LocalEngine implements Engine {
   }
 
   async readSince(customerId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
-    return this.read(() => this.selectSince.all(customerId, afterSeq, limit), customerId);
+    return this.read(() => {
+      const merged = this.selectSince.all(customerId, afterSeq, limit);
+      return mergeBySeq(merged, this.hotRowsOf(this.hot.since(customerId, afterSeq, Infinity), limit), limit);
+    }, customerId);
   }
 
   async readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]> {
-    return this.read(() => this.selectBefore.all(customerId, beforeSeq, limit).reverse(), customerId);
+    return this.read(() => {
+      const merged = this.selectBefore.all(customerId, beforeSeq, limit);
+      return mergeBySeq(merged, this.hotRowsOf(this.hot.before(customerId, beforeSeq, Infinity), limit), limit, true).reverse();
+    }, customerId);
+  }
+
+  /** Up to `limit` of the hot rows, in the order given, skipping any retention deleted before they were merged. */
+  private hotRowsOf(candidates: { id: number }[], limit: number): Row[] {
+    const out: Row[] = [];
+    for (const { id } of candidates) {
+      if (out.length >= limit) break;
+      const row = this.selectById.get(id);
+      if (row) out.push(row);
+    }
+    return out;
   }
 
   async conversation(customerId: string): Promise<ConversationSummary> {
@@ -144,18 +190,21 @@ export class LocalEngine implements Engine {
     if (known) return known;
     try {
       const row = this.selectHead.get(customerId);
-      const head = headOf(row);
-      const summary = {
-        customerId,
-        state: head.state,
-        lastSeq: head.lastSeq,
-        firstSeq: row ? this.selectFirstSeq.get(customerId)?.first ?? 0 : 0,
-      };
+      const head = headOf(row, () => this.hot.newest(customerId));
+      const summary = { customerId, state: head.state, lastSeq: head.lastSeq, firstSeq: row ? this.firstSeq(customerId) : 0 };
       this.summaries.remember(summary);
       return summary;
     } catch (err) {
       throw storeError(err);
     }
+  }
+
+  /** A merged row's seq is below every hot one of its customer's: the hot rows count only when none is merged. */
+  private firstSeq(customerId: string): number {
+    const merged = this.selectFirstSeq.get(customerId)?.first;
+    if (merged != null) return merged;
+    const first = this.hot.since(customerId, 0, Infinity).find(({ id }) => this.selectExists.get(id) !== undefined);
+    return first?.seq ?? 0;
   }
 
   async grantMedia(customerId: string, grants: readonly MediaGrant[]): Promise<void> {
@@ -245,6 +294,12 @@ export class LocalEngine implements Engine {
     }
     this.reader.close();
     this.sessions.close();
+    this.lock.release();
+  }
+
+  /** Merges every hot row now and resolves once this thread's map has dropped them (tests, the bench). */
+  async mergeNow(): Promise<void> {
+    await this.call({ type: 'merge' });
   }
 
   /**
@@ -266,7 +321,10 @@ export class LocalEngine implements Engine {
       const append: Promise<void> = this.call({ type: 'append', batch: request })
         .then(
           (reply) => {
-            const outcomes = toOutcomes(batch, (reply as { result: AppendResult }).result);
+            const result = (reply as { result: AppendResult }).result;
+            const outcomes = toOutcomes(batch, result);
+            // Readable from here on, as it is published: in the same turn, before any later merge report.
+            this.indexHot(request.customers, result.ids, result.seqs);
             // Published in commit order, and only once durable: a listener never sees what a crash could undo.
             batch.forEach((pending, i) => {
               // The outcome is the entry (its extra `duplicate: false` goes nowhere): no copy per message.
@@ -288,6 +346,10 @@ export class LocalEngine implements Engine {
     }
   }
 
+  private indexHot(customers: string[], ids: number[], seqs: number[]): void {
+    for (let i = 0; i < ids.length; i++) if (ids[i]! > 0) this.hot.add(customers[i]!, seqs[i]!, ids[i]!);
+  }
+
   private async call(command: WriterCommand): Promise<Extract<WriterReply, { id: number }>> {
     // A writer that died (out of memory, a native fault) is replaced on the next call: the store heals itself.
     this.writer ??= startWriter(this.writerData()).then((worker) => this.watch(worker));
@@ -305,7 +367,14 @@ export class LocalEngine implements Engine {
 
   private watch(worker: Worker): Worker {
     worker.on('message', (reply: WriterReply) => {
-      if (!('id' in reply)) return;
+      if (!('id' in reply)) {
+        if (reply.type === 'merged') this.hot.prune(reply.upto);
+        else if (reply.type === 'mergeFailed') {
+          // The rows stay hot (read from here and merged at a later try): nothing is lost, but the map grows.
+          this.options.log.error({ err: reply.error }, 'store writer could not merge the message index');
+        }
+        return;
+      }
       const call = this.calls.get(reply.id);
       if (!call) return;
       this.calls.delete(reply.id);
@@ -333,8 +402,8 @@ export class LocalEngine implements Engine {
 }
 
 /** What the writer thread is started with, at open and at each restart of the thread. */
-function writerDataOf({ durability, busyTimeoutMs, walLimitBytes }: LocalEngineOptions, path: string): WriterData {
-  return { path, durability, busyTimeoutMs, walLimitBytes };
+function writerDataOf({ durability, busyTimeoutMs, walLimitBytes, mergeAt }: LocalEngineOptions, path: string): WriterData {
+  return { path, durability, busyTimeoutMs, walLimitBytes, mergeAt };
 }
 
 function startWriter(data: WriterData): Promise<Worker> {

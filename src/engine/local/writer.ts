@@ -9,6 +9,7 @@ import type { MediaGrant } from '../types.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
 import { Heads, headOf, type HeadRow, type StagedHeads } from './heads.js';
 import { QUERIES } from './queries.js';
+import { SeqMerger } from './seqMerge.js';
 
 /**
  * The messages of a batch of pushes, in order, as parallel flat arrays of strings (cheap to copy between threads,
@@ -32,6 +33,8 @@ export interface AppendBatch {
 export interface AppendResult {
   storedAt: number;
   seqs: number[];
+  /** The row each message was stored in (messages.id), 0 for a duplicate: the reader indexes it (hotRows.ts). */
+  ids: number[];
   /** [message index, the state it led to] for the messages that changed their customer's state. */
   states: [number, ConversationState][];
   /** [message index, seq, storedAt, body as first stored] for the messages already in the log. */
@@ -42,31 +45,37 @@ export type WriterRequest =
   | { id: number; type: 'append'; batch: AppendBatch }
   | { id: number; type: 'purge'; cutoffMs: number; limit: number }
   | { id: number; type: 'grant'; customerId: string; grants: MediaGrant[] }
+  | { id: number; type: 'merge' }
   | { id: number; type: 'ping' }
   | { id: number; type: 'close' };
 
 export type WriterReply =
   | { id: number; ok: true; result?: AppendResult | number }
   | { id: number; ok: false; error: { message: string; code?: string } }
-  | { type: 'ready' };
+  | { type: 'ready' }
+  /** The rows up to `upto` (messages.id) are in message_seqs, committed: the reader may forget them. */
+  | { type: 'merged'; upto: number }
+  | { type: 'mergeFailed'; error: { message: string; code?: string } };
 
 export interface WriterData extends DatabaseOptions {
   path: string;
   /** The WAL's checkpoint size; WAL_LIMIT_BYTES unless a test needs a small one to reach it quickly. */
   walLimitBytes?: number;
+  /** Hot rows that start a merge; MERGE_AT unless a test needs merges sooner. */
+  mergeAt?: number;
 }
 
 const port = parentPort!;
-const { path, walLimitBytes, ...options } = workerData as WriterData;
+const { path, walLimitBytes, mergeAt, ...options } = workerData as WriterData;
 const db = openDatabase(path, options);
-// A message adds to the (customer, seq) index, whose pages are spread over the file: keep more of them in memory
-// than SQLite's 2 MB default, so an insert rarely has to read a page back (about a fifth more rows/s measured).
+// A merge writes message_seqs pages spread over the file: keep more of them in memory than SQLite's 2 MB default,
+// so a merge rarely has to read a page back.
 db.pragma('cache_size = -32768');
 migrate(db);
 // SQLite copies the WAL back into the file (a checkpoint, with its own fsync) on the commit that takes the WAL past
 // this many pages. Its default, 1,000 pages (4 MB), checkpoints every few commits under load, and each one copies
-// index pages the next commits change again. A commit writes about one (customer, seq) index page per customer,
-// so a page changed by many commits is best copied once for all of them: 64 MB measured about a third more rows/s
+// index pages the next commits change again. (Measured with schema 3, whose commits wrote a (customer, seq) index
+// page per customer; a page changed by many commits is best copied once for all of them.) 64 MB measured about a third more rows/s
 // than the default, and 256 MB, on a store holding 1.5M messages, 11 % less writer CPU and 14 % fewer bytes
 // written a message than 64 MB (bench/writerCost.ts). The price: the WAL file takes up to that much room (it is cut
 // back to that size after each checkpoint), and a start after a crash reads it whole (about 0.2–0.3 s for 256 MB).
@@ -92,13 +101,25 @@ const insertGrant = db.prepare(
    ON CONFLICT (customer_id, media_id) DO UPDATE SET granted_at = excluded.granted_at`,
 );
 const purgeGrants = db.prepare(QUERIES.purgeGrants);
+const deleteSeq = db.prepare<[number, number]>(QUERIES.deleteSeq);
 const selectOne = db.prepare('SELECT 1');
+
+/**
+ * A merge of this many hot rows writes each message_seqs page it touches once for all of them: more rows a merge,
+ * fewer pages a message, but a longer transaction (pushes wait for it) and more rows to read at a start after a
+ * crash. Measured on a store holding 1.5M messages: see README, "The writer on its own".
+ */
+const MERGE_AT = 32_768;
+/** A writer idle this long merges what is hot, so a quiet gateway starts again with almost nothing to read. */
+const IDLE_MERGE_MS = 1000;
+const merger = new SeqMerger(db, { mergeAt: mergeAt ?? MERGE_AT });
+let lastWriteAt = Date.now();
 
 function grant(customerId: string, item: MediaGrant, at: number): void {
   insertGrant.run(customerId, item.mediaId, JSON.stringify(item), at);
 }
 
-const heads = new Heads((customerId) => headOf(readHead.get(customerId)));
+const heads = new Heads((customerId) => headOf(readHead.get(customerId), (key) => merger.newestHotSeq(key)));
 
 /**
  * Bounds one transaction, so one commit never holds the lock (and the pushes waiting on it) for long. A batch
@@ -117,37 +138,35 @@ const appendGroup = db.transaction((batches: AppendBatch[]): AppendResult[] => {
 }).immediate;
 
 function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number): AppendResult {
-  const result: AppendResult = { storedAt, seqs: new Array(batch.customers.length), states: [], duplicates: [] };
+  const result: AppendResult = { storedAt, seqs: new Array(batch.customers.length), ids: new Array(batch.customers.length).fill(0), states: [], duplicates: [] };
   // In the messages' transaction, retries included: the push is answered "0" only once its grants are stored too.
   for (const [i, grantJson, mediaId] of batch.grants) insertGrant.run(batch.customers[i]!, mediaId, grantJson, storedAt);
   for (let i = 0; i < batch.customers.length; i++) {
     const customerId = batch.customers[i]!;
-    for (let attempt = 0; ; attempt++) {
-      const head = staged.get(customerId);
-      // A new customer: its row comes first, in this transaction (a rollback takes the key back with it).
-      if (head.key === 0) staged.keyed(customerId, insertCustomer.get(customerId)!.key);
-      const seq = head.lastSeq + 1;
-      const after = nextState(head.state, batch.stateInputs[i]!, seq);
-      const changed = after !== head.state;
-      const stateJson = changed ? JSON.stringify(after) : null;
-      const ts = batch.dedupeTimes[i]!;
-      const inserted = insertMessage.run(head.key, seq, ts, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
-      if (inserted.changes === 1) {
-        staged.advance(customerId, seq, after);
-        result.seqs[i] = seq;
-        if (changed) result.states.push([i, after]);
-        break;
-      }
-      const existing = findByDedupeKey.get(ts, head.key, batch.dedupeKeys[i]!);
-      if (existing) {
-        result.seqs[i] = existing.seq;
-        result.duplicates.push([i, existing.seq, existing.stored_at, existing.body]);
-        break;
-      }
-      // The seq was taken: someone else wrote this file (another process on the same DATA_DIR). Re-read.
-      if (attempt > 0) throw new Error(`seq ${seq} of a customer is taken and re-reading did not help`);
-      staged.reload(customerId);
+    const head = staged.get(customerId);
+    // A new customer: its row comes first, in this transaction (a rollback takes the key back with it).
+    if (head.key === 0) staged.keyed(customerId, insertCustomer.get(customerId)!.key);
+    const seq = head.lastSeq + 1;
+    const after = nextState(head.state, batch.stateInputs[i]!, seq);
+    const changed = after !== head.state;
+    const stateJson = changed ? JSON.stringify(after) : null;
+    const ts = batch.dedupeTimes[i]!;
+    // No index refuses a seq taken twice at insert (message_seqs does, at the merge): this thread is the only
+    // writer of the file, which the lock on DATA_DIR makes sure of (dataDirLock.ts).
+    const inserted = insertMessage.run(head.key, seq, ts, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
+    if (inserted.changes === 1) {
+      const id = Number(inserted.lastInsertRowid);
+      staged.advance(customerId, seq, after);
+      merger.appended(head.key, seq, id);
+      result.seqs[i] = seq;
+      result.ids[i] = id;
+      if (changed) result.states.push([i, after]);
+      continue;
     }
+    const existing = findByDedupeKey.get(ts, head.key, batch.dedupeKeys[i]!);
+    if (!existing) throw new Error('a message met the dedupe index but its first copy is not there');
+    result.seqs[i] = existing.seq;
+    result.duplicates.push([i, existing.seq, existing.stored_at, existing.body]);
   }
   return result;
 }
@@ -157,13 +176,16 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
  * newest message, so before a customer's messages go its floor is raised to the newest seq deleted (and the state
  * as of that seq): a customer whose every message expired carries on from there, and never reuses a seq.
  */
-const purge = db.transaction((cutoffMs: number, limit: number): number => {
+const purge = db.transaction((cutoffMs: number, limit: number): { id: number; customer: number; seq: number }[] => {
   const rows = oldestMessages.all(cutoffMs, limit);
   const newestGone = new Map<number, number>();
   for (const { customer, seq } of rows) newestGone.set(customer, Math.max(seq, newestGone.get(customer) ?? 0));
   for (const [customer, seq] of newestGone) raiseFloor.run(seq, stateAsOf.get(customer, seq)?.state ?? null, customer, seq);
-  for (const { id } of rows) deleteMessage.run(id);
-  return rows.length;
+  for (const { id, customer, seq } of rows) {
+    deleteMessage.run(id);
+    deleteSeq.run(customer, seq);
+  }
+  return rows;
 });
 
 type AppendRequest = Extract<WriterRequest, { type: 'append' }>;
@@ -176,12 +198,35 @@ function commitGroup(group: AppendRequest[]): void {
   try {
     const results = appendGroup(group.map((request) => request.batch));
     heads.commit();
+    merger.commit();
     group.forEach((request, i) => reply({ id: request.id, ok: true, result: results[i]! }));
   } catch (err) {
     heads.discard();
+    merger.discard();
     for (const request of group) fail(request.id, err);
   }
+  lastWriteAt = Date.now();
+  // After the replies: the pushes of this commit are answered before the merge runs.
+  if (merger.due) mergeHot();
 }
+
+/** Merges the hot rows and tells the reader, which then drops them from its map. Returns the watermark. */
+function mergeHot(): number | undefined {
+  try {
+    const upto = merger.merge();
+    if (upto !== undefined) reply({ type: 'merged', upto });
+    return upto;
+  } catch (err) {
+    const { message, code } = err as { message: string; code?: string };
+    reply({ type: 'mergeFailed', error: { message, code } });
+    return undefined;
+  }
+}
+
+// The idle merge. unref: it never keeps the thread alive on its own.
+setInterval(() => {
+  if (!closed && merger.hotRows > 0 && Date.now() - lastWriteAt >= IDLE_MERGE_MS) mergeHot();
+}, IDLE_MERGE_MS / 4).unref();
 
 /** The next request already waiting on the port, if any (synchronously: the event loop is not given a turn). */
 function waiting(): WriterRequest | undefined {
@@ -213,10 +258,20 @@ port.on('message', (first: WriterRequest) => {
 function handle(request: Exclude<WriterRequest, AppendRequest>): void {
   try {
     switch (request.type) {
-      case 'purge':
+      case 'purge': {
         purgeGrants.run(request.cutoffMs, request.limit);
-        reply({ id: request.id, ok: true, result: purge(request.cutoffMs, request.limit) });
+        const gone = purge(request.cutoffMs, request.limit);
+        merger.deleted(gone.map((row) => row.id));
+        reply({ id: request.id, ok: true, result: gone.length });
         break;
+      }
+      case 'merge': {
+        // Everything hot, now (tests, and the bench that counts the merges' cost).
+        const upto = merger.merge();
+        if (upto !== undefined) reply({ type: 'merged', upto });
+        reply({ id: request.id, ok: true, result: upto ?? 0 });
+        break;
+      }
       case 'grant': {
         const at = Date.now();
         db.transaction(() => request.grants.forEach((g) => grant(request.customerId, g, at)))();
@@ -228,6 +283,8 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
         reply({ id: request.id, ok: true });
         break;
       case 'close':
+        // The next start then has nothing hot to read (a failed merge leaves the rows hot: nothing is lost).
+        mergeHot();
         closed = true;
         db.close();
         reply({ id: request.id, ok: true });
