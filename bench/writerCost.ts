@@ -15,13 +15,18 @@
 // copies what the measured commits left in it is counted with them (run by this thread: checkpointAtEnd), so a run
 // that stops just before an automatic checkpoint and one that stops just after measure the same. Bytes are those
 // handed to write() (wchar): the kernel's write_bytes also counts the copy of the pre-filled store.
+//
+// Schema 4 (a writer that merges its hot rows into message_seqs): every row is merged before the measured commits
+// and the merge of what they left hot is counted with them, as the checkpoint is, so each measured message pays
+// for its merge once; the merges' rows and durations are printed. A schema 3 writer cannot open a schema 4 store:
+// compare across schemas by running each checkout's own bench/writerCost.ts.
 
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AppendBatch, AppendResult, WriterReply, WriterRequest } from '../src/engine/local/writer.js';
+import type { AppendBatch, AppendResult, WriterReply } from '../src/engine/local/writer.js';
 import { prefilledStore, PREFILLED } from './prefilledStore.js';
 
 const store = (process.argv[2] ?? 'fresh') as 'fresh' | 'prefilled';
@@ -31,6 +36,8 @@ const COMMITS = Number(process.env.WRITER_COST_COMMITS ?? 300);
 const PER_COMMIT = 1000;
 const CUSTOMERS_PER_COMMIT = 500;
 const RETRIES_PER_COMMIT = 100;
+/** The hot rows that start a merge (schema 4), when not the writer's own MERGE_AT. */
+const mergeAt = process.env.WRITER_COST_MERGE_AT ? Number(process.env.WRITER_COST_MERGE_AT) : undefined;
 
 const dataDir = new URL('.cache/writer-cost/', import.meta.url).pathname;
 rmSync(dataDir, { recursive: true, force: true });
@@ -144,7 +151,7 @@ function spawn(): Worker {
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const href = new URL(`file://${writerScript}`).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: { path, durability: 'full', busyTimeoutMs: 5000 } });
+  return new Worker(bootstrap, { eval: true, workerData: { path, durability: 'full', busyTimeoutMs: 5000, mergeAt } });
 }
 
 const before = new Set(threadCpu().keys());
@@ -157,13 +164,16 @@ const writerThreads = [...threadCpu().keys()].filter((tid) => !before.has(tid));
 
 let nextId = 1;
 const waiting = new Map<number, (reply: Extract<WriterReply, { id: number }>) => void>();
+const merges: { rows: number; steps: number; ms: number; longestStepMs: number }[] = [];
+let measuring = false;
 worker.on('message', (reply: WriterReply) => {
+  if ('type' in reply && reply.type === 'merged' && measuring) merges.push({ rows: reply.rows, steps: reply.steps, ms: reply.ms, longestStepMs: reply.longestStepMs });
   if ('id' in reply) {
     waiting.get(reply.id)?.(reply);
     waiting.delete(reply.id);
   }
 });
-function send(request: Omit<Extract<WriterRequest, { type: 'append' }>, 'id'>): Promise<AppendResult> {
+function send(request: { type: 'append'; batch: AppendBatch } | { type: 'merge' }): Promise<AppendResult> {
   const id = nextId++;
   return new Promise((ok, fail) => {
     waiting.set(id, (reply) => (reply.ok ? ok(reply.result as AppendResult) : fail(new Error(reply.error.message))));
@@ -184,6 +194,8 @@ await run(all.slice(0, WARMUP_COMMITS));
 // The harness's own connection checkpoints the WAL before the measured commits and after them (the latter counted).
 const side = new Database(path);
 side.pragma('busy_timeout = 5000');
+const merging = side.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'log_state'").get() !== undefined;
+if (merging) await send({ type: 'merge' });
 // PASSIVE: a checkpoint that resets the WAL from another connection would make the writer drop its page cache.
 side.pragma('wal_checkpoint(PASSIVE)');
 
@@ -191,7 +203,10 @@ const cpu0 = threadCpu();
 const io0 = io();
 const process0 = process.cpuUsage();
 const wall0 = performance.now();
+measuring = true;
 await run(all.slice(WARMUP_COMMITS));
+if (merging) await send({ type: 'merge' });
+measuring = false;
 const cpu1 = threadCpu();
 const framesByTree = process.env.WRITER_COST_FRAMES ? framesPerCommit() : undefined;
 const main0 = threadCpu().get(String(process.pid)) ?? 0;
@@ -238,6 +253,7 @@ process.stdout.write(
     bytesWrittenPerMsg: Math.round((io1.wchar - io0.wchar) / messages),
     writeCallsPerCommit: Math.round((io1.syscw - io0.syscw) / COMMITS),
     readCallsPerCommit: Math.round((io1.syscr - io0.syscr) / COMMITS),
+    ...(merging ? { merges } : {}),
     rcharPerMsg: Math.round((io1.rchar - io0.rchar) / messages),
     msgsPerSecondWall: Math.round(messages / (wallMs / 1000)),
     ...(framesByTree ? { framesPerCommit: framesByTree } : {}),

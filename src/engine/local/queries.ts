@@ -36,12 +36,17 @@ export const QUERIES = {
   raiseFloor: 'UPDATE customers SET last_seq = ?, state = coalesce(?, state) WHERE key = ? AND last_seq < ?',
   deleteMessage: 'DELETE FROM messages WHERE id = ?',
   deleteSeq: 'DELETE FROM message_seqs WHERE customer = ? AND seq = ?',
-  /** The merge (seqMerge.ts): the watermark, the rows above it, and their copy sorted as message_seqs is. */
+  /**
+   * The merge (seqMerge.ts): the watermark, the rows above it, their copy sorted as message_seqs is (into a
+   * temporary table, seqMerge.ts's MERGING), and its chunks.
+   */
   mergedUpto: 'SELECT merged_upto FROM log_state',
   hotRows: 'SELECT id, customer, seq FROM messages WHERE id > ? ORDER BY id',
   hotRowsByCustomerId: 'SELECT m.id, m.seq, c.id AS customer_id FROM messages m JOIN customers c ON c.key = m.customer WHERE m.id > ? ORDER BY m.id',
-  mergeBound: 'SELECT max(id) AS upto FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)',
-  mergeRows: 'INSERT INTO message_seqs (customer, seq, id) SELECT customer, seq, id FROM messages WHERE id > ? AND id <= ? ORDER BY customer, seq',
+  mergeBound: 'SELECT max(id) AS upto FROM messages WHERE id > ?',
+  sortHot:
+    'INSERT INTO temp.merging (n, customer, seq, id) SELECT row_number() OVER (ORDER BY customer, seq) - 1, customer, seq, id FROM messages WHERE id > ? AND id <= ?',
+  mergeChunk: 'INSERT OR IGNORE INTO message_seqs (customer, seq, id) SELECT customer, seq, id FROM temp.merging WHERE n >= ? AND n < ? ORDER BY n',
   setMergedUpto: 'UPDATE log_state SET merged_upto = ?',
   mediaGrant: 'SELECT grant_json FROM media_grants WHERE customer_id = ? AND media_id = ?',
   purgeGrants:

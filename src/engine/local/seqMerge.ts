@@ -6,9 +6,22 @@
 import type Database from 'better-sqlite3';
 import { QUERIES } from './queries.js';
 
-/** Merge once this many rows are hot (bench/writerCost.ts measured 16k–64k; see MERGE_AT in writer.ts). */
+/** A merge's rows sorted by (customer, seq) and numbered from 0 in that order (n), so a chunk is a range of n. */
+export const MERGING_TABLE = 'CREATE TEMP TABLE IF NOT EXISTS merging (n INTEGER PRIMARY KEY, customer INTEGER, seq INTEGER, id INTEGER)';
+
 export interface MergeOptions {
+  /** Hot rows that start a merge. */
   mergeAt: number;
+  /** Rows a merge writes a transaction: it is taken in steps, so pushes wait for one step, not the whole merge. */
+  chunkRows: number;
+}
+
+/** A merge under way: the hot rows up to `upto`, sorted into a temporary table, written a chunk at a time. */
+interface Pending {
+  upto: number;
+  total: number;
+  done: number;
+  merged: number;
 }
 
 export class SeqMerger {
@@ -18,8 +31,10 @@ export class SeqMerger {
   private readonly newest = new Map<number, { seq: number; id: number }>();
   /** Appended in the transaction under way: known once it commits. */
   private staged: number[] = [];
-  private readonly bound: Database.Statement<[number, number], { upto: number | null }>;
-  private readonly copy: Database.Statement<[number, number]>;
+  private pending: Pending | undefined;
+  private readonly bound: Database.Statement<[number], { upto: number | null }>;
+  private readonly sortHot: Database.Statement<[number, number]>;
+  private readonly copyChunk: Database.Statement<[number, number]>;
   private readonly mark: Database.Statement<[number]>;
 
   constructor(
@@ -32,8 +47,13 @@ export class SeqMerger {
       this.hot++;
       this.newest.set(row.customer, { seq: row.seq, id: row.id });
     }
+    // The sorted copy of a merge's rows lives in memory, on this connection only: a crash loses it, and the next
+    // start merges again from the watermark.
+    db.pragma('temp_store = MEMORY');
+    db.exec(MERGING_TABLE);
     this.bound = db.prepare(QUERIES.mergeBound);
-    this.copy = db.prepare(QUERIES.mergeRows);
+    this.sortHot = db.prepare(QUERIES.sortHot);
+    this.copyChunk = db.prepare(QUERIES.mergeChunk);
     this.mark = db.prepare(QUERIES.setMergedUpto);
   }
 
@@ -41,8 +61,13 @@ export class SeqMerger {
     return this.hot;
   }
 
+  /** Enough rows are hot to start a merge, or one is under way: the writer takes a step after each commit. */
   get due(): boolean {
-    return this.hot >= this.options.mergeAt;
+    return this.pending !== undefined || this.hot >= this.options.mergeAt;
+  }
+
+  get merging(): boolean {
+    return this.pending !== undefined;
   }
 
   /** The customer's newest seq among the hot rows, 0 when it has none. */
@@ -66,28 +91,62 @@ export class SeqMerger {
     this.staged = [];
   }
 
-  /** Retention deleted rows: those above the watermark will never be merged. */
+  /** Retention deleted rows (never while a merge is under way: see finish): those above the watermark are gone. */
   deleted(ids: readonly number[]): void {
     for (const id of ids) if (id > this.mergedUpto) this.hot--;
   }
 
   /**
-   * Merges the hot rows, at most `limit` of them (the oldest), in one transaction; returns the new watermark, or
-   * undefined when nothing was hot. The primary key refuses a (customer, seq) already there: a second writer.
+   * One step of a merge: the first sorts the hot rows (up to the newest now) into the temporary table, each then
+   * writes the next chunk of them to message_seqs in a transaction of its own, in (customer, seq) order, so a page
+   * is written once for all its rows; the last one moves the watermark with its chunk. A crash between steps
+   * leaves the watermark where it was: the next merge writes the chunks again, and OR IGNORE takes what is there.
+   * (The primary key still refuses a seq given to two rows, as a row already there, since only this thread writes:
+   * dataDirLock.ts.) Returns the new watermark once the merge is complete.
    */
-  merge(limit = Number.MAX_SAFE_INTEGER): number | undefined {
-    if (this.hot <= 0) return undefined;
-    const done = this.db.transaction(() => {
-      const upto = this.bound.get(this.mergedUpto, limit)?.upto ?? null;
-      if (upto === null) return undefined;
-      const merged = this.copy.run(this.mergedUpto, upto).changes;
-      this.mark.run(upto);
-      return { upto, merged };
+  step(): number | undefined {
+    if (!this.pending) {
+      if (this.hot <= 0) return undefined;
+      const upto = this.bound.get(this.mergedUpto)?.upto ?? null;
+      if (upto === null) {
+        this.hot = 0;
+        return undefined;
+      }
+      this.db.exec('DELETE FROM temp.merging');
+      const total = this.sortHot.run(this.mergedUpto, upto).changes;
+      this.pending = { upto, total, done: 0, merged: 0 };
+    }
+    const pending = this.pending;
+    const from = pending.done;
+    const to = Math.min(pending.total, from + this.options.chunkRows);
+    const last = to === pending.total;
+    const merged = this.db.transaction(() => {
+      const changes = this.copyChunk.run(from, to).changes;
+      if (last) this.mark.run(pending.upto);
+      return changes;
     }).immediate();
-    // Only once committed: a failed merge leaves the rows hot, as the file does.
-    if (!done) this.hot = 0;
-    else this.afterMerge(done.upto, done.merged);
-    return done?.upto;
+    pending.done = to;
+    pending.merged += merged;
+    if (!last) return undefined;
+    this.pending = undefined;
+    this.afterMerge(pending.upto, pending.merged);
+    return pending.upto;
+  }
+
+  /** Runs the merge under way to its end (before a purge, which must not delete rows a chunk is about to index). */
+  finish(): number | undefined {
+    let upto: number | undefined;
+    while (this.pending) upto = this.step();
+    return upto;
+  }
+
+  /** A whole merge of what is hot now. */
+  mergeAll(): number | undefined {
+    this.finish();
+    let upto: number | undefined;
+    do upto = this.step();
+    while (this.pending);
+    return upto;
   }
 
   private afterMerge(upto: number, merged: number): void {

@@ -54,19 +54,20 @@ export type WriterReply =
   | { id: number; ok: false; error: { message: string; code?: string } }
   | { type: 'ready' }
   /** The rows up to `upto` (messages.id) are in message_seqs, committed: the reader may forget them. */
-  | { type: 'merged'; upto: number }
+  | { type: 'merged'; upto: number; rows: number; steps: number; ms: number; longestStepMs: number }
   | { type: 'mergeFailed'; error: { message: string; code?: string } };
 
 export interface WriterData extends DatabaseOptions {
   path: string;
   /** The WAL's checkpoint size; WAL_LIMIT_BYTES unless a test needs a small one to reach it quickly. */
   walLimitBytes?: number;
-  /** Hot rows that start a merge; MERGE_AT unless a test needs merges sooner. */
+  /** Hot rows that start a merge, and the rows a step of it writes; MERGE_AT, MERGE_CHUNK_ROWS unless set. */
   mergeAt?: number;
+  mergeChunkRows?: number;
 }
 
 const port = parentPort!;
-const { path, walLimitBytes, mergeAt, ...options } = workerData as WriterData;
+const { path, walLimitBytes, mergeAt, mergeChunkRows, ...options } = workerData as WriterData;
 const db = openDatabase(path, options);
 // A merge writes message_seqs pages spread over the file: keep more of them in memory than SQLite's 2 MB default,
 // so a merge rarely has to read a page back.
@@ -109,10 +110,12 @@ const selectOne = db.prepare('SELECT 1');
  * fewer pages a message, but a longer transaction (pushes wait for it) and more rows to read at a start after a
  * crash. Measured on a store holding 1.5M messages: see README, "The writer on its own".
  */
-const MERGE_AT = 32_768;
+const MERGE_AT = 65_536;
+/** The rows a step of a merge writes in one transaction: the pushes arriving meanwhile wait for one step only. */
+const MERGE_CHUNK_ROWS = 8192;
 /** A writer idle this long merges what is hot, so a quiet gateway starts again with almost nothing to read. */
 const IDLE_MERGE_MS = 1000;
-const merger = new SeqMerger(db, { mergeAt: mergeAt ?? MERGE_AT });
+const merger = new SeqMerger(db, { mergeAt: mergeAt ?? MERGE_AT, chunkRows: mergeChunkRows ?? MERGE_CHUNK_ROWS });
 let lastWriteAt = Date.now();
 
 function grant(customerId: string, item: MediaGrant, at: number): void {
@@ -206,26 +209,58 @@ function commitGroup(group: AppendRequest[]): void {
     for (const request of group) fail(request.id, err);
   }
   lastWriteAt = Date.now();
-  // After the replies: the pushes of this commit are answered before the merge runs.
-  if (merger.due) mergeHot();
+  // After the replies: the pushes of this commit are answered before the merge's step runs.
+  if (merger.due) mergeStep();
 }
 
-/** Merges the hot rows and tells the reader, which then drops them from its map. Returns the watermark. */
-function mergeHot(): number | undefined {
+/** What the steps of the merge under way took, for its report. */
+let mergeTook = { steps: 0, ms: 0, longestStepMs: 0 };
+
+/**
+ * One step of the merge (seqMerge.ts); once it completes, the reader is told, and drops the rows from its map.
+ * A failed step is tried again later (the rows stay hot and readable: nothing is lost).
+ */
+function mergeStep(): number | undefined | false {
   try {
-    const upto = merger.merge();
-    if (upto !== undefined) reply({ type: 'merged', upto });
+    const rows = merger.hotRows;
+    const started = performance.now();
+    const upto = merger.step();
+    const ms = performance.now() - started;
+    mergeTook = { steps: mergeTook.steps + 1, ms: mergeTook.ms + ms, longestStepMs: Math.max(mergeTook.longestStepMs, ms) };
+    if (upto === undefined) return undefined;
+    const round = (n: number) => Math.round(n * 10) / 10;
+    reply({ type: 'merged', upto, rows, steps: mergeTook.steps, ms: round(mergeTook.ms), longestStepMs: round(mergeTook.longestStepMs) });
+    mergeTook = { steps: 0, ms: 0, longestStepMs: 0 };
     return upto;
   } catch (err) {
     const { message, code } = err as { message: string; code?: string };
     reply({ type: 'mergeFailed', error: { message, code } });
-    return undefined;
+    return false;
   }
 }
 
-// The idle merge. unref: it never keeps the thread alive on its own.
+/** Every step of the merge under way, and then (with `andHot`) a whole merge of what is hot now. */
+function mergeToEnd(andHot: boolean): number | undefined {
+  let upto: number | undefined;
+  while (merger.merging) {
+    const step = mergeStep();
+    if (step === false) return undefined;
+    upto = step ?? upto;
+  }
+  if (andHot && merger.hotRows > 0) {
+    do {
+      const step = mergeStep();
+      if (step === false) return undefined;
+      upto = step ?? upto;
+    } while (merger.merging);
+  }
+  return upto;
+}
+
+// The idle merge, a step at each tick. unref: it never keeps the thread alive on its own.
 setInterval(() => {
-  if (!closed && merger.hotRows > 0 && Date.now() - lastWriteAt >= IDLE_MERGE_MS) mergeHot();
+  if (closed) return;
+  if (merger.merging || (merger.hotRows > 0 && Date.now() - lastWriteAt >= IDLE_MERGE_MS)) mergeStep();
 }, IDLE_MERGE_MS / 4).unref();
 
 /** The next request already waiting on the port, if any (synchronously: the event loop is not given a turn). */
@@ -260,6 +295,8 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
     switch (request.type) {
       case 'purge': {
         purgeGrants.run(request.cutoffMs, request.limit);
+        // A merge's sorted rows were read before this purge: it completes first, so it indexes no deleted row.
+        mergeToEnd(false);
         const gone = purge(request.cutoffMs, request.limit);
         merger.deleted(gone.map((row) => row.id));
         reply({ id: request.id, ok: true, result: gone.length });
@@ -267,8 +304,7 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
       }
       case 'merge': {
         // Everything hot, now (tests, and the bench that counts the merges' cost).
-        const upto = merger.merge();
-        if (upto !== undefined) reply({ type: 'merged', upto });
+        const upto = mergeToEnd(true);
         reply({ id: request.id, ok: true, result: upto ?? 0 });
         break;
       }
@@ -284,7 +320,7 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
         break;
       case 'close':
         // The next start then has nothing hot to read (a failed merge leaves the rows hot: nothing is lost).
-        mergeHot();
+        mergeToEnd(true);
         closed = true;
         db.close();
         reply({ id: request.id, ok: true });
