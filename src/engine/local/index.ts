@@ -34,8 +34,9 @@ export interface LocalEngineOptions {
   log: Logger;
   /** The WAL's checkpoint size in bytes (the writer's 256 MB when absent); tests set a small one. */
   walLimitBytes?: number;
-  /** Hot rows that start a merge (the writer's MERGE_AT when absent); tests set a small one. */
+  /** Hot rows that start a merge, rows a step of it writes (the writer's own when absent); tests set small ones. */
   mergeAt?: number;
+  mergeChunkRows?: number;
 }
 
 /**
@@ -405,8 +406,9 @@ export class LocalEngine implements Engine {
 }
 
 /** What the writer thread is started with, at open and at each restart of the thread. */
-function writerDataOf({ durability, busyTimeoutMs, walLimitBytes, mergeAt }: LocalEngineOptions, path: string): WriterData {
-  return { path, durability, busyTimeoutMs, walLimitBytes, mergeAt };
+function writerDataOf(options: LocalEngineOptions, path: string): WriterData {
+  const { durability, busyTimeoutMs, walLimitBytes, mergeAt, mergeChunkRows } = options;
+  return { path, durability, busyTimeoutMs, walLimitBytes, mergeAt, mergeChunkRows };
 }
 
 function startWriter(data: WriterData): Promise<Worker> {
