@@ -53,7 +53,7 @@ export class Heads {
 
   /** Starts a transaction's view of the heads. */
   stage(): StagedHeads {
-    this.staged = new StagedHeads((customerId) => this.known.get(customerId) ?? this.load(customerId), this.load);
+    this.staged = new StagedHeads((customerId) => this.known.get(customerId) ?? this.load(customerId));
     return this.staged;
   }
 
@@ -84,10 +84,7 @@ export class StagedHeads {
   private readonly heads = new Map<string, Head>();
   private readonly moved = new Set<string>();
 
-  constructor(
-    private readonly lookup: (customerId: string) => Head,
-    private readonly load: (customerId: string) => Head,
-  ) {}
+  constructor(private readonly lookup: (customerId: string) => Head) {}
 
   get(customerId: string): Head {
     let head = this.heads.get(customerId);
@@ -107,13 +104,7 @@ export class StagedHeads {
     this.moved.add(customerId);
   }
 
-  /** Forgets what was known of the customer and reads it from the file again (within the transaction). */
-  reload(customerId: string): void {
-    this.heads.set(customerId, { ...this.load(customerId) });
-    this.moved.add(customerId);
-  }
-
-  /** The heads this transaction moved (or re-read), to be written and then known. */
+  /** The heads this transaction moved, to be known once it commits. */
   *changed(): IterableIterator<[string, Head]> {
     for (const customerId of this.moved) yield [customerId, this.heads.get(customerId)!];
   }

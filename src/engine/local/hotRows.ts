@@ -25,6 +25,10 @@ export class HotRows {
     rows.ids.push(id);
   }
 
+  clear(): void {
+    this.byCustomer.clear();
+  }
+
   /** The writer merged every row up to `upto` (messages.id) and committed: they are found in message_seqs now. */
   prune(upto: number): void {
     for (const [customerId, rows] of this.byCustomer) {

@@ -353,7 +353,13 @@ export class LocalEngine implements Engine {
 
   private async call(command: WriterCommand): Promise<Extract<WriterReply, { id: number }>> {
     // A writer that died (out of memory, a native fault) is replaced on the next call: the store heals itself.
-    this.writer ??= startWriter(this.writerData()).then((worker) => this.watch(worker));
+    // The rows it committed without a reply reaching here (then acknowledged to a retry as duplicates) are read
+    // again from the file, with every other hot row.
+    this.writer ??= startWriter(this.writerData()).then((worker) => {
+      this.hot.clear();
+      this.loadHotRows();
+      return this.watch(worker);
+    });
     const worker = await this.writer;
     return this.send(worker, command);
   }
