@@ -97,7 +97,7 @@ export class SeqMerger {
   }
 
   /**
-   * One step of a merge: the first sorts the hot rows (up to the newest now) into the temporary table, each then
+   * One step of a merge: the first sorts the hot rows (up to the newest now) into the temporary table, each next
    * writes the next chunk of them to message_seqs in a transaction of its own, in (customer, seq) order, so a page
    * is written once for all its rows; the last one moves the watermark with its chunk. A crash between steps
    * leaves the watermark where it was: the next merge writes the chunks again, and OR IGNORE takes what is there.
@@ -115,6 +115,8 @@ export class SeqMerger {
       this.db.exec('DELETE FROM temp.merging');
       const total = this.sortHot.run(this.mergedUpto, upto).changes;
       this.pending = { upto, total, done: 0, merged: 0 };
+      // The sort is a step of its own: pushes wait for it or for a chunk, never for both.
+      return undefined;
     }
     const pending = this.pending;
     const from = pending.done;
