@@ -183,7 +183,6 @@ describe('local store, schema 3: query plans', () => {
     mergedUpto: [],
     // The hot rows: a range of rowids from the watermark, never the table from its start.
     hotRows: ['INTEGER PRIMARY KEY'],
-    hotRowsByCustomerId: ['INTEGER PRIMARY KEY'],
     mergeBound: ['INTEGER PRIMARY KEY'],
     sortHot: ['INTEGER PRIMARY KEY'],
     mergeChunk: [],

@@ -25,6 +25,7 @@ import { QUERIES } from './queries.js';
 import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
 import { serializeMessage } from '../messageJson.js';
+import type { HotRowList } from './seqMerge.js';
 import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
 
 export interface LocalEngineOptions {
@@ -106,12 +107,10 @@ export class LocalEngine implements Engine {
     let engine: LocalEngine;
     try {
       // The writer creates the tables; the reader may only open the file once they exist.
-      const writer = startWriter(writerDataOf(options, path));
-      const worker = await writer;
+      const { worker, hot } = await startWriter(writerDataOf(options, path));
       engine = new LocalEngine(options, path, lock);
-      // Before any merge report can arrive (they come in order after 'ready', handled from here on): a merge that
-      // committed before this read moved the watermark this read starts from.
-      engine.loadHotRows();
+      // The writer read them at its start, before any merge (whose report comes after 'ready', handled from here on).
+      engine.indexHot(hot.customerIds, hot.ids, hot.seqs);
       engine.writer = Promise.resolve(engine.watch(worker));
     } catch (err) {
       lock.release();
@@ -120,12 +119,6 @@ export class LocalEngine implements Engine {
     return engine;
   }
 
-  /** The rows above the watermark: at most what a merge takes, so this stays short however large the store. */
-  private loadHotRows(): void {
-    const { merged_upto: upto } = this.reader.prepare(QUERIES.mergedUpto).get() as { merged_upto: number };
-    const rows = this.reader.prepare(QUERIES.hotRowsByCustomerId).iterate(upto) as Iterable<{ id: number; seq: number; customer_id: string }>;
-    for (const row of rows) this.hot.add(row.customer_id, row.seq, row.id);
-  }
 
   append(messages: readonly NormalizedMessage[]): Promise<AppendOutcome[]> {
     if (this.closing) return Promise.reject(new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down'));
@@ -355,9 +348,9 @@ export class LocalEngine implements Engine {
     // A writer that died (out of memory, a native fault) is replaced on the next call: the store heals itself.
     // The rows it committed without a reply reaching here (then acknowledged to a retry as duplicates) are read
     // again from the file, with every other hot row.
-    this.writer ??= startWriter(this.writerData()).then((worker) => {
+    this.writer ??= startWriter(this.writerData()).then(({ worker, hot }) => {
       this.hot.clear();
-      this.loadHotRows();
+      this.indexHot(hot.customerIds, hot.ids, hot.seqs);
       return this.watch(worker);
     });
     const worker = await this.writer;
@@ -417,7 +410,7 @@ function writerDataOf(options: LocalEngineOptions, path: string): WriterData {
   return { path, durability, busyTimeoutMs, walLimitBytes, mergeAt, mergeChunkRows };
 }
 
-function startWriter(data: WriterData): Promise<Worker> {
+function startWriter(data: WriterData): Promise<{ worker: Worker; hot: HotRowList }> {
   const worker = spawnWriterThread(data);
   return new Promise((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`store writer thread exited during start (${code})`));
@@ -426,7 +419,7 @@ function startWriter(data: WriterData): Promise<Worker> {
     worker.once('message', (reply: WriterReply) => {
       worker.off('error', reject);
       worker.off('exit', onExit);
-      if ('type' in reply && reply.type === 'ready') resolve(worker);
+      if ('type' in reply && reply.type === 'ready') resolve({ worker, hot: reply.hot });
       else reject(new Error('store writer thread answered before it was ready'));
     });
   });

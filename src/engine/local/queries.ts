@@ -41,8 +41,7 @@ export const QUERIES = {
    * temporary table, seqMerge.ts's MERGING), and its chunks.
    */
   mergedUpto: 'SELECT merged_upto FROM log_state',
-  hotRows: 'SELECT id, customer, seq FROM messages WHERE id > ? ORDER BY id',
-  hotRowsByCustomerId: 'SELECT m.id, m.seq, c.id AS customer_id FROM messages m JOIN customers c ON c.key = m.customer WHERE m.id > ? ORDER BY m.id',
+  hotRows: 'SELECT m.id, m.customer AS key, m.seq, c.id AS customer_id FROM messages m JOIN customers c ON c.key = m.customer WHERE m.id > ? ORDER BY m.id',
   mergeBound: 'SELECT max(id) AS upto FROM messages WHERE id > ?',
   sortHot:
     'INSERT INTO temp.merging (n, customer, seq, id) SELECT row_number() OVER (ORDER BY customer, seq) - 1, customer, seq, id FROM messages WHERE id > ? AND id <= ?',

@@ -9,6 +9,13 @@ import { QUERIES } from './queries.js';
 /** A merge's rows sorted by (customer, seq) and numbered from 0 in that order (n), so a chunk is a range of n. */
 export const MERGING_TABLE = 'CREATE TEMP TABLE IF NOT EXISTS merging (n INTEGER PRIMARY KEY, customer INTEGER, seq INTEGER, id INTEGER)';
 
+/** Rows as parallel arrays (cheap to copy to the reader's thread). */
+export interface HotRowList {
+  customerIds: string[];
+  seqs: number[];
+  ids: number[];
+}
+
 export interface MergeOptions {
   /** Hot rows that start a merge. */
   mergeAt: number;
@@ -32,6 +39,8 @@ export class SeqMerger {
   /** Appended in the transaction under way: known once it commits. */
   private staged: number[] = [];
   private pending: Pending | undefined;
+  /** The hot rows found at start, for the reader's map (hotRows.ts), in the order they were stored. */
+  readonly atStart: HotRowList = { customerIds: [], seqs: [], ids: [] };
   private readonly bound: Database.Statement<[number], { upto: number | null }>;
   private readonly sortHot: Database.Statement<[number, number]>;
   private readonly copyChunk: Database.Statement<[number, number]>;
@@ -42,10 +51,15 @@ export class SeqMerger {
     private readonly options: MergeOptions,
   ) {
     this.mergedUpto = (db.prepare(QUERIES.mergedUpto).get() as { merged_upto: number }).merged_upto;
-    // Bounded by mergeAt (and what arrived since the last idle merge): the start reads no more than that.
-    for (const row of db.prepare(QUERIES.hotRows).iterate(this.mergedUpto) as Iterable<{ id: number; customer: number; seq: number }>) {
+    // Bounded by mergeAt (and what arrived since the last idle merge): the start reads no more than that, once,
+    // here, and hands the reader what it needs (atStart).
+    const rows = db.prepare(QUERIES.hotRows).iterate(this.mergedUpto) as Iterable<{ id: number; key: number; customer_id: string; seq: number }>;
+    for (const row of rows) {
       this.hot++;
-      this.newest.set(row.customer, { seq: row.seq, id: row.id });
+      this.newest.set(row.key, { seq: row.seq, id: row.id });
+      this.atStart.customerIds.push(row.customer_id);
+      this.atStart.seqs.push(row.seq);
+      this.atStart.ids.push(row.id);
     }
     // The sorted copy of a merge's rows lives in memory, on this connection only: a crash loses it, and the next
     // start merges again from the watermark.

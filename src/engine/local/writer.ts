@@ -9,7 +9,7 @@ import type { MediaGrant } from '../types.js';
 import { migrate, openDatabase, type DatabaseOptions } from './database.js';
 import { Heads, headOf, type HeadRow, type StagedHeads } from './heads.js';
 import { QUERIES } from './queries.js';
-import { SeqMerger } from './seqMerge.js';
+import { SeqMerger, type HotRowList } from './seqMerge.js';
 
 /**
  * The messages of a batch of pushes, in order, as parallel flat arrays of strings (cheap to copy between threads,
@@ -52,7 +52,8 @@ export type WriterRequest =
 export type WriterReply =
   | { id: number; ok: true; result?: AppendResult | number }
   | { id: number; ok: false; error: { message: string; code?: string } }
-  | { type: 'ready' }
+  /** The store is open; `hot`: the rows not merged yet, which the reader indexes (hotRows.ts). */
+  | { type: 'ready'; hot: HotRowList }
   /** The rows up to `upto` (messages.id) are in message_seqs, committed: the reader may forget them. */
   | { type: 'merged'; upto: number; rows: number; steps: number; ms: number; longestStepMs: number }
   | { type: 'mergeFailed'; error: { message: string; code?: string } };
@@ -332,7 +333,8 @@ function handle(request: Exclude<WriterRequest, AppendRequest>): void {
   }
 }
 
-reply({ type: 'ready' });
+reply({ type: 'ready', hot: merger.atStart });
+merger.atStart.customerIds.length = merger.atStart.seqs.length = merger.atStart.ids.length = 0;
 
 function fail(id: number, err: unknown): void {
   const { message, code } = err as { message: string; code?: string };
