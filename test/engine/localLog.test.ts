@@ -95,6 +95,29 @@ describe('local store, schema 4: reads across hot and merged rows', () => {
     }
   });
 
+  it('gives a new message a row id of its own after retention deleted the newest rows, merged or not', async () => {
+    // SQLite alone would give the next row max(id) + 1, the id of a deleted row the reader still knows.
+    const dir = tempDir();
+    const engine = await open(dir, { mergeAt: 1_000_000 });
+    try {
+      await engine.append([msg('c1'), msg('c1')]);
+      await engine.mergeNow();
+      await engine.append([msg('c1')]);
+      const cutoff = Date.now() + 1;
+      await waitFor(() => Date.now() > cutoff, 'the clock to pass the cutoff');
+      assert.equal(await engine.purgeOlderThan(cutoff, 100), 3);
+      assert.deepEqual((await engine.append([msg('c1'), msg('c1')])).map((o) => o.seq), [4, 5]);
+      assert.deepEqual(await seqsOf(engine, 'c1'), { since: [4, 5], pages: [4, 5], before: [4, 5] });
+      assert.equal((await engine.conversation('c1')).firstSeq, 4);
+      await engine.mergeNow();
+      assert.deepEqual(fileState(dir), { merged: 2, mergedUpto: 5, messages: 2 });
+      assert.deepEqual(await seqsOf(engine, 'c1'), { since: [4, 5], pages: [4, 5], before: [4, 5] });
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads each seq once while a merge has committed but the reader has not dropped the rows yet', async () => {
     const dir = tempDir();
     const engine = await open(dir, { mergeAt: 1_000_000 });

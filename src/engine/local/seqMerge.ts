@@ -71,6 +71,10 @@ export class SeqMerger {
     this.mark = db.prepare(QUERIES.setMergedUpto);
   }
 
+  get mergedUptoNow(): number {
+    return this.mergedUpto;
+  }
+
   get hotRows(): number {
     return this.hot;
   }

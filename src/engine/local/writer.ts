@@ -91,8 +91,8 @@ const readHead = db.prepare<[string], HeadRow>(QUERIES.head);
 const insertCustomer = db.prepare<[string], { key: number }>('INSERT INTO customers (id, last_seq) VALUES (?, 0) RETURNING key');
 // Both unique indexes (seq, dedupe key) make a conflicting row a no-op; only then is anything read back.
 const insertMessage = db.prepare(
-  `INSERT INTO messages (customer, seq, ts, dedupe_key, control_type, body, stored_at, state)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+  `INSERT INTO messages (id, customer, seq, ts, dedupe_key, control_type, body, stored_at, state)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 );
 const oldestMessages = db.prepare<[number, number], { id: number; customer: number; seq: number }>(QUERIES.oldest);
 const stateAsOf = db.prepare<[number, number], { seq: number; state: string }>(QUERIES.stateAsOf);
@@ -119,6 +119,14 @@ const MERGE_CHUNK_ROWS = 8192;
 const IDLE_MERGE_MS = 1000;
 const merger = new SeqMerger(db, { mergeAt: mergeAt ?? MERGE_AT, chunkRows: mergeChunkRows ?? MERGE_CHUNK_ROWS });
 let lastWriteAt = Date.now();
+
+/**
+ * The next message's row id, handed out here rather than by SQLite, which takes max(id) + 1 and so gives again
+ * the ids of the newest rows once retention deleted them all: a reader's map could then hold an id now naming
+ * another message, and a row below the watermark would never be merged. Never below the watermark, never reused
+ * while this thread runs (a restarted thread's reader reads its hot rows afresh: index.ts).
+ */
+let nextId = Math.max((db.prepare('SELECT max(id) AS id FROM messages').get() as { id: number | null }).id ?? 0, merger.mergedUptoNow) + 1;
 
 function grant(customerId: string, item: MediaGrant, at: number): void {
   insertGrant.run(customerId, item.mediaId, JSON.stringify(item), at);
@@ -158,9 +166,10 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
     const ts = batch.dedupeTimes[i]!;
     // No index refuses a seq taken twice at insert (message_seqs does, at the merge): this thread is the only
     // writer of the file, which the lock on DATA_DIR makes sure of (dataDirLock.ts).
-    const inserted = insertMessage.run(head.key, seq, ts, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
+    const id = nextId;
+    const inserted = insertMessage.run(id, head.key, seq, ts, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
     if (inserted.changes === 1) {
-      const id = Number(inserted.lastInsertRowid);
+      nextId++;
       staged.advance(customerId, seq, after);
       merger.appended(head.key, seq, id);
       result.seqs[i] = seq;
@@ -200,6 +209,7 @@ type AppendRequest = Extract<WriterRequest, { type: 'append' }>;
  * (its fsync, mostly) is taken off the port at once and committed in the next one, in order of arrival.
  */
 function commitGroup(group: AppendRequest[]): void {
+  const firstId = nextId;
   try {
     const results = appendGroup(group.map((request) => request.batch));
     heads.commit();
@@ -208,6 +218,7 @@ function commitGroup(group: AppendRequest[]): void {
   } catch (err) {
     heads.discard();
     merger.discard();
+    nextId = firstId;
     for (const request of group) fail(request.id, err);
   }
   lastWriteAt = Date.now();
