@@ -76,8 +76,8 @@ db.pragma('cache_size = -32768');
 migrate(db);
 // SQLite copies the WAL back into the file (a checkpoint, with its own fsync) on the commit that takes the WAL past
 // this many pages. Its default, 1,000 pages (4 MB), checkpoints every few commits under load, and each one copies
-// index pages the next commits change again. (Measured with schema 3, whose commits wrote a (customer, seq) index
-// page per customer; a page changed by many commits is best copied once for all of them.) 64 MB measured about a third more rows/s
+// index pages the next commits change again: a page changed by many commits is best copied once for all of them.
+// Measured with schema 3 (whose commits wrote a (customer, seq) index page per customer): 64 MB about a third more rows/s
 // than the default, and 256 MB, on a store holding 1.5M messages, 11 % less writer CPU and 14 % fewer bytes
 // written a message than 64 MB (bench/writerCost.ts). The price: the WAL file takes up to that much room (it is cut
 // back to that size after each checkpoint), and a start after a crash reads it whole (about 0.2–0.3 s for 256 MB).
@@ -89,7 +89,7 @@ db.pragma(`journal_size_limit = ${walLimit}`);
 const findByDedupeKey = db.prepare<[number, number, string], { seq: number; body: string; stored_at: number }>(QUERIES.duplicate);
 const readHead = db.prepare<[string], HeadRow>(QUERIES.head);
 const insertCustomer = db.prepare<[string], { key: number }>('INSERT INTO customers (id, last_seq) VALUES (?, 0) RETURNING key');
-// Both unique indexes (seq, dedupe key) make a conflicting row a no-op; only then is anything read back.
+// The dedupe index makes a retried message's row a no-op; only then is anything read back.
 const insertMessage = db.prepare(
   `INSERT INTO messages (id, customer, seq, ts, dedupe_key, control_type, body, stored_at, state)
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -188,7 +188,8 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
 /**
  * Deletes up to `limit` of the messages stored before the cutoff, oldest first. A customer's head is read from its
  * newest message, so before a customer's messages go its floor is raised to the newest seq deleted (and the state
- * as of that seq): a customer whose every message expired carries on from there, and never reuses a seq.
+ * as of that seq): a customer whose every message expired carries on from there, and never reuses a seq. Their
+ * entries in message_seqs go in the same transaction; a hot one is simply never merged.
  */
 const purge = db.transaction((cutoffMs: number, limit: number): { id: number; customer: number; seq: number }[] => {
   const rows = oldestMessages.all(cutoffMs, limit);
