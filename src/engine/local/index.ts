@@ -371,8 +371,7 @@ export class LocalEngine implements Engine {
         if (reply.type === 'merged') {
           this.hot.prune(reply.upto);
           this.options.log.debug({ rows: reply.rows, ms: reply.ms }, 'store merged the hot rows into message_seqs');
-        }
-        else if (reply.type === 'mergeFailed') {
+        } else if (reply.type === 'mergeFailed') {
           // The rows stay hot (read from here and merged at a later try): nothing is lost, but the map grows.
           this.options.log.error({ err: reply.error }, 'store writer could not merge the message index');
         }
