@@ -1,5 +1,6 @@
 // One gateway per DATA_DIR. The store's file no longer refuses a seq handed out twice when a message is written
-// (message_seqs does, later, at the merge: database.ts), so two writers must never share it. The lock is an
+// (message_seqs keeps one row per seq, but its merge skips a second one: seqMerge.ts), so two writers must never
+// share it. The lock is an
 // exclusive SQLite lock (an OS file lock) on a small file beside the store, held by an open transaction for as
 // long as the engine is open: the OS drops it when the process ends, however it ends (kill -9 leaves no stale lock).
 

@@ -43,7 +43,7 @@ const TABLES = `
   -- Each customer's seqs and the rows holding them. Not written by a commit (an index on messages ordered by the
   -- customer took a page per customer per commit: most of what a commit wrote): the writer merges the rows
   -- appended since merged_upto in batches sorted by (customer, seq), so that a page is written once for many
-  -- commits (logSeqs.ts). The key still refuses a seq handed out twice.
+  -- commits (seqMerge.ts). One row per seq: only one writer hands them out (dataDirLock.ts).
   CREATE TABLE IF NOT EXISTS message_seqs (
     customer  INTEGER NOT NULL,
     seq       INTEGER NOT NULL,

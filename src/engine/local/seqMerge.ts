@@ -118,9 +118,10 @@ export class SeqMerger {
    * One step of a merge: the first sorts the hot rows (up to the newest now) into the temporary table, each next
    * writes the next chunk of them to message_seqs in a transaction of its own, in (customer, seq) order, so a page
    * is written once for all its rows; the last one moves the watermark with its chunk. A crash between steps
-   * leaves the watermark where it was: the next merge writes the chunks again, and OR IGNORE takes what is there.
-   * (The primary key still refuses a seq given to two rows, as a row already there, since only this thread writes:
-   * dataDirLock.ts.) Returns the new watermark once the merge is complete.
+   * leaves the watermark where it was: the next merge writes the chunks again, and OR IGNORE skips what is there.
+   * So a second row given a seq already indexed would be skipped without a word: nothing here refuses it; only
+   * the lock on DATA_DIR (one writer: dataDirLock.ts) makes sure none is. Returns the new watermark once the merge
+   * is complete.
    */
   step(): number | undefined {
     if (!this.pending) {

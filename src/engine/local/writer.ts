@@ -164,8 +164,8 @@ function appendBatch(batch: AppendBatch, staged: StagedHeads, storedAt: number):
     const changed = after !== head.state;
     const stateJson = changed ? JSON.stringify(after) : null;
     const ts = batch.dedupeTimes[i]!;
-    // No index refuses a seq taken twice at insert (message_seqs does, at the merge): this thread is the only
-    // writer of the file, which the lock on DATA_DIR makes sure of (dataDirLock.ts).
+    // No index refuses a seq taken twice (message_seqs keeps one row per seq, its merge skips a second): this
+    // thread is the only writer of the file, which the lock on DATA_DIR makes sure of (dataDirLock.ts).
     const id = nextId;
     const inserted = insertMessage.run(id, head.key, seq, ts, batch.dedupeKeys[i]!, batch.controlTypes[i]!, batch.bodies[i]!, storedAt, stateJson);
     if (inserted.changes === 1) {
