@@ -56,12 +56,17 @@ describe('conversation summaries in memory', () => {
   });
 });
 
-/** The summary as a fresh engine on the same file reads it. */
+/**
+ * The summary as the store reads it when nothing is remembered. (Not through a second engine on the same file: a
+ * DATA_DIR takes one gateway, dataDirLock.ts.)
+ */
 async function freshRead(customerId: string) {
-  const other = await LocalEngine.open({ ...(engine as unknown as { options: Parameters<typeof LocalEngine.open>[0] }).options, log: createLogger('silent') });
+  (engine as unknown as { summaries: { forgetAll(): void } }).summaries.forgetAll();
+  const reads = headReads;
   try {
-    return await other.conversation(customerId);
+    return await engine.conversation(customerId);
   } finally {
-    await other.close();
+    headReads = reads;
+    (engine as unknown as { summaries: { forgetAll(): void } }).summaries.forgetAll();
   }
 }
