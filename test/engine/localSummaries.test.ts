@@ -16,7 +16,7 @@ let headReads = 0;
 before(async () => {
   engine = await LocalEngine.open({ dataDir: tempDir(), durability: 'relaxed', busyTimeoutMs: 1000, log: createLogger('silent') });
   // The one read of a customer's head (queries.ts QUERIES.head), counted.
-  const statement = (engine as unknown as { selectHead: { get: (...args: unknown[]) => unknown } }).selectHead;
+  const statement = (engine as unknown as { log: { selectHead: { get: (...args: unknown[]) => unknown } } }).log.selectHead;
   const get = statement.get.bind(statement);
   statement.get = (...args) => {
     headReads++;
@@ -61,12 +61,12 @@ describe('conversation summaries in memory', () => {
  * DATA_DIR takes one gateway, dataDirLock.ts.)
  */
 async function freshRead(customerId: string) {
-  (engine as unknown as { summaries: { forgetAll(): void } }).summaries.forgetAll();
+  (engine as unknown as { log: { forgetSummaries(): void } }).log.forgetSummaries();
   const reads = headReads;
   try {
     return await engine.conversation(customerId);
   } finally {
     headReads = reads;
-    (engine as unknown as { summaries: { forgetAll(): void } }).summaries.forgetAll();
+    (engine as unknown as { log: { forgetSummaries(): void } }).log.forgetSummaries();
   }
 }

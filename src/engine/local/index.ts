@@ -1,7 +1,6 @@
 // The local engine: one SQLite file in DATA_DIR. Writes go to the writer thread in groups (group commit: the
 // pushes that arrive while one commit is under way share the next one); reads run here, on a second connection,
-// which WAL lets proceed beside the writer, through message_seqs and, for the rows not merged into it yet, the
-// map this thread keeps of them (hotRows.ts).
+// which WAL lets proceed beside the writer (logReader.ts).
 
 import { mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
@@ -12,19 +11,14 @@ import type { Logger } from 'pino';
 import type { NormalizedMessage } from '../../aicc/downlink.js';
 import type { Durability } from '../../config.js';
 import { GatewayError } from '../../errors.js';
-import { stateInputOf } from '../../conversation/state.js';
 import type { AiccSessionRecord, AppendOutcome, ConversationSummary, Engine, EngineListener, LogEntry, MediaGrant } from '../types.js';
-import { mediaGrantOf } from '../mediaGrants.js';
 import { openDatabase } from './database.js';
 import { lockDataDir } from './dataDirLock.js';
-import { dedupeTimeOf } from './dedupeTime.js';
-import { headOf, type HeadRow } from './heads.js';
-import { HotRows, mergeBySeq } from './hotRows.js';
-import { KnownSummaries } from './summaries.js';
+import { batchOf, toOutcomes } from './appendBatch.js';
+import { LogReader } from './logReader.js';
 import { QUERIES } from './queries.js';
 import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
-import { serializeMessage } from '../messageJson.js';
 import type { HotRowList } from './seqMerge.js';
 import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
 
@@ -56,8 +50,6 @@ type WriterCommand =
   | { type: 'merge' }
   | { type: 'ping' }
   | { type: 'close' };
-type Row = { seq: number; body: string; stored_at: number; state: string | null };
-type ReadQuery = Database.Statement<[string, number, number], Row>;
 
 export class LocalEngine implements Engine {
   private writer: Promise<Worker> | undefined;
@@ -68,19 +60,10 @@ export class LocalEngine implements Engine {
   private flushScheduled = false;
   private closing = false;
   private readonly hub = new Hub();
-  /** The summaries read or told of since the start: a stream's hello for a customer seen since needs no read. */
-  private readonly summaries = new KnownSummaries();
   private readonly reader: Database.Database;
+  private readonly log: LogReader;
   private readonly sessions: LocalSessions;
-  private readonly hot = new HotRows();
-  private readonly selectSince: ReadQuery;
-  private readonly selectBefore: ReadQuery;
-  private readonly selectById: Database.Statement<[number], Row>;
-  private readonly selectExists: Database.Statement<[number], { found: number }>;
-  private readonly selectHead: Database.Statement<[string], HeadRow>;
-  private readonly selectFirstSeq: Database.Statement<[string], { first: number | null }>;
   private readonly selectGrant: Database.Statement<[string, string], { grant_json: string }>;
-  private readonly selectStored: Database.Statement<[number, string, string], { found: number }>;
 
   private constructor(
     private readonly options: LocalEngineOptions,
@@ -88,15 +71,9 @@ export class LocalEngine implements Engine {
     private readonly lock: { release(): void },
   ) {
     this.reader = openDatabase(path, options);
+    this.log = new LogReader(this.reader);
     this.sessions = new LocalSessions(options.dataDir, options.busyTimeoutMs);
-    this.selectSince = this.reader.prepare(QUERIES.readSince);
-    this.selectBefore = this.reader.prepare(QUERIES.readBefore);
-    this.selectById = this.reader.prepare(QUERIES.byId);
-    this.selectExists = this.reader.prepare(QUERIES.exists);
-    this.selectHead = this.reader.prepare(QUERIES.head);
-    this.selectFirstSeq = this.reader.prepare(QUERIES.firstSeq);
     this.selectGrant = this.reader.prepare(QUERIES.mediaGrant);
-    this.selectStored = this.reader.prepare(QUERIES.isStored);
   }
 
   /** Opens (creating when needed) the database in dataDir; fails when the store cannot be opened. */
@@ -110,7 +87,7 @@ export class LocalEngine implements Engine {
       const { worker, hot } = await startWriter(writerDataOf(options, path));
       engine = new LocalEngine(options, path, lock);
       // The writer read them at its start, before any merge (whose report comes after 'ready', handled from here on).
-      engine.indexHot(hot.customerIds, hot.ids, hot.seqs);
+      engine.log.hotRowsRead(hot);
       engine.writer = Promise.resolve(engine.watch(worker));
     } catch (err) {
       lock.release();
@@ -118,7 +95,6 @@ export class LocalEngine implements Engine {
     }
     return engine;
   }
-
 
   append(messages: readonly NormalizedMessage[]): Promise<AppendOutcome[]> {
     if (this.closing) return Promise.reject(new GatewayError('SHUTTING_DOWN', 'the gateway is shutting down'));
@@ -134,14 +110,7 @@ export class LocalEngine implements Engine {
   }
 
   async allStored(messages: readonly NormalizedMessage[]): Promise<boolean> {
-    try {
-      // Stops at the first message not stored: a new push (the usual case) costs one lookup.
-      return messages.every(
-        (msg) => !msg.ephemeral && this.selectStored.get(dedupeTimeOf(msg), msg.customerId, msg.dedupeKey) !== undefined,
-      );
-    } catch (err) {
-      throw storeError(err);
-    }
+    return reading(() => this.log.allStored(messages));
   }
 
   async publishEphemeral(messages: readonly NormalizedMessage[]): Promise<void> {
@@ -155,50 +124,15 @@ export class LocalEngine implements Engine {
   }
 
   async readSince(customerId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
-    return this.read(() => {
-      const merged = this.selectSince.all(customerId, afterSeq, limit);
-      return mergeBySeq(merged, this.hotRowsOf(this.hot.since(customerId, afterSeq, Infinity), limit), limit);
-    }, customerId);
+    return reading(() => this.log.readSince(customerId, afterSeq, limit));
   }
 
   async readBefore(customerId: string, beforeSeq: number, limit: number): Promise<LogEntry[]> {
-    return this.read(() => {
-      const merged = this.selectBefore.all(customerId, beforeSeq, limit);
-      return mergeBySeq(merged, this.hotRowsOf(this.hot.before(customerId, beforeSeq, Infinity), limit), limit, true).reverse();
-    }, customerId);
-  }
-
-  /** Up to `limit` of the hot rows, in the order given, skipping any retention deleted before they were merged. */
-  private hotRowsOf(candidates: { id: number }[], limit: number): Row[] {
-    const out: Row[] = [];
-    for (const { id } of candidates) {
-      if (out.length >= limit) break;
-      const row = this.selectById.get(id);
-      if (row) out.push(row);
-    }
-    return out;
+    return reading(() => this.log.readBefore(customerId, beforeSeq, limit));
   }
 
   async conversation(customerId: string): Promise<ConversationSummary> {
-    const known = this.summaries.get(customerId);
-    if (known) return known;
-    try {
-      const row = this.selectHead.get(customerId);
-      const head = headOf(row, () => this.hot.newest(customerId));
-      const summary = { customerId, state: head.state, lastSeq: head.lastSeq, firstSeq: row ? this.firstSeq(customerId) : 0 };
-      this.summaries.remember(summary);
-      return summary;
-    } catch (err) {
-      throw storeError(err);
-    }
-  }
-
-  /** A merged row's seq is below every hot one of its customer's: the hot rows count only when none is merged. */
-  private firstSeq(customerId: string): number {
-    const merged = this.selectFirstSeq.get(customerId)?.first;
-    if (merged != null) return merged;
-    const first = this.hot.since(customerId, 0, Infinity).find(({ id }) => this.selectExists.get(id) !== undefined);
-    return first?.seq ?? 0;
+    return reading(() => this.log.conversation(customerId));
   }
 
   async grantMedia(customerId: string, grants: readonly MediaGrant[]): Promise<void> {
@@ -222,7 +156,7 @@ export class LocalEngine implements Engine {
   async purgeOlderThan(cutoffMs: number, limit: number): Promise<number> {
     const reply = await this.call({ type: 'purge', cutoffMs, limit });
     // First seqs moved.
-    this.summaries.forgetAll();
+    this.log.forgetSummaries();
     // The AICC sessions (ccmessaging-tokens) go with the history they belong to.
     try {
       this.sessions.purgeOlderThan(cutoffMs, limit);
@@ -230,20 +164,6 @@ export class LocalEngine implements Engine {
       throw storeError(err);
     }
     return (reply as { result: number }).result;
-  }
-
-  private read(query: () => Row[], customerId: string): LogEntry[] {
-    try {
-      return query().map((row) => ({
-        customerId,
-        seq: row.seq,
-        message: JSON.parse(row.body),
-        storedAt: row.stored_at,
-        ...(row.state ? { state: JSON.parse(row.state) } : {}),
-      }));
-    } catch (err) {
-      throw storeError(err);
-    }
   }
 
   async aiccSession(customerId: string): Promise<AiccSessionRecord | undefined> {
@@ -318,13 +238,13 @@ export class LocalEngine implements Engine {
             const result = (reply as { result: AppendResult }).result;
             const outcomes = toOutcomes(batch, result);
             // Readable from here on, as it is published: in the same turn, before any later merge report.
-            this.indexHot(request.customers, result.ids, result.seqs);
+            this.log.committed(request.customers, result.ids, result.seqs);
             // Published in commit order, and only once durable: a listener never sees what a crash could undo.
             batch.forEach((pending, i) => {
               // The outcome is the entry (its extra `duplicate: false` goes nowhere): no copy per message.
               for (const outcome of outcomes[i]!) {
                 if (outcome.duplicate) continue;
-                this.summaries.appended(outcome);
+                this.log.published(outcome);
                 this.hub.publish(outcome.customerId, { type: 'entry', entry: outcome });
               }
               pending.resolve(outcomes[i]!);
@@ -340,17 +260,12 @@ export class LocalEngine implements Engine {
     }
   }
 
-  private indexHot(customers: string[], ids: number[], seqs: number[]): void {
-    for (let i = 0; i < ids.length; i++) if (ids[i]! > 0) this.hot.add(customers[i]!, seqs[i]!, ids[i]!);
-  }
-
   private async call(command: WriterCommand): Promise<Extract<WriterReply, { id: number }>> {
     // A writer that died (out of memory, a native fault) is replaced on the next call: the store heals itself.
     // The rows it committed without a reply reaching here (then acknowledged to a retry as duplicates) are read
     // again from the file, with every other hot row.
     this.writer ??= startWriter(this.writerData()).then(({ worker, hot }) => {
-      this.hot.clear();
-      this.indexHot(hot.customerIds, hot.ids, hot.seqs);
+      this.log.hotRowsRead(hot);
       return this.watch(worker);
     });
     const worker = await this.writer;
@@ -369,7 +284,7 @@ export class LocalEngine implements Engine {
     worker.on('message', (reply: WriterReply) => {
       if (!('id' in reply)) {
         if (reply.type === 'merged') {
-          this.hot.prune(reply.upto);
+          this.log.merged(reply.upto);
           this.options.log.debug({ rows: reply.rows, ms: reply.ms }, 'store merged the hot rows into message_seqs');
         } else if (reply.type === 'mergeFailed') {
           // The rows stay hot (read from here and merged at a later try): nothing is lost, but the map grows.
@@ -386,7 +301,7 @@ export class LocalEngine implements Engine {
     const fail = (err: Error) => {
       this.writer = undefined;
       // It may have committed appends whose results never came.
-      this.summaries.forgetAll();
+      this.log.forgetSummaries();
       for (const call of this.calls.values()) call.reject(err);
       this.calls.clear();
     };
@@ -425,47 +340,6 @@ function startWriter(data: WriterData): Promise<{ worker: Worker; hot: HotRowLis
 }
 
 /** The pushes as the writer takes them: flat arrays of strings, each message serialized once. */
-function batchOf(pushes: Pending[]): AppendBatch {
-  const batch: AppendBatch = { customers: [], dedupeKeys: [], dedupeTimes: [], controlTypes: [], bodies: [], stateInputs: [], grants: [] };
-  for (const { messages } of pushes) {
-    for (const msg of messages) {
-      batch.customers.push(msg.customerId);
-      batch.dedupeKeys.push(msg.dedupeKey);
-      batch.dedupeTimes.push(dedupeTimeOf(msg));
-      batch.controlTypes.push(msg.message.controlType);
-      batch.bodies.push(serializeMessage(msg.message));
-      batch.stateInputs.push(stateInputOf(msg.message));
-      const grant = mediaGrantOf(msg.message);
-      if (grant) batch.grants.push([batch.customers.length - 1, JSON.stringify(grant), grant.mediaId]);
-    }
-  }
-  return batch;
-}
-
-function toOutcomes(pushes: Pending[], result: AppendResult): AppendOutcome[][] {
-  const states = new Map(result.states);
-  const duplicates = new Map(result.duplicates.map(([i, seq, storedAt, body]) => [i, { seq, storedAt, body }]));
-  let i = 0;
-  return pushes.map(({ messages }) =>
-    messages.map((msg) => {
-      const index = i++;
-      const duplicate = duplicates.get(index);
-      if (duplicate) {
-        return { customerId: msg.customerId, seq: duplicate.seq, storedAt: duplicate.storedAt, message: JSON.parse(duplicate.body), duplicate: true };
-      }
-      const state = states.get(index);
-      return {
-        customerId: msg.customerId,
-        seq: result.seqs[index]!,
-        storedAt: result.storedAt,
-        message: msg.message,
-        ...(state ? { state } : {}),
-        duplicate: false,
-      };
-    }),
-  );
-}
-
 /**
  * The writer sits beside this file: writer.js once built, writer.ts when run from source under tsx. Node 20
  * does not pass `--import tsx` on to worker threads, so a .ts writer is started through tsx's register API.
@@ -477,6 +351,15 @@ function spawnWriterThread(data: WriterData): Worker {
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); })`;
   return new Worker(bootstrap, { eval: true, workerData: data });
+}
+
+/** A read of the file, its failure the store's error. */
+function reading<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw storeError(err);
+  }
 }
 
 function storeError(err: unknown): GatewayError {
