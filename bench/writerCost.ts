@@ -26,7 +26,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AppendBatch, AppendResult, WriterReply } from '../src/engine/local/writer.js';
+import type { AppendBatch, AppendResult, WriterReply } from '../src/engine/local/writerProtocol.js';
 import { prefilledStore, PREFILLED } from './prefilledStore.js';
 
 const store = (process.argv[2] ?? 'fresh') as 'fresh' | 'prefilled';

@@ -67,8 +67,8 @@ export class GatewayError extends Error {
  * line, without a stack trace, as it does a configuration error.
  */
 export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'StartupError';
   }
 }

@@ -12,6 +12,7 @@ import { INITIAL_STATE } from '../../src/conversation/state.js';
 import { serializeMessage } from '../../src/engine/messageJson.js';
 import { Heads } from '../../src/engine/local/heads.js';
 import { LocalEngine } from '../../src/engine/local/index.js';
+import { StartupError } from '../../src/errors.js';
 import { GatewayError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { downLinkMsg, type Msg } from '../support/fixtures.js';
@@ -55,7 +56,8 @@ describe('local engine: the writer remembers heads', () => {
     const a = await open(dir);
     try {
       assert.equal((await a.append([msg()]))[0]!.seq, 1);
-      await assert.rejects(open(dir), (err: Error) => err.message.includes(`DATA_DIR ${dir} is in use by another gateway`));
+      // A StartupError: `aicc-gateway` says it in one line, without a stack trace.
+      await assert.rejects(open(dir), (err: Error) => err instanceof StartupError && err.message.includes(`DATA_DIR ${dir} is in use by another gateway`));
       assert.equal((await a.append([msg()]))[0]!.seq, 2, 'the refused engine took nothing from the first');
     } finally {
       await a.close();

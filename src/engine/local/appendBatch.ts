@@ -7,7 +7,7 @@ import { mediaGrantOf } from '../mediaGrants.js';
 import { serializeMessage } from '../messageJson.js';
 import type { AppendOutcome } from '../types.js';
 import { dedupeTimeOf } from './dedupeTime.js';
-import type { AppendBatch, AppendResult } from './writer.js';
+import type { AppendBatch, AppendResult } from './writerProtocol.js';
 
 /** One push's messages, in order. */
 interface Push {

@@ -6,10 +6,12 @@
 
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { StartupError } from '../../errors.js';
 
 const LOCK_FILE = 'gateway.lock';
 
-export class DataDirInUseError extends Error {
+/** A StartupError: the command says it in one line, without a stack trace. */
+export class DataDirInUseError extends StartupError {
   constructor(dataDir: string, options: { cause: unknown }) {
     super(
       `DATA_DIR ${dataDir} is in use by another gateway (it holds ${join(dataDir, LOCK_FILE)}); ` +

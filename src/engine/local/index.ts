@@ -20,7 +20,7 @@ import { QUERIES } from './queries.js';
 import { LocalSessions } from './sessions.js';
 import { Hub } from '../hub.js';
 import type { HotRowList } from './seqMerge.js';
-import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writer.js';
+import type { AppendBatch, AppendResult, WriterData, WriterReply, WriterRequest } from './writerProtocol.js';
 
 export interface LocalEngineOptions {
   dataDir: string;
