@@ -69,12 +69,6 @@ export class HotRows {
     const rows = this.byCustomer.get(customerId);
     return rows ? rows.seqs[rows.seqs.length - 1]! : 0;
   }
-
-  get size(): number {
-    let n = 0;
-    for (const rows of this.byCustomer.values()) n += rows.seqs.length;
-    return n;
-  }
 }
 
 /**

@@ -41,12 +41,18 @@ export class LogReader {
 
   readSince(customerId: string, afterSeq: number, limit: number): LogEntry[] {
     const merged = this.selectSince.all(customerId, afterSeq, limit);
-    return entriesOf(customerId, mergeBySeq(merged, this.hotRowsOf(this.hot.since(customerId, afterSeq, Infinity), limit), limit));
+    // A full page of merged rows ends at its last seq: no hot row after it can be on the page.
+    const upTo = merged.length === limit ? merged[limit - 1]!.seq : Infinity;
+    const hot = this.hot.since(customerId, afterSeq, Infinity).filter(({ seq }) => seq <= upTo);
+    return entriesOf(customerId, mergeBySeq(merged, this.hotRowsOf(hot, limit), limit));
   }
 
   readBefore(customerId: string, beforeSeq: number, limit: number): LogEntry[] {
     const merged = this.selectBefore.all(customerId, beforeSeq, limit);
-    const rows = mergeBySeq(merged, this.hotRowsOf(this.hot.before(customerId, beforeSeq, Infinity), limit), limit, true);
+    // Newest first: a full page of merged rows ends at its oldest seq, and no older hot row can be on the page.
+    const downTo = merged.length === limit ? merged[limit - 1]!.seq : -Infinity;
+    const hot = this.hot.before(customerId, beforeSeq, Infinity).filter(({ seq }) => seq >= downTo);
+    const rows = mergeBySeq(merged, this.hotRowsOf(hot, limit), limit, true);
     return entriesOf(customerId, rows.reverse());
   }
 

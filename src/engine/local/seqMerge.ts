@@ -154,22 +154,6 @@ export class SeqMerger {
     return pending.upto;
   }
 
-  /** Runs the merge under way to its end (before a purge, which must not delete rows a chunk is about to index). */
-  finish(): number | undefined {
-    let upto: number | undefined;
-    while (this.pending) upto = this.step();
-    return upto;
-  }
-
-  /** A whole merge of what is hot now. */
-  mergeAll(): number | undefined {
-    this.finish();
-    let upto: number | undefined;
-    do upto = this.step();
-    while (this.pending);
-    return upto;
-  }
-
   private afterMerge(upto: number, merged: number): void {
     this.mergedUpto = upto;
     this.hot = Math.max(0, this.hot - merged);
